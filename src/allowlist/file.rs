@@ -1,0 +1,278 @@
+//! The allowlist file: TOML, loaded with line-accurate errors, edited with
+//! `toml_edit` so the user's comments and order survive, written atomically.
+//! A file that does not parse is never overwritten.
+
+use super::model::{Allowlist, AllowlistEntry, EntryKind};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
+
+#[derive(Debug, Error)]
+pub enum AllowlistError {
+    #[error("cannot read allowlist {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}: {message}")]
+    Invalid { path: PathBuf, line: usize, message: String },
+    #[error("cannot write allowlist {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Edit(String),
+}
+
+/// An allowlist file open for reading and editing.
+#[derive(Debug, Clone)]
+pub struct AllowlistFile {
+    pub path: PathBuf,
+    doc: DocumentMut,
+    pub allowlist: Allowlist,
+    /// The file's text before the last change, for a one-step undo.
+    undo: Option<String>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Parse allowlist TOML text. `known_rules` catches typos in `rules = [...]`
+/// (a misspelt rule id would silently silence nothing).
+pub fn parse_allowlist(text: &str, path: &Path, known_rules: &[&str]) -> Result<Allowlist, AllowlistError> {
+    let invalid = |line: usize, message: String| AllowlistError::Invalid { path: path.to_path_buf(), line, message };
+    let doc = toml_edit::Document::parse(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+        invalid(line, e.message().trim().to_string())
+    })?;
+    let mut entries = Vec::new();
+    for (key, item) in doc.as_table().iter() {
+        let line = doc.as_table().key(key).and_then(|k| k.span()).map(|s| line_of(text, s.start)).unwrap_or(1);
+        if key != "allow" {
+            return Err(invalid(line, format!("unknown key `{key}` (entries go in [[allow]] tables)")));
+        }
+        let Some(tables) = item.as_array_of_tables() else {
+            return Err(invalid(line, "`allow` must be written as [[allow]] tables".into()));
+        };
+        for table in tables.iter() {
+            let line = table.span().map(|s| line_of(text, s.start)).unwrap_or(line);
+            let mut entry = entry_from_table(table, known_rules).map_err(|m| invalid(line, m))?;
+            entry.line = line;
+            entries.push(entry);
+        }
+    }
+    Ok(Allowlist { entries, origin: Some(path.to_path_buf()) })
+}
+
+fn get_str<'t>(t: &'t Table, key: &str) -> Result<Option<&'t str>, String> {
+    match t.get(key) {
+        None => Ok(None),
+        Some(i) => i.as_str().map(Some).ok_or_else(|| format!("`{key}` must be a string")),
+    }
+}
+
+fn entry_from_table(t: &Table, known_rules: &[&str]) -> Result<AllowlistEntry, String> {
+    const KEYS: [&str; 7] = ["kind", "value", "rules", "named_only", "reason", "expires", "pod_name_prefix"];
+    if let Some((k, _)) = t.iter().find(|(k, _)| !KEYS.contains(k)) {
+        return Err(format!("unknown key `{k}` (expected: {})", KEYS.join(", ")));
+    }
+    let kind: EntryKind = get_str(t, "kind")?.ok_or("entry has no `kind`")?.parse()?;
+    let value = get_str(t, "value")?.ok_or("entry has no `value`")?;
+    let mut e = AllowlistEntry::new(kind, value)?;
+    if let Some(r) = t.get("rules") {
+        let arr = r.as_array().ok_or("`rules` must be an array of rule ids")?;
+        for v in arr.iter() {
+            let id = v.as_str().ok_or("`rules` must be an array of rule ids")?;
+            if !known_rules.is_empty() && !known_rules.contains(&id) {
+                return Err(format!("unknown rule `{id}` in `rules` (see `ktriage rules`)"));
+            }
+            e.rules.push(id.to_string());
+        }
+    }
+    if let Some(n) = t.get("named_only") {
+        e.named_only = n.as_bool().ok_or("`named_only` must be true or false")?;
+    }
+    e.reason = get_str(t, "reason")?.unwrap_or("").to_string();
+    match t.get("expires") {
+        None => {}
+        Some(i) => {
+            let text = match (i.as_str(), i.as_datetime()) {
+                (Some(s), _) => s.to_string(),
+                (None, Some(dt)) => dt.to_string(),
+                _ => return Err("`expires` must be a date like 2026-12-31 or an RFC 3339 time".into()),
+            };
+            e.set_expiry(Some(&text))?;
+        }
+    }
+    e.pod_name_prefix = get_str(t, "pod_name_prefix")?.map(str::to_string);
+    if kind == EntryKind::PodServiceAccount && e.pod_name_prefix.is_none() {
+        return Err("a `pod-service-account` entry needs `pod_name_prefix`".into());
+    }
+    if kind != EntryKind::PodServiceAccount && e.pod_name_prefix.is_some() {
+        return Err("`pod_name_prefix` only applies to `pod-service-account` entries".into());
+    }
+    Ok(e)
+}
+
+/// Render one entry as an `[[allow]]` table.
+fn entry_to_table(e: &AllowlistEntry) -> Table {
+    let mut t = Table::new();
+    t["kind"] = value(e.kind.as_str());
+    t["value"] = value(e.value.as_str());
+    if let Some(p) = &e.pod_name_prefix {
+        t["pod_name_prefix"] = value(p.as_str());
+    }
+    if !e.rules.is_empty() {
+        let mut a = Array::new();
+        for r in &e.rules {
+            a.push(r.as_str());
+        }
+        t["rules"] = value(a);
+    }
+    if e.named_only {
+        t["named_only"] = value(true);
+    }
+    t["reason"] = value(e.reason.as_str());
+    if let Some(x) = &e.expires_text {
+        t["expires"] = value(x.as_str());
+    }
+    t
+}
+
+/// Render a whole allowlist file, each entry preceded by a comment.
+pub fn render(entries: &[AllowlistEntry], header: &str) -> String {
+    let mut out = String::from(header);
+    for e in entries {
+        out.push('\n');
+        if !e.reason.is_empty() {
+            out.push_str(&format!("# {}\n", e.reason));
+        }
+        let mut doc = DocumentMut::new();
+        let mut aot = ArrayOfTables::new();
+        aot.push(entry_to_table(e));
+        doc["allow"] = Item::ArrayOfTables(aot);
+        out.push_str(&doc.to_string());
+    }
+    out
+}
+
+/// Write `text` to `path` atomically: a temporary file in the same
+/// directory, flushed to disk, then renamed over the target.
+pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "allowlist".into());
+    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        if let Ok(meta) = fs::metadata(path) {
+            let _ = f.set_permissions(meta.permissions());
+        }
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+impl AllowlistFile {
+    /// Open `path`. A missing file starts from `initial` (the defaults) and
+    /// is created on the first change; a file that does not parse is an error
+    /// and will not be touched.
+    pub fn open(path: &Path, initial: &str, known_rules: &[&str]) -> Result<Self, AllowlistError> {
+        let text = match fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => initial.to_string(),
+            Err(source) => return Err(AllowlistError::Read { path: path.to_path_buf(), source }),
+        };
+        Self::from_text(path, &text, known_rules)
+    }
+
+    fn from_text(path: &Path, text: &str, known_rules: &[&str]) -> Result<Self, AllowlistError> {
+        let allowlist = parse_allowlist(text, path, known_rules)?;
+        let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| AllowlistError::Invalid {
+            path: path.to_path_buf(),
+            line: 1,
+            message: e.message().to_string(),
+        })?;
+        Ok(AllowlistFile { path: path.to_path_buf(), doc, allowlist, undo: None })
+    }
+
+    pub fn text(&self) -> String {
+        self.doc.to_string()
+    }
+
+    /// Apply an edit, re-validate the result, and save it; on any failure
+    /// the document and the file stay as they were.
+    fn change(
+        &mut self,
+        known_rules: &[&str],
+        f: impl FnOnce(&mut ArrayOfTables) -> Result<(), String>,
+    ) -> Result<(), AllowlistError> {
+        let before = self.doc.to_string();
+        let mut doc = self.doc.clone();
+        if doc.get("allow").and_then(Item::as_array_of_tables).is_none() {
+            doc["allow"] = Item::ArrayOfTables(ArrayOfTables::new());
+        }
+        let tables = doc["allow"].as_array_of_tables_mut().expect("`allow` was just made an array of tables");
+        f(tables).map_err(AllowlistError::Edit)?;
+        let text = doc.to_string();
+        let allowlist = parse_allowlist(&text, &self.path, known_rules)?;
+        write_atomic(&self.path, &text).map_err(|source| AllowlistError::Write { path: self.path.clone(), source })?;
+        self.doc = doc;
+        self.allowlist = allowlist;
+        self.undo = Some(before);
+        Ok(())
+    }
+
+    pub fn add(&mut self, entry: &AllowlistEntry, known_rules: &[&str]) -> Result<(), AllowlistError> {
+        let t = entry_to_table(entry);
+        self.change(known_rules, |aot| {
+            aot.push(t);
+            Ok(())
+        })
+    }
+
+    pub fn replace(&mut self, index: usize, entry: &AllowlistEntry, known_rules: &[&str]) -> Result<(), AllowlistError> {
+        let new = entry_to_table(entry);
+        self.change(known_rules, |aot| {
+            let t = aot.get_mut(index).ok_or("no such entry")?;
+            // Keep the entry's leading comment and position.
+            let decor = t.decor().clone();
+            *t = new;
+            *t.decor_mut() = decor;
+            Ok(())
+        })
+    }
+
+    pub fn remove(&mut self, index: usize, known_rules: &[&str]) -> Result<(), AllowlistError> {
+        self.change(known_rules, |aot| {
+            if index >= aot.len() {
+                return Err("no such entry".into());
+            }
+            aot.remove(index);
+            Ok(())
+        })
+    }
+
+    pub fn can_undo(&self) -> bool {
+        self.undo.is_some()
+    }
+
+    /// Restore the file as it was before the last change.
+    pub fn undo(&mut self, known_rules: &[&str]) -> Result<(), AllowlistError> {
+        let Some(prev) = self.undo.take() else {
+            return Err(AllowlistError::Edit("nothing to undo".into()));
+        };
+        let restored = Self::from_text(&self.path, &prev, known_rules)?;
+        write_atomic(&self.path, &prev).map_err(|source| AllowlistError::Write { path: self.path.clone(), source })?;
+        self.doc = restored.doc;
+        self.allowlist = restored.allowlist;
+        Ok(())
+    }
+}

@@ -1,0 +1,176 @@
+//! Per-identity record of security-relevant activity, allowlisted or not:
+//! every secret accessed, exec sessions, bindings and roles created. This is
+//! what the evidence checklist and the identities pane show; it grows with
+//! the cluster's identities and objects, not with the log.
+
+use super::alert::SecretRef;
+use crate::audit::Outcome;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+const MAX_LIST: usize = 500;
+const MAX_SET: usize = 64;
+
+#[derive(Debug, Clone, Default)]
+pub struct AccessStat {
+    pub verbs: BTreeSet<String>,
+    pub allowed: u32,
+    pub denied: u32,
+    /// Not found, failed, or outcome unknown.
+    pub other: u32,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub source_ips: BTreeSet<String>,
+}
+
+impl AccessStat {
+    pub fn count(&self) -> u32 {
+        self.allowed + self.denied + self.other
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ExecRecord {
+    pub time: Option<i64>,
+    pub subresource: String,
+    pub namespace: String,
+    pub pod: String,
+    pub container: Option<String>,
+    pub command: Option<String>,
+    pub outcome: Outcome,
+    pub source_ip: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChangeRecord {
+    pub time: Option<i64>,
+    pub what: String,
+    pub source_ip: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IdentityActivity {
+    pub identity: String,
+    pub secrets: BTreeMap<SecretRef, AccessStat>,
+    pub execs: Vec<ExecRecord>,
+    /// RBAC writes, token requests and secret writes, in order.
+    pub changes: Vec<ChangeRecord>,
+    pub source_ips: BTreeSet<String>,
+    pub user_agents: BTreeSet<String>,
+    /// Secret reads the allowlist covered for `secret-read` vs not.
+    pub reads_allowlisted: u64,
+    pub reads_flagged: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+}
+
+impl IdentityActivity {
+    /// Every secret read this identity made was allowlisted.
+    pub fn fully_allowlisted(&self) -> bool {
+        self.reads_flagged == 0 && self.reads_allowlisted > 0
+    }
+}
+
+fn widen(first: &mut Option<i64>, last: &mut Option<i64>, t: Option<i64>) {
+    if let Some(t) = t {
+        *first = Some(first.map_or(t, |f| f.min(t)));
+        *last = Some(last.map_or(t, |l| l.max(t)));
+    }
+}
+
+fn count(stat: &mut AccessStat, o: Outcome, delta: i32) {
+    let slot = match o {
+        Outcome::Allowed => &mut stat.allowed,
+        Outcome::Denied => &mut stat.denied,
+        _ => &mut stat.other,
+    };
+    *slot = (*slot as i64 + delta as i64).max(0) as u32;
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Activity {
+    pub by_identity: HashMap<String, IdentityActivity>,
+    /// Secret names seen per namespace, to expand list/watch on rotation lists.
+    pub known_secrets: HashMap<String, BTreeSet<String>>,
+}
+
+impl Activity {
+    fn entry(&mut self, identity: &str) -> &mut IdentityActivity {
+        self.by_identity.entry(identity.to_string()).or_insert_with(|| IdentityActivity {
+            identity: identity.to_string(),
+            ..Default::default()
+        })
+    }
+
+    pub fn touch(&mut self, identity: &str, time: Option<i64>, ip: Option<&str>, ua: &str) {
+        let a = self.entry(identity);
+        widen(&mut a.first, &mut a.last, time);
+        if let Some(ip) = ip {
+            if a.source_ips.len() < MAX_SET {
+                a.source_ips.insert(ip.to_string());
+            }
+        }
+        if !ua.is_empty() && a.user_agents.len() < MAX_SET {
+            a.user_agents.insert(ua.to_string());
+        }
+    }
+
+    pub fn learn_secret_name(&mut self, namespace: &str, name: &str) {
+        if name.is_empty() || namespace.is_empty() {
+            return;
+        }
+        let set = self.known_secrets.entry(namespace.to_string()).or_default();
+        if set.len() < 10_000 {
+            set.insert(name.to_string());
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn secret_access(
+        &mut self,
+        identity: &str,
+        secret: SecretRef,
+        verb: &str,
+        outcome: Outcome,
+        time: Option<i64>,
+        ip: Option<&str>,
+        allowlisted: Option<bool>,
+    ) {
+        let a = self.entry(identity);
+        match allowlisted {
+            Some(true) => a.reads_allowlisted += 1,
+            Some(false) => a.reads_flagged += 1,
+            None => {}
+        }
+        let s = a.secrets.entry(secret).or_default();
+        s.verbs.insert(verb.to_string());
+        count(s, outcome, 1);
+        widen(&mut s.first, &mut s.last, time);
+        if let Some(ip) = ip {
+            if s.source_ips.len() < 16 {
+                s.source_ips.insert(ip.to_string());
+            }
+        }
+    }
+
+    /// A later stage changed a request's outcome.
+    pub fn secret_outcome(&mut self, identity: &str, secret: &SecretRef, old: Outcome, new: Outcome) {
+        if let Some(s) = self.by_identity.get_mut(identity).and_then(|a| a.secrets.get_mut(secret)) {
+            count(s, old, -1);
+            count(s, new, 1);
+        }
+    }
+
+    pub fn exec(&mut self, identity: &str, rec: ExecRecord) {
+        let a = self.entry(identity);
+        if a.execs.len() < MAX_LIST {
+            a.execs.push(rec);
+        }
+    }
+
+    pub fn change(&mut self, identity: &str, rec: ChangeRecord) {
+        let a = self.entry(identity);
+        if a.changes.len() < MAX_LIST {
+            a.changes.push(rec);
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! Alerts: one rule's hit for one identity (plus the rule's own grouping
+//! key), holding all its events; and the evidence kept for each event.
+
+use super::registry::{RuleId, Severity, info};
+use crate::audit::{AuditEvent, Outcome};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+/// Evidence events kept per alert; beyond this they are counted only.
+pub const MAX_EVIDENCE: usize = 2_000;
+
+/// A secret an alert touched: `ns/name`, or every secret of a namespace
+/// (`ns/*`), or of the cluster (`*/*`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SecretRef {
+    /// Empty for cluster-wide.
+    pub namespace: String,
+    /// `None` for "all secrets in the namespace (names unknown)".
+    pub name: Option<String>,
+}
+
+impl SecretRef {
+    pub fn is_wildcard(&self) -> bool {
+        self.name.is_none()
+    }
+}
+
+impl fmt::Display for SecretRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ns = if self.namespace.is_empty() { "*" } else { &self.namespace };
+        write!(f, "{ns}/{}", self.name.as_deref().unwrap_or("*"))
+    }
+}
+
+/// One request as evidence: the facts an analyst reads, plus the raw line.
+#[derive(Debug, Clone)]
+pub struct EvidenceEvent {
+    pub audit_id: Option<String>,
+    pub time: Option<i64>,
+    pub stage: String,
+    pub verb: String,
+    pub resource: String,
+    pub subresource: String,
+    pub namespace: String,
+    pub name: String,
+    pub identity: String,
+    pub authenticated_user: String,
+    pub source_ips: Vec<String>,
+    pub trusted_ip: Option<String>,
+    pub user_agent: String,
+    pub outcome: Outcome,
+    pub code: Option<i32>,
+    pub request_uri: String,
+    /// Exec/attach command, binding subjects, role grants: rule-specific.
+    pub detail: Option<String>,
+    /// The raw JSON of the latest stage seen.
+    pub raw: Arc<str>,
+}
+
+impl EvidenceEvent {
+    pub fn from_event(ev: &AuditEvent<'_>, raw: &str, time: Option<i64>, outcome: Outcome, trusted_ip: Option<String>) -> Self {
+        EvidenceEvent {
+            audit_id: ev.audit_id.as_deref().map(str::to_string),
+            time,
+            stage: ev.stage.as_deref().unwrap_or("").to_string(),
+            verb: ev.verb().to_string(),
+            resource: ev.resource().to_string(),
+            subresource: ev.subresource().to_string(),
+            namespace: ev.namespace().to_string(),
+            name: ev.name().to_string(),
+            identity: ev.identity().to_string(),
+            authenticated_user: ev.authenticated_user().to_string(),
+            source_ips: ev.source_ips.iter().map(|s| s.to_string()).collect(),
+            trusted_ip,
+            user_agent: ev.user_agent().to_string(),
+            outcome,
+            code: ev.response_code(),
+            request_uri: ev.request_uri().to_string(),
+            detail: None,
+            raw: Arc::from(raw),
+        }
+    }
+
+    /// `get secrets prod/db-credentials`, `create pods/exec prod/web`.
+    pub fn action(&self) -> String {
+        let res = if self.subresource.is_empty() {
+            self.resource.clone()
+        } else {
+            format!("{}/{}", self.resource, self.subresource)
+        };
+        let target = match (self.namespace.as_str(), self.name.as_str()) {
+            ("", "") => "(cluster-wide)".to_string(),
+            ("", n) => n.to_string(),
+            (ns, "") => format!("{ns}/*"),
+            (ns, n) => format!("{ns}/{n}"),
+        };
+        format!("{} {res} {target}", self.verb)
+    }
+}
+
+/// How often each outcome was seen for one secret in one alert.
+#[derive(Debug, Clone, Default)]
+pub struct SecretUse {
+    pub verbs: BTreeSet<String>,
+    /// Requests per outcome (indexed by `Outcome as usize`).
+    pub by_outcome: [u32; 5],
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+}
+
+impl SecretUse {
+    /// Exposed unless every request for it was refused or failed: an
+    /// unknown outcome (only RequestReceived seen) is assumed exposed.
+    pub fn exposed(&self) -> bool {
+        self.by_outcome[Outcome::Allowed as usize] > 0 || self.by_outcome[Outcome::Unknown as usize] > 0
+    }
+    pub fn denied(&self) -> bool {
+        self.by_outcome[Outcome::Denied as usize] > 0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub id: String,
+    pub rule: RuleId,
+    pub severity: Severity,
+    /// The effective identity.
+    pub identity: String,
+    /// The account that made the call, when it acted through impersonation.
+    pub authenticated_user: Option<String>,
+    /// The rule's own grouping key (source IP and user agent for rapid GETs,
+    /// the escalation for escalate-then-loot); empty when the rule groups by
+    /// identity alone.
+    pub group: String,
+    /// Other identities this alert ties to the same incident.
+    pub linked: Vec<String>,
+    pub first_seen: Option<i64>,
+    pub last_seen: Option<i64>,
+    /// Requests counted (one per auditID).
+    pub event_count: u64,
+    pub events: Vec<EvidenceEvent>,
+    pub secrets: BTreeMap<SecretRef, SecretUse>,
+    pub source_ips: BTreeSet<String>,
+    pub user_agents: BTreeSet<String>,
+    pub audit_ids: Vec<String>,
+    /// "first secret read by this identity in the log", etc.
+    pub novelty: Option<String>,
+    pub notes: Vec<String>,
+    /// Creation order, for stable output.
+    pub seq: u64,
+    evidence_index: HashMap<String, usize>,
+}
+
+/// Stable id from the alert's key, so that a re-scan or a TUI restart gives
+/// the same ids (checklist state is keyed by them).
+pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
+    // FNV-1a, 64 bit: stable across runs and platforms, unlike std's hasher.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0u8)) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{prefix}-{:012x}", h & 0xffff_ffff_ffff)
+}
+
+impl Alert {
+    pub fn new(rule: RuleId, identity: &str, group: &str, seq: u64) -> Self {
+        Alert {
+            id: stable_id("al", &[rule.as_str(), identity, group]),
+            rule,
+            severity: info(rule).severity,
+            identity: identity.to_string(),
+            authenticated_user: None,
+            group: group.to_string(),
+            linked: Vec::new(),
+            first_seen: None,
+            last_seen: None,
+            event_count: 0,
+            events: Vec::new(),
+            secrets: BTreeMap::new(),
+            source_ips: BTreeSet::new(),
+            user_agents: BTreeSet::new(),
+            audit_ids: Vec::new(),
+            novelty: None,
+            notes: Vec::new(),
+            seq,
+            evidence_index: HashMap::new(),
+        }
+    }
+
+    pub fn title(&self) -> &'static str {
+        info(self.rule).title
+    }
+
+    /// Whether this request (by auditID) is already part of the alert.
+    pub fn has_request(&self, audit_id: Option<&str>) -> bool {
+        audit_id.is_some_and(|a| self.evidence_index.contains_key(a))
+    }
+
+    /// Add one request's evidence. Returns false if it was already there
+    /// (a later stage of the same request), in which case it is updated.
+    pub fn add(&mut self, ev: EvidenceEvent, secret: Option<SecretRef>) -> bool {
+        if let Some(aid) = &ev.audit_id {
+            if let Some(&i) = self.evidence_index.get(aid) {
+                let old = self.events[i].outcome;
+                self.update_outcome_at(i, ev, secret, old);
+                return false;
+            }
+        }
+        self.event_count += 1;
+        if let Some(t) = ev.time {
+            self.first_seen = Some(self.first_seen.map_or(t, |f| f.min(t)));
+            self.last_seen = Some(self.last_seen.map_or(t, |l| l.max(t)));
+        }
+        for ip in &ev.source_ips {
+            self.source_ips.insert(ip.clone());
+        }
+        if !ev.user_agent.is_empty() {
+            self.user_agents.insert(ev.user_agent.clone());
+        }
+        if ev.authenticated_user != ev.identity {
+            self.authenticated_user = Some(ev.authenticated_user.clone());
+        }
+        if let Some(s) = secret {
+            let u = self.secrets.entry(s).or_default();
+            u.verbs.insert(ev.verb.clone());
+            u.by_outcome[ev.outcome as usize] += 1;
+            if let Some(t) = ev.time {
+                u.first = Some(u.first.map_or(t, |f| f.min(t)));
+                u.last = Some(u.last.map_or(t, |l| l.max(t)));
+            }
+        }
+        if let Some(aid) = &ev.audit_id {
+            if self.audit_ids.len() < MAX_EVIDENCE {
+                self.audit_ids.push(aid.clone());
+            }
+        }
+        if self.events.len() < MAX_EVIDENCE {
+            if let Some(aid) = &ev.audit_id {
+                self.evidence_index.insert(aid.clone(), self.events.len());
+            }
+            self.events.push(ev);
+        }
+        true
+    }
+
+    fn update_outcome_at(&mut self, i: usize, ev: EvidenceEvent, secret: Option<SecretRef>, old: Outcome) {
+        let new = ev.outcome;
+        if new != old && new != Outcome::Unknown {
+            if let Some(u) = secret.and_then(|s| self.secrets.get_mut(&s)) {
+                u.by_outcome[old as usize] = u.by_outcome[old as usize].saturating_sub(1);
+                u.by_outcome[new as usize] += 1;
+            }
+        }
+        let detail = self.events[i].detail.take();
+        let keep_outcome = if new == Outcome::Unknown { old } else { new };
+        self.events[i] = EvidenceEvent { outcome: keep_outcome, detail: ev.detail.or(detail), ..ev };
+    }
+
+    /// A later stage of a request in this alert changed its outcome.
+    pub fn update_request(&mut self, ev: EvidenceEvent, secret: Option<SecretRef>) {
+        if let Some(&i) = ev.audit_id.as_ref().and_then(|a| self.evidence_index.get(a)) {
+            let old = self.events[i].outcome;
+            self.update_outcome_at(i, ev, secret, old);
+        }
+    }
+
+    pub fn link(&mut self, identity: &str) {
+        if identity != self.identity && !self.linked.iter().any(|l| l == identity) {
+            self.linked.push(identity.to_string());
+        }
+    }
+
+    pub fn note(&mut self, note: String) {
+        if !self.notes.contains(&note) && self.notes.len() < 50 {
+            self.notes.push(note);
+        }
+    }
+
+    /// Sorted unique secrets as strings (`ns/name`, `ns/*`, `*/*`).
+    pub fn secret_strings(&self) -> Vec<String> {
+        let set: BTreeSet<String> = self.secrets.keys().map(|s| s.to_string()).collect();
+        set.into_iter().collect()
+    }
+}

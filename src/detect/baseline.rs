@@ -1,0 +1,144 @@
+//! Rules that learn what is normal from the start of the log: new
+//! (identity, IP, user agent) combinations reading secrets (seed 004), and
+//! service-account tokens used from a context their account did not use
+//! during the learning period (seed 001).
+
+use super::config::Config;
+use super::hit::Hit;
+use super::registry::RuleId;
+use super::request::Ctx;
+use crate::allowlist::Allowlist;
+use crate::net::Cidr;
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Default)]
+struct Profile {
+    products: BTreeSet<String>,
+    networks: BTreeSet<Cidr>,
+    bound_token: BTreeSet<bool>,
+}
+
+#[derive(Default)]
+pub struct BaselineState {
+    /// (identity, IP, user agent) → last time it read secrets.
+    combos: HashMap<String, i64>,
+    profiles: HashMap<String, Profile>,
+}
+
+/// The product part of a user agent: `curl/8.5.0` → `curl`,
+/// `kubectl/v1.30.2 (linux/amd64) kubernetes/3968350` → `kubectl`.
+pub fn ua_product(ua: &str) -> &str {
+    let end = ua.find(['/', ' ']).unwrap_or(ua.len());
+    &ua[..end]
+}
+
+fn token_kind(bound: bool) -> &'static str {
+    if bound { "pod-bound token" } else { "long-lived token" }
+}
+
+impl BaselineState {
+    /// Run on the first stage of each request that has a time.
+    pub fn check(&mut self, ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<Hit>) {
+        let Some(t) = ctx.time else { return };
+        if !ctx.new_request {
+            return;
+        }
+        self.new_client(ctx, t, cfg, allow, out);
+        self.context_mismatch(ctx, cfg, allow, out);
+    }
+
+    /// seed 004, exactly: get/list on secrets by a user agent that does not
+    /// end in `kubernetes/$Format`, from a combination of identity, source IP
+    /// and user agent not seen in the preceding 7 days; silent until the
+    /// learning period has passed.
+    fn new_client(&mut self, ctx: &Ctx<'_, '_>, t: i64, cfg: &Config, allow: &Allowlist, out: &mut Vec<Hit>) {
+        let rc = &cfg.rules.secret_read_new_client;
+        let ua = ctx.ev.user_agent();
+        if !rc.enabled || !ctx.is_secret_get_or_list() || ua.ends_with(rc.standard_suffix.as_str()) {
+            return;
+        }
+        let ip = ctx.trusted_ip.map(|i| i.to_string()).unwrap_or_default();
+        let key = format!("{}\u{0}{ip}\u{0}{ua}", ctx.identity);
+        let last = self.combos.insert(key, t);
+        let known = last.is_some_and(|l| t - l <= rc.history.0);
+        if !known && ctx.after_learning && !allow.allows(RuleId::SecretReadNewClient.as_str(), &ctx.subject()) {
+            let what = if last.is_some() { "not seen in the history window" } else { "never seen before in this log" };
+            out.push(
+                Hit::new(RuleId::SecretReadNewClient)
+                    .group(format!("{ip} | {ua}"))
+                    .note(format!("identity, source {ip} and user agent `{ua}`: {what}")),
+            );
+        }
+        if self.combos.len() > rc.max_tracked {
+            let horizon = t - rc.history.0;
+            self.combos.retain(|_, l| *l >= horizon);
+            if self.combos.len() > rc.max_tracked {
+                // Still full of recent combinations: forget the oldest half.
+                let mut times: Vec<i64> = self.combos.values().copied().collect();
+                times.sort_unstable();
+                let cut = times[times.len() / 2];
+                self.combos.retain(|_, l| *l > cut);
+            }
+        }
+    }
+
+    /// seed 001: a service account reading secrets or exec-ing with a client,
+    /// network or token kind it did not use during the learning period.
+    fn context_mismatch(&mut self, ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<Hit>) {
+        let rc = &cfg.rules.sa_token_context_mismatch;
+        if !rc.enabled || !ctx.identity.starts_with("system:serviceaccount:") {
+            return;
+        }
+        let product = ua_product(ctx.ev.user_agent());
+        let network = ctx.trusted_ip.map(Cidr::baseline_network);
+        let bound = ctx.ev.bound_pod().is_some();
+        if !ctx.after_learning {
+            // Learn from every security-relevant request of the account.
+            let p = self.profiles.entry(ctx.identity.to_string()).or_default();
+            if p.products.len() < 32 {
+                p.products.insert(product.to_string());
+            }
+            if let Some(n) = network {
+                if p.networks.len() < 64 {
+                    p.networks.insert(n);
+                }
+            }
+            p.bound_token.insert(bound);
+            return;
+        }
+        if !(ctx.is_secret_read() || ctx.is_exec()) {
+            return;
+        }
+        let profile = self.profiles.get(ctx.identity);
+        let mut diffs = Vec::new();
+        if rc.check_network {
+            if let Some(ip) = ctx.trusted_ip {
+                if !cfg.cluster_cidrs.is_empty() {
+                    if !cfg.cluster_cidrs.iter().any(|c| c.contains(ip)) {
+                        diffs.push(format!("source {ip} is outside the cluster networks"));
+                    }
+                } else if let (Some(p), Some(n)) = (profile, network) {
+                    if !p.networks.contains(&n) {
+                        let known: Vec<String> = p.networks.iter().map(|c| c.to_string()).collect();
+                        if !known.is_empty() {
+                            diffs.push(format!("source {ip} (learned networks: {})", known.join(", ")));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(p) = profile {
+            if rc.check_user_agent && !p.products.contains(product) {
+                let known: Vec<&str> = p.products.iter().map(String::as_str).collect();
+                diffs.push(format!("client `{product}` (learned: {})", known.join(", ")));
+            }
+            if rc.check_token_kind && !p.bound_token.contains(&bound) {
+                let learned: Vec<&str> = p.bound_token.iter().map(|b| token_kind(*b)).collect();
+                diffs.push(format!("{} (learned: {})", token_kind(bound), learned.join(", ")));
+            }
+        }
+        if !diffs.is_empty() && !allow.allows(RuleId::SaTokenContextMismatch.as_str(), &ctx.subject()) {
+            out.push(Hit::new(RuleId::SaTokenContextMismatch).detail(diffs.join("; ")).note(diffs.join("; ")));
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! The engine: feeds each event through every rule family, merges stages of
+//! one request, and keeps alerts and activity. A pure function of the events
+//! it is given, the allowlist and the config: no I/O, no clocks (log time
+//! only), no UI.
+
+use super::activity::{Activity, ChangeRecord, ExecRecord};
+use super::alert::{Alert, EvidenceEvent, SecretRef};
+use super::baseline::BaselineState;
+use super::config::Config;
+use super::correlate::CorrelationState;
+use super::hit::Hit;
+use super::incident::{Incident, build_incidents};
+use super::rbac::RbacState;
+use super::registry::{RuleId, Severity};
+use super::request::{Ctx, READ_VERBS, RequestTracker, WRITE_VERBS};
+use super::secret_access::{self, anonymous_severity};
+use super::windows::WindowState;
+use crate::allowlist::Allowlist;
+use crate::audit::uri::{container, exec_command, field_selector_name};
+use crate::audit::{AuditEvent, Outcome};
+use std::collections::{HashMap, HashSet};
+
+/// Counters for the summary line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Events handed to the engine.
+    pub events: u64,
+    /// Events about secrets, exec, tokens, RBAC or impersonation.
+    pub relevant: u64,
+    /// Distinct security-relevant requests (stages merged by auditID).
+    pub requests: u64,
+    /// Relevant events with no timestamp at all.
+    pub untimed: u64,
+    /// Untimed events that a windowed rule had to skip.
+    pub untimed_skipped: u64,
+}
+
+/// Does any rule look at this event? The byte prefilter (see
+/// `pipeline::prefilter`) must never drop an event for which this is true.
+pub fn is_relevant(ev: &AuditEvent<'_>, cfg: &Config) -> bool {
+    match (ev.resource(), ev.subresource()) {
+        ("secrets", _) => true,
+        ("pods", "exec" | "attach") => true,
+        ("serviceaccounts", "token") => true,
+        ("clusterrolebindings" | "rolebindings" | "clusterroles" | "roles", _) => true,
+        ("configmaps", _) => {
+            ev.is_impersonated()
+                || cfg.rules.secret_access_impersonated.proxy_users.iter().any(|p| p == ev.authenticated_user())
+        }
+        _ => false,
+    }
+}
+
+/// Secret a piece of evidence refers to (for events re-added from a window).
+fn evidence_secret(e: &EvidenceEvent) -> Option<SecretRef> {
+    if e.resource != "secrets" || !e.subresource.is_empty() {
+        return None;
+    }
+    let name = if e.name.is_empty() { field_selector_name(&e.request_uri) } else { Some(e.name.clone()) };
+    Some(SecretRef { namespace: e.namespace.clone(), name })
+}
+
+pub struct Engine {
+    pub cfg: Config,
+    pub allowlist: Allowlist,
+    requests: RequestTracker,
+    alerts: Vec<Alert>,
+    alert_index: HashMap<(RuleId, String, String), usize>,
+    pub stats: EngineStats,
+    log_start: Option<i64>,
+    windows: WindowState,
+    baseline: BaselineState,
+    pub rbac: RbacState,
+    correlation: CorrelationState,
+    pub activity: Activity,
+    readers: HashSet<String>,
+    execers: HashSet<String>,
+    /// Alerts created since the last `take_new_alerts`.
+    fresh: Vec<usize>,
+}
+
+impl Engine {
+    pub fn new(cfg: Config, allowlist: Allowlist) -> Self {
+        Engine {
+            requests: RequestTracker::new(cfg.dedup_capacity),
+            cfg,
+            allowlist,
+            alerts: Vec::new(),
+            alert_index: HashMap::new(),
+            stats: EngineStats::default(),
+            log_start: None,
+            windows: WindowState::default(),
+            baseline: BaselineState::default(),
+            rbac: RbacState::default(),
+            correlation: CorrelationState::default(),
+            activity: Activity::default(),
+            readers: HashSet::new(),
+            execers: HashSet::new(),
+            fresh: Vec::new(),
+        }
+    }
+
+    pub fn alerts(&self) -> &[Alert] {
+        &self.alerts
+    }
+
+    /// Alerts created since the last call, in creation order (for followers
+    /// that print each alert the moment it fires).
+    pub fn take_new_alerts(&mut self) -> Vec<&Alert> {
+        let fresh = std::mem::take(&mut self.fresh);
+        fresh.into_iter().map(|i| &self.alerts[i]).collect()
+    }
+
+    pub fn incidents(&self) -> Vec<Incident> {
+        build_incidents(&self.alerts, &self.activity.known_secrets)
+    }
+
+    /// Start of the learning period: the first security-relevant event time.
+    pub fn log_start(&self) -> Option<i64> {
+        self.log_start
+    }
+
+    /// Count an event that a prefilter dropped without parsing.
+    pub fn count_skipped(&mut self, n: u64) {
+        self.stats.events += n;
+    }
+
+    /// Feed one event (one stage of one request) and its raw JSON text.
+    pub fn process(&mut self, ev: &AuditEvent<'_>, raw: &str) {
+        self.stats.events += 1;
+        if !is_relevant(ev, &self.cfg) {
+            return;
+        }
+        self.stats.relevant += 1;
+        let time = ev.time_micros();
+        match time {
+            Some(t) => self.log_start = Some(self.log_start.map_or(t, |s| s.min(t))),
+            None => self.stats.untimed += 1,
+        }
+        let after_learning = match (time, self.log_start) {
+            (Some(t), Some(s)) => t >= s + self.cfg.learning_period.0,
+            _ => false,
+        };
+
+        // Merge stages: the first stage seen runs the rules, later ones
+        // update the outcome of what was already found.
+        let this_outcome = ev.outcome();
+        let (new_request, old_outcome, outcome, became_denied, rbac_done, req_alerts) = match ev.audit_id.as_deref() {
+            Some(id) if !id.is_empty() => {
+                let (new, st) = self.requests.touch(id);
+                let old = st.outcome;
+                let merged = if this_outcome == Outcome::Unknown { old } else { this_outcome };
+                st.outcome = merged;
+                let became_denied = merged == Outcome::Denied && !st.denial_counted;
+                st.denial_counted |= became_denied;
+                (new, old, merged, became_denied, st.rbac_done, st.alerts.clone())
+            }
+            _ => (true, Outcome::Unknown, this_outcome, this_outcome == Outcome::Denied, false, Vec::new()),
+        };
+        if new_request {
+            self.stats.requests += 1;
+        }
+
+        let trusted_ip = ev.trusted_source_ip(&self.cfg.trusted_proxies);
+        let target_name = match ev.name() {
+            "" => field_selector_name(ev.request_uri()),
+            n => Some(n.to_string()),
+        };
+        let ctx = Ctx {
+            ev,
+            raw,
+            time,
+            identity: ev.identity(),
+            authenticated: ev.authenticated_user(),
+            groups: ev.groups().collect(),
+            trusted_ip,
+            target_name,
+            outcome,
+            new_request,
+            became_denied,
+            after_learning,
+        };
+        let ip_text = trusted_ip.map(|i| i.to_string());
+        let evidence = || EvidenceEvent::from_event(ev, raw, time, outcome, ip_text.clone());
+
+        if !new_request && outcome != old_outcome {
+            self.update_request(&ctx, &req_alerts, old_outcome, &evidence);
+        }
+
+        let mut hits: Vec<Hit> = Vec::new();
+        if new_request {
+            secret_access::check(&ctx, &self.cfg, &self.allowlist, &mut hits);
+            self.baseline.check(&ctx, &self.cfg, &self.allowlist, &mut hits);
+            self.correlation.check(&ctx, &self.cfg, &self.allowlist, &mut hits);
+        }
+        if self.windows.check(&ctx, &self.cfg, &self.allowlist, &evidence, &mut hits) {
+            self.stats.untimed_skipped += 1;
+        }
+        if !rbac_done {
+            let (done, escalation) = self.rbac.check(&ctx, &self.cfg, &self.allowlist, &evidence, &mut hits);
+            if done {
+                if let Some(st) = ev.audit_id.as_deref().and_then(|id| self.requests.get_mut(id)) {
+                    st.rbac_done = true;
+                }
+            }
+            if let Some(e) = escalation {
+                self.correlation.escalation(e);
+            }
+        }
+
+        for hit in hits {
+            self.apply(&ctx, hit, &evidence);
+        }
+        if new_request {
+            self.record_activity(&ctx, ip_text.as_deref());
+        }
+    }
+
+    fn update_request(&mut self, ctx: &Ctx<'_, '_>, alerts: &[u32], old: Outcome, evidence: &dyn Fn() -> EvidenceEvent) {
+        let secret = ctx.secret_ref();
+        for &i in alerts {
+            let a = &mut self.alerts[i as usize];
+            a.update_request(evidence(), secret.clone());
+            if a.rule == RuleId::AnonymousSecretAccess {
+                a.severity = a.events.iter().map(|e| anonymous_severity(e.outcome)).max().unwrap_or(a.severity);
+            }
+        }
+        if let Some(s) = secret {
+            if READ_VERBS.contains(&ctx.verb()) {
+                self.activity.secret_outcome(ctx.identity, &s, old, ctx.outcome);
+            }
+        }
+    }
+
+    fn apply(&mut self, ctx: &Ctx<'_, '_>, hit: Hit, evidence: &dyn Fn() -> EvidenceEvent) {
+        let key = (hit.rule, ctx.identity.to_string(), hit.group.clone());
+        let idx = match self.alert_index.get(&key) {
+            Some(&i) => i,
+            None => {
+                let mut a = Alert::new(hit.rule, ctx.identity, &hit.group, self.alerts.len() as u64);
+                a.novelty = self.novelty(ctx);
+                self.alerts.push(a);
+                let i = self.alerts.len() - 1;
+                self.alert_index.insert(key, i);
+                self.fresh.push(i);
+                i
+            }
+        };
+        let alert = &mut self.alerts[idx];
+        for e in hit.earlier {
+            let s = evidence_secret(&e);
+            alert.add(e, s);
+        }
+        let mut ev = evidence();
+        ev.detail = hit.detail;
+        alert.add(ev, ctx.secret_ref());
+        if let Some(s) = hit.severity {
+            alert.severity = if alert.rule == RuleId::AnonymousSecretAccess {
+                alert.events.iter().map(|e| anonymous_severity(e.outcome)).max().unwrap_or(s)
+            } else {
+                alert.severity.max(s)
+            };
+        }
+        for l in &hit.linked {
+            alert.link(l);
+        }
+        if let Some(n) = hit.note {
+            alert.note(n);
+        }
+        if let Some(st) = ctx.ev.audit_id.as_deref().and_then(|id| self.requests.get_mut(id)) {
+            if !st.alerts.contains(&(idx as u32)) {
+                st.alerts.push(idx as u32);
+            }
+        }
+    }
+
+    /// "first secret read / first exec by this identity in the log", said
+    /// only once the learning period has passed (before it, every identity
+    /// is new).
+    fn novelty(&self, ctx: &Ctx<'_, '_>) -> Option<String> {
+        if !ctx.after_learning {
+            return None;
+        }
+        if ctx.is_secret_read() && !self.readers.contains(ctx.identity) {
+            return Some("first secret read by this identity in the log".into());
+        }
+        if ctx.is_exec() && !self.execers.contains(ctx.identity) {
+            return Some("first exec by this identity in the log".into());
+        }
+        None
+    }
+
+    fn record_activity(&mut self, ctx: &Ctx<'_, '_>, ip: Option<&str>) {
+        let ev = ctx.ev;
+        let verb = ctx.verb();
+        self.activity.touch(ctx.identity, ctx.time, ip, ev.user_agent());
+        if ctx.is_secrets() {
+            if let Some(name) = &ctx.target_name {
+                self.activity.learn_secret_name(ev.namespace(), name);
+            }
+            let secret = ctx.secret_ref().expect("secrets request has a ref");
+            if READ_VERBS.contains(&verb) {
+                self.readers.insert(ctx.identity.to_string());
+                let allowlisted = self.allowlist.allows(RuleId::SecretRead.as_str(), &ctx.subject());
+                self.activity.secret_access(ctx.identity, secret, verb, ctx.outcome, ctx.time, ip, Some(allowlisted));
+            } else if WRITE_VERBS.contains(&verb) {
+                self.activity.secret_access(ctx.identity, secret.clone(), verb, ctx.outcome, ctx.time, ip, None);
+                self.activity.change(
+                    ctx.identity,
+                    ChangeRecord { time: ctx.time, what: format!("{verb} secret {secret}"), source_ip: ip.map(str::to_string) },
+                );
+            }
+        } else if ctx.is_exec() {
+            self.execers.insert(ctx.identity.to_string());
+            self.activity.exec(
+                ctx.identity,
+                ExecRecord {
+                    time: ctx.time,
+                    subresource: ev.subresource().to_string(),
+                    namespace: ev.namespace().to_string(),
+                    pod: ev.name().to_string(),
+                    container: container(ev.request_uri()),
+                    command: exec_command(ev.request_uri()),
+                    outcome: ctx.outcome,
+                    source_ip: ip.map(str::to_string),
+                },
+            );
+        } else if WRITE_VERBS.contains(&verb) || (ev.subresource() == "token" && verb == "create") {
+            let target = match (ev.namespace(), ev.name()) {
+                ("", n) => n.to_string(),
+                (ns, n) => format!("{ns}/{n}"),
+            };
+            let res = if ev.subresource().is_empty() { ev.resource().to_string() } else { format!("{}/{}", ev.resource(), ev.subresource()) };
+            self.activity.change(
+                ctx.identity,
+                ChangeRecord { time: ctx.time, what: format!("{verb} {res} {target}"), source_ip: ip.map(str::to_string) },
+            );
+        }
+    }
+
+    /// The most severe alert so far (for `--fail-on`).
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.alerts.iter().map(|a| a.severity).max()
+    }
+}

@@ -1,0 +1,43 @@
+//! What a rule returns: a hit for the event in hand.
+
+use super::alert::EvidenceEvent;
+use super::registry::{RuleId, Severity};
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub rule: RuleId,
+    /// The rule's own grouping key beyond the identity ("" for none).
+    pub group: String,
+    /// Raise the alert above the rule's default severity.
+    pub severity: Option<Severity>,
+    /// Shown with this event (exec command, binding subjects, ...).
+    pub detail: Option<String>,
+    /// Shown once on the alert.
+    pub note: Option<String>,
+    /// Identities to merge into the same incident.
+    pub linked: Vec<String>,
+    /// Earlier events that belong to the alert (a rate window, an escalation).
+    pub earlier: Vec<EvidenceEvent>,
+}
+
+impl Hit {
+    pub fn new(rule: RuleId) -> Self {
+        Hit { rule, group: String::new(), severity: None, detail: None, note: None, linked: Vec::new(), earlier: Vec::new() }
+    }
+    pub fn group(mut self, g: impl Into<String>) -> Self {
+        self.group = g.into();
+        self
+    }
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.severity = Some(s);
+        self
+    }
+    pub fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = Some(d.into());
+        self
+    }
+    pub fn note(mut self, n: impl Into<String>) -> Self {
+        self.note = Some(n.into());
+        self
+    }
+}

@@ -1,0 +1,22 @@
+//! Detection: pure functions of events, allowlist and config. One file per
+//! rule family, a registry of rule metadata, correlation and incidents.
+
+pub mod activity;
+pub mod alert;
+pub mod baseline;
+pub mod config;
+pub mod correlate;
+pub mod engine;
+pub mod hit;
+pub mod incident;
+pub mod rbac;
+pub mod registry;
+pub mod request;
+pub mod secret_access;
+pub mod windows;
+
+pub use alert::{Alert, EvidenceEvent, SecretRef};
+pub use config::Config;
+pub use engine::{Engine, EngineStats, is_relevant};
+pub use incident::Incident;
+pub use registry::{RULES, RuleId, RuleInfo, Severity, info};

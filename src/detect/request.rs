@@ -1,0 +1,151 @@
+//! One request, many stages: merging RequestReceived / ResponseStarted /
+//! ResponseComplete / Panic of the same auditID, and the per-event context
+//! the rules read.
+
+use super::alert::SecretRef;
+use crate::allowlist::Subject;
+use crate::audit::{AuditEvent, Outcome};
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::net::IpAddr;
+
+/// What the tracker remembers of a request between its stages.
+#[derive(Debug, Clone, Default)]
+pub struct RequestState {
+    pub outcome: Outcome,
+    /// Alerts (by index) that hold this request as evidence.
+    pub alerts: Vec<u32>,
+    /// The RBAC rules have read this request's objects already.
+    pub rbac_done: bool,
+    /// The denial of this request has been counted.
+    pub denial_counted: bool,
+}
+
+/// Remembers in-flight requests by auditID, bounded by entry count (not by
+/// time: a watch runs for minutes, an exec for as long as the shell stays
+/// open). Two generations: when the young one fills up, the old one is
+/// dropped; a request seen again is promoted. Keys are hashed with a
+/// per-process random key, so crafted auditIDs cannot be made to collide.
+pub struct RequestTracker {
+    young: HashMap<u64, RequestState>,
+    old: HashMap<u64, RequestState>,
+    half: usize,
+    hasher: RandomState,
+}
+
+impl RequestTracker {
+    pub fn new(capacity: usize) -> Self {
+        RequestTracker { young: HashMap::new(), old: HashMap::new(), half: (capacity / 2).max(1), hasher: RandomState::new() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.young.len() + self.old.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Look up (or start) the request; returns whether it is new and its state.
+    pub fn touch(&mut self, audit_id: &str) -> (bool, &mut RequestState) {
+        let key = self.hasher.hash_one(audit_id);
+        if !self.young.contains_key(&key) {
+            if let Some(st) = self.old.remove(&key) {
+                self.insert(key, st);
+                return (false, self.young.get_mut(&key).expect("just inserted"));
+            }
+            self.insert(key, RequestState::default());
+            return (true, self.young.get_mut(&key).expect("just inserted"));
+        }
+        (false, self.young.get_mut(&key).expect("checked"))
+    }
+
+    /// Look up a request without starting one.
+    pub fn get_mut(&mut self, audit_id: &str) -> Option<&mut RequestState> {
+        let key = self.hasher.hash_one(audit_id);
+        if self.young.contains_key(&key) {
+            return self.young.get_mut(&key);
+        }
+        self.old.get_mut(&key)
+    }
+
+    fn insert(&mut self, key: u64, st: RequestState) {
+        if self.young.len() >= self.half {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(key, st);
+    }
+}
+
+/// Everything a rule needs to know about the event in hand, computed once.
+pub struct Ctx<'e, 'a> {
+    pub ev: &'e AuditEvent<'a>,
+    pub raw: &'e str,
+    pub time: Option<i64>,
+    pub identity: &'e str,
+    pub authenticated: &'e str,
+    pub groups: Vec<&'e str>,
+    pub trusted_ip: Option<IpAddr>,
+    /// The one object the request targets: its name, or the name a
+    /// list/watch is scoped to by `fieldSelector=metadata.name=`.
+    pub target_name: Option<String>,
+    /// Outcome merged over the stages seen so far.
+    pub outcome: Outcome,
+    /// First stage seen of this request.
+    pub new_request: bool,
+    /// This stage is the one that showed the request was denied.
+    pub became_denied: bool,
+    /// The event lies after the learning period (false when untimed).
+    pub after_learning: bool,
+}
+
+pub const READ_VERBS: [&str; 3] = ["get", "list", "watch"];
+pub const WRITE_VERBS: [&str; 5] = ["create", "update", "patch", "delete", "deletecollection"];
+
+impl Ctx<'_, '_> {
+    pub fn verb(&self) -> &str {
+        self.ev.verb()
+    }
+    pub fn resource(&self) -> &str {
+        self.ev.resource()
+    }
+    pub fn is_secrets(&self) -> bool {
+        self.ev.resource() == "secrets" && self.ev.subresource().is_empty()
+    }
+    /// get/list/watch on secrets.
+    pub fn is_secret_read(&self) -> bool {
+        self.is_secrets() && READ_VERBS.contains(&self.verb())
+    }
+    /// get/list on secrets (the Elastic rules leave watch out).
+    pub fn is_secret_get_or_list(&self) -> bool {
+        self.is_secrets() && matches!(self.verb(), "get" | "list")
+    }
+    pub fn is_exec(&self) -> bool {
+        self.ev.resource() == "pods"
+            && matches!(self.ev.subresource(), "exec" | "attach")
+            && matches!(self.verb(), "create" | "get")
+    }
+
+    pub fn subject(&self) -> Subject<'_> {
+        Subject {
+            identity: self.identity,
+            groups: &self.groups,
+            namespace: self.ev.namespace(),
+            target_name: self.target_name.as_deref(),
+            resource: self.ev.resource(),
+            source_ip: self.trusted_ip,
+            user_agent: self.ev.user_agent(),
+            bound_pod: self.ev.bound_pod(),
+            time: self.time,
+        }
+    }
+
+    /// The secret(s) a secrets request touches, as a rotation-list key.
+    pub fn secret_ref(&self) -> Option<SecretRef> {
+        if !self.is_secrets() {
+            return None;
+        }
+        let ns = self.ev.namespace().to_string();
+        Some(SecretRef { namespace: ns, name: self.target_name.clone() })
+    }
+}
