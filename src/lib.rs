@@ -10,3 +10,8 @@ pub mod time;
 pub mod allowlist;
 pub mod glob;
 pub mod detect;
+pub mod pipeline;
+pub mod source;
+pub mod tui;
+pub mod report;
+pub mod paths;

@@ -70,8 +70,8 @@ pub fn default_entries() -> Vec<AllowlistEntry> {
         entry(
             UserPrefix,
             "system:node:",
-            &["secret-read", "secret-read-workload-identity", "secret-rapid-get"],
-            "kubelets read the secrets their pods mount, by name (a kubelet listing all secrets still alerts)",
+            &["secret-read", "secret-read-workload-identity", "secret-rapid-get", "secret-read-new-client"],
+            "kubelets read the secrets their pods mount, by name; new nodes join all the time (a kubelet listing all secrets still alerts)",
         )
         .named_only(),
         entry(UserPrefix, "system:node:", &["sa-token-minted"], "kubelets request projected service-account tokens for their pods"),

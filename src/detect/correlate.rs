@@ -55,7 +55,8 @@ impl CorrelationState {
             let action = if ctx.is_exec() { "exec into a pod" } else { "secret read" };
             let mut hit = Hit::new(RuleId::EscalateThenLoot)
                 .group(e.what.clone())
-                .note(format!("{} ({how}), then {action} {}", e.what, after(t - e.time)));
+                .note(format!("{} ({how})", e.what))
+                .detail(format!("{action} {} after the escalation", after(t - e.time)));
             if e.actor != ctx.identity {
                 hit.linked.push(e.actor.clone());
             }
@@ -67,5 +68,5 @@ impl CorrelationState {
 
 fn after(us: i64) -> String {
     let s = us / 1_000_000;
-    if s < 60 { format!("{s}s later") } else { format!("{}m{}s later", s / 60, s % 60) }
+    if s < 60 { format!("{s}s") } else { format!("{}m{}s", s / 60, s % 60) }
 }

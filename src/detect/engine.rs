@@ -343,3 +343,37 @@ impl Engine {
         self.alerts.iter().map(|a| a.severity).max()
     }
 }
+
+/// The allowlist entries that match this event for at least one rule in
+/// their scope (for tuning views, and to prove every default entry is used).
+pub fn matching_entries(allow: &Allowlist, ev: &AuditEvent<'_>, cfg: &Config) -> Vec<usize> {
+    let groups: Vec<&str> = ev.groups().collect();
+    let target = match ev.name() {
+        "" => field_selector_name(ev.request_uri()),
+        n => Some(n.to_string()),
+    };
+    let subject = crate::allowlist::Subject {
+        identity: ev.identity(),
+        groups: &groups,
+        namespace: ev.namespace(),
+        target_name: target.as_deref(),
+        resource: ev.resource(),
+        source_ip: ev.trusted_source_ip(&cfg.trusted_proxies),
+        user_agent: ev.user_agent(),
+        bound_pod: ev.bound_pod(),
+        time: ev.time_micros(),
+    };
+    allow
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            if e.rules.is_empty() {
+                RuleId::ALL.iter().any(|r| e.matches(r.as_str(), &subject))
+            } else {
+                e.rules.iter().any(|r| e.matches(r, &subject))
+            }
+        })
+        .map(|(i, _)| i)
+        .collect()
+}

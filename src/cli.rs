@@ -1,0 +1,330 @@
+//! Command-line interface: argument parsing and the thin wiring of the
+//! headless commands (`scan`, `rules`, `allowlist`). The TUI is the default
+//! command. Errors surface here as one line on stderr and exit code 2.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ktriage::allowlist::{self, Allowlist, AllowlistFile};
+use ktriage::detect::{Config, Engine, RULES, RuleId, Severity};
+use ktriage::pipeline::{Ingest, Malformed};
+use ktriage::report;
+use ktriage::source;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(name = "ktriage", version, about = "Triage Kubernetes Secret exfiltration in API-server audit logs")]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct Common {
+    /// Allowlist file (default: $XDG_CONFIG_HOME/ktriage/allowlist.toml, else built-in defaults)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub allowlist: Option<PathBuf>,
+    /// Use no allowlist at all when no allowlist file is given (every secret read alerts)
+    #[arg(long, global = true)]
+    pub no_default_allowlist: bool,
+    /// Detection settings (default: $XDG_CONFIG_HOME/ktriage/config.toml if present)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct TuiArgs {
+    /// Audit logs to load; the last one is followed. `-` reads stdin.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Load the files and stop (do not follow the last one)
+    #[arg(long)]
+    pub no_follow: bool,
+    /// Follow by polling instead of inotify (NFS, some containers)
+    #[arg(long)]
+    pub poll: bool,
+    /// Theme name (dark, light, high-contrast, or one in $XDG_CONFIG_HOME/ktriage/themes) or a path
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan audit logs headlessly and report alerts and incidents
+    Scan(ScanArgs),
+    /// List every rule with its severity, source, tags and effective settings
+    Rules {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Manage the allowlist file
+    #[command(subcommand)]
+    Allowlist(AllowlistCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AllowlistCmd {
+    /// Write the built-in defaults, commented, to the allowlist file
+    Init {
+        /// Overwrite an existing file
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Check the allowlist file and print its entries
+    Check {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Jsonl,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Audit logs (JSON lines, EventList or JSON array; gzip ok). `-` or none with a pipe reads stdin.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Exit 1 when an alert at or above this severity fired
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Print every malformed line as it is found (not just the first few)
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Follow PATH as it grows and rotates; print each alert as it fires (jsonl unless --format text)
+    #[arg(long)]
+    pub follow: bool,
+    /// With --follow: poll instead of inotify
+    #[arg(long)]
+    pub poll: bool,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+/// The config in force: `--config`, else the user's file if present, else defaults.
+pub fn load_config(common: &Common) -> Result<Config> {
+    if let Some(p) = &common.config {
+        return Ok(Config::load(p)?);
+    }
+    let p = ktriage::paths::default_config_path();
+    if p.exists() { Ok(Config::load(&p)?) } else { Ok(Config::default()) }
+}
+
+/// The allowlist file path in force (may not exist).
+pub fn allowlist_path(common: &Common) -> PathBuf {
+    common.allowlist.clone().unwrap_or_else(ktriage::paths::default_allowlist_path)
+}
+
+/// The allowlist in force: an explicit file must exist and parse; the
+/// default file is used when present; else the built-in defaults (or none).
+pub fn load_allowlist(common: &Common) -> Result<Allowlist> {
+    let path = allowlist_path(common);
+    if common.allowlist.is_some() || path.exists() {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read allowlist {}", path.display()))?;
+        return Ok(allowlist::parse_allowlist(&text, &path, RuleId::IDS)?);
+    }
+    Ok(if common.no_default_allowlist { Allowlist::empty() } else { allowlist::default_allowlist() })
+}
+
+fn print_rules(common: &Common) -> Result<()> {
+    let cfg = load_config(common)?;
+    let mut out = std::io::stdout().lock();
+    for r in RULES {
+        let state = if cfg.rules.enabled(r.id) { "" } else { "  (disabled)" };
+        writeln!(out, "{}  [{}]{}", r.id, r.severity, state)?;
+        writeln!(out, "  {}", r.title)?;
+        writeln!(out, "  source: {}", r.source)?;
+        writeln!(out, "  tags: {}", r.tags.join(", "))?;
+        writeln!(out, "  why: {}", r.why.split_whitespace().collect::<Vec<_>>().join(" "))?;
+        let settings = cfg.rules.toml_for(r.id);
+        writeln!(out, "  [rules.{}]", r.id)?;
+        for line in settings.lines().filter(|l| !l.trim().is_empty()) {
+            writeln!(out, "    {line}")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "learning_period = \"{}\"", ktriage::time::format_duration(cfg.learning_period.0))?;
+    let show = |v: &[ktriage::net::Cidr]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
+    writeln!(out, "trusted_proxies = [{}]", show(&cfg.trusted_proxies))?;
+    writeln!(out, "trusted_cidrs = [{}]", show(&cfg.trusted_cidrs))?;
+    writeln!(out, "cluster_cidrs = [{}]", show(&cfg.cluster_cidrs))?;
+    Ok(())
+}
+
+fn allowlist_cmd(cmd: &AllowlistCmd) -> Result<()> {
+    match cmd {
+        AllowlistCmd::Init { force, common } => {
+            let path = allowlist_path(common);
+            if path.exists() && !force {
+                bail!("{} already exists (use --force to overwrite it)", path.display());
+            }
+            allowlist::write_atomic(&path, &allowlist::init_text())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("ktriage: wrote the default allowlist to {}", path.display());
+            Ok(())
+        }
+        AllowlistCmd::Check { common } => {
+            let path = allowlist_path(common);
+            let f = AllowlistFile::open(&path, &allowlist::init_text(), RuleId::IDS)?;
+            let origin = if path.exists() { path.display().to_string() } else { "built-in defaults (no file)".into() };
+            println!("{} entries from {origin}", f.allowlist.entries.len());
+            for e in &f.allowlist.entries {
+                let exp = e.expires_text.as_deref().map(|x| format!("  expires {x}")).unwrap_or_default();
+                println!("  {:<20} {}  → {}{exp}", e.kind.as_str(), report::inert(&e.value), e.scope_text());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Inputs of a scan: each path, or stdin.
+fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    if paths.is_empty() {
+        if std::io::stdin().is_terminal() {
+            bail!("no input: give an audit log path, or pipe one in (ktriage scan - < audit.log)");
+        }
+        return Ok(vec![PathBuf::from("-")]);
+    }
+    // Fail before scanning anything if an input cannot be opened.
+    for p in paths.iter().filter(|p| p.as_os_str() != "-") {
+        std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
+    }
+    Ok(paths.to_vec())
+}
+
+fn summary(ingest: &Ingest, files: usize, incidents: usize, verbose: bool) {
+    let s = &ingest.stats;
+    let e = &ingest.engine.stats;
+    eprintln!(
+        "ktriage: {} events read from {} input(s) ({:.1} MB); {} security-relevant requests; {} malformed line(s) skipped; {} untimed event(s) ({} skipped by windowed rules); {} alert(s) in {} incident(s)",
+        e.events,
+        files,
+        s.bytes as f64 / 1e6,
+        e.requests,
+        s.malformed,
+        e.untimed,
+        e.untimed_skipped,
+        ingest.engine.alerts().len(),
+        incidents
+    );
+    if !verbose && s.malformed > 0 {
+        for m in s.first_malformed.iter().take(5) {
+            eprintln!("  {}", report::inert(&m.to_string()));
+        }
+        if s.malformed > 5 {
+            eprintln!("  … {} more (use --verbose to list all)", s.malformed - 5);
+        }
+    }
+}
+
+fn want_color(c: ColorChoice) -> bool {
+    match c {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+fn scan(args: &ScanArgs) -> Result<i32> {
+    let cfg = load_config(&args.common)?;
+    let allow = load_allowlist(&args.common)?;
+    let paths = inputs(&args.paths)?;
+    let engine = Engine::new(cfg.clone(), allow);
+    let mut ingest = Ingest::new(engine).with_prefilter(&cfg);
+    if args.verbose {
+        ingest = ingest.on_malformed(|m: &Malformed| eprintln!("ktriage: {}", report::inert(&m.to_string())));
+    }
+    if args.follow {
+        return follow(args, paths, ingest);
+    }
+    for p in &paths {
+        let (name, reader) = if p.as_os_str() == "-" {
+            ("(stdin)".to_string(), source::read::maybe_gunzip(Box::new(std::io::stdin())).context("cannot read stdin")?)
+        } else {
+            (p.display().to_string(), source::open(p)?)
+        };
+        source::read_all(&name, reader, &mut ingest, &mut |_| {})?;
+    }
+    let incidents = ingest.engine.incidents();
+    let alerts = ingest.engine.alerts();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        Format::Text => report::text::write(&mut out, alerts, &incidents, &report::text::Style { color: want_color(args.color) })?,
+        Format::Jsonl => report::jsonl::write(&mut out, alerts, &incidents)?,
+        Format::Markdown => {
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            report::markdown::write(&mut out, &ingest.engine, &incidents, &names)?
+        }
+    }
+    out.flush()?;
+    summary(&ingest, paths.len(), incidents.len(), args.verbose);
+    Ok(fail_code(&ingest.engine, args.fail_on))
+}
+
+fn fail_code(engine: &Engine, fail_on: Option<Severity>) -> i32 {
+    match (fail_on, engine.max_severity()) {
+        (Some(f), Some(m)) if m >= f => 1,
+        _ => 0,
+    }
+}
+
+fn follow(args: &ScanArgs, paths: Vec<PathBuf>, mut ingest: Ingest) -> Result<i32> {
+    let [path] = paths.as_slice() else { bail!("--follow takes exactly one PATH") };
+    if path.as_os_str() == "-" {
+        bail!("--follow needs a file path, not stdin");
+    }
+    follow_file(args, path, &mut ingest)
+}
+
+// FOLLOW-WIRING: replaced when src/source/follow.rs lands.
+fn follow_file(_args: &ScanArgs, _path: &Path, _ingest: &mut Ingest) -> Result<i32> {
+    bail!("--follow is not available yet")
+}
+
+/// Run the parsed command; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match &cli.command {
+        Some(Command::Scan(a)) => scan(a),
+        Some(Command::Rules { common }) => print_rules(common).map(|_| 0),
+        Some(Command::Allowlist(c)) => allowlist_cmd(c).map(|_| 0),
+        None => crate::run_tui(&cli.tui),
+    }
+}
+
+/// Shared with the TUI wiring in main.rs.
+pub fn resolve_for_tui(args: &TuiArgs) -> Result<(Config, PathBuf)> {
+    let cfg = load_config(&args.common)?;
+    let path = allowlist_path(&args.common);
+    if path.exists() {
+        // Fail early with the line number rather than inside the TUI.
+        load_allowlist(&args.common)?;
+    }
+    Ok((cfg, path))
+}
+

@@ -1,0 +1,10 @@
+//! Output formats of `ktriage scan`: text for people, jsonl for machines,
+//! Markdown for tickets. Every attacker-controlled string goes through
+//! [`inert`] before it reaches a terminal.
+
+pub mod inert;
+pub mod jsonl;
+pub mod markdown;
+pub mod text;
+
+pub use inert::inert;

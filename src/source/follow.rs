@@ -1,0 +1,1 @@
+//! Following a live audit log (placeholder: being written).

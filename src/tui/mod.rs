@@ -1,0 +1,1 @@
+//! The triage TUI (placeholder: being written).
