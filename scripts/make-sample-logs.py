@@ -589,10 +589,8 @@ def exfil_sample():
 
 B_LO = at("08:00:00")
 B_HI = at("10:10:00")
-B_LEARN_END = at("09:00:00")
 
 NODES = {"node-a": "10.0.1.11", "node-b": "10.0.2.12", "node-c": "10.0.3.13"}
-POD_NET = {"node-a": "10.244.1", "node-b": "10.244.2", "node-c": "10.244.3"}
 
 # namespace, pod, node, service account, secrets mounted (watched by the
 # kubelet), image pull secrets, started at (None: before the capture)
@@ -653,7 +651,6 @@ def kcm_sa(name, role=None):
 
 def benign_cluster():
     log = Log("benign-busy-cluster", B_LO, lo=B_LO, hi=B_HI)
-    rng = log.rng
     nodes = {name: node(name, ip) for name, ip in NODES.items()}
 
     kcm_reason = crb_reason("system:kube-controller-manager", "system:kube-controller-manager",
@@ -735,22 +732,16 @@ def benign_cluster():
                      uri=f"/api/v1/nodes/{name}/status?timeout=10s", lat=log.ms(4, 12))
             t += 5 * MIN + log.ms(-300, 300)
 
-    kube_root_ca = {}  # (node, ns) -> first use
+    watched_root_ca = []  # (node, namespace) whose kube-root-ca.crt the kubelet already watches
     for ns, pod, node_name, sa_name, secrets, pulls, started in PODS:
         kubelet = nodes[node_name]
         t0 = at(started) if started else None
         # projected service-account token, refreshed at 80 % of its hour
-        first = (t0 + log.ms(300, 900)) if t0 else None
-        k = 0
-        t = TOKEN_EPOCH + phase(pod, TOKEN_PERIOD)
+        t = (t0 + log.ms(300, 900)) if t0 else TOKEN_EPOCH + phase(pod, TOKEN_PERIOD)
         while t < B_HI:
-            if t >= B_LO and (first is None or t > first):
-                log.call(t, kubelet, "create", ref("serviceaccounts", ns, sa_name, sub="token"),
-                         lat=log.ms(3, 9))
+            if t >= B_LO:
+                log.call(t, kubelet, "create", ref("serviceaccounts", ns, sa_name, sub="token"), lat=log.ms(3, 9))
             t += TOKEN_PERIOD
-            k += 1
-        if first:
-            log.call(first, kubelet, "create", ref("serviceaccounts", ns, sa_name, sub="token"), lat=log.ms(3, 9))
         for secret in pulls:
             if t0:
                 log.call(t0 + log.ms(150, 400), kubelet, "get", ref("secrets", ns, secret))
@@ -760,9 +751,8 @@ def benign_cluster():
                 informer(log, kubelet, r, t0 + log.ms(100, 300), B_HI, selector=name_selector(secret), list_first=True)
             else:
                 informer(log, kubelet, r, B_LO - log.jitter(560), B_HI, selector=name_selector(secret))
-        key = (node_name, ns)
-        if ns in ("prod", "myapp", "podinfo") and key not in kube_root_ca:
-            kube_root_ca[key] = t0
+        if ns in ("prod", "myapp", "podinfo") and (node_name, ns) not in watched_root_ca:
+            watched_root_ca.append((node_name, ns))
             start_ca = (t0 + log.ms(100, 300)) if t0 else B_LO - log.jitter(560)
             informer(log, kubelet, ref("configmaps", ns), start_ca, B_HI,
                      selector=name_selector("kube-root-ca.crt"), list_first=bool(t0))
@@ -805,6 +795,18 @@ def benign_cluster():
     log.call(t + 2 * SEC, deploy_ctl, "update",
              ref("deployments", "prod", "web", group="apps", sub="status",
                  uid=sid("deploy", "prod", "web"), rv=log.rv(t)))
+
+    # -- container restarts (OOMKilled): the kubelet fetches the pull secret ---
+    for t_s, node_name, ns, pod in (("08:27:33.905", "node-a", "prod", "web-7d9f8b6c5-k2m4p"),
+                                    ("08:44:12.318", "node-b", "prod", "payments-api-6f7c9d-x7q2w")):
+        t = at(t_s)
+        kubelet = nodes[node_name]
+        log.call(t, kubelet, "patch", ref("pods", ns, pod, sub="status"))
+        log.call(t + log.ms(400, 900), kubelet, "get", ref("secrets", ns, "regcred"))
+        for step in ("BackOff", "Pulled", "Started"):
+            log.call(t + log.ms(1000, 9000), kubelet, "create",
+                     ref("events", ns, f"{pod}.{phase(pod + step, 16**16):016x}"))
+        log.call(t + log.ms(9000, 12000), kubelet, "patch", ref("pods", ns, pod, sub="status"))
 
     # -- cert-manager --------------------------------------------------------
     informer(log, certm, ref("secrets"), B_LO - log.jitter(560), B_HI, label="controller.cert-manager.io/fao=true")
@@ -1092,8 +1094,10 @@ MALLORY_REASON = crb_reason("contractors-edit", "edit", 'Group "contractors"')
 def rules_actors():
     a = {}
     a["mallory"] = human("mallory", ["contractors"], "203.0.113.9", KUBECTL, MALLORY_REASON)
-    dev = lambda name, ip: human(name, ["developers"], ip, KUBECTL,  # noqa: E731
-                                 crb_reason("developers-edit", "edit", 'Group "developers"'))
+
+    def dev(name, ip):
+        return human(name, ["developers"], ip, KUBECTL, crb_reason("developers-edit", "edit", 'Group "developers"'))
+
     a["bob"] = dev("bob", "10.20.1.50")
     a["carol"] = dev("carol", "10.20.1.61")
     a["dave"] = dev("dave", "10.20.1.72").with_(ua=HELM)
@@ -1404,7 +1408,6 @@ def role_patch(log, t, who, reason):
 
 REQUIRED = ("kind", "apiVersion", "level", "auditID", "stage", "requestURI", "verb", "user", "sourceIPs",
             "userAgent", "requestReceivedTimestamp", "stageTimestamp")
-STAGE_ORDER = {"RequestReceived": 0, "ResponseStarted": 1, "ResponseComplete": 2}
 
 
 def fail(name, message):
@@ -1489,8 +1492,8 @@ ALLOWLIST_COVERAGE = [
 ]
 
 
-def is_secret_read(ev):
-    return ev.get("objectRef", {}).get("resource") == "secrets" and ev["verb"] in ("get", "list", "watch") \
+def is_secret_read(ev, verbs=("get", "list", "watch")):
+    return ev.get("objectRef", {}).get("resource") == "secrets" and ev["verb"] in verbs \
         and not ev.get("objectRef", {}).get("subresource")
 
 
@@ -1512,6 +1515,7 @@ def check_benign(events):
         fail(name, f"{len(events)} lines, want 3000-5000")
     earliest = min(micros(ev["requestReceivedTimestamp"]) for ev in events)
     reads = [ev for ev in events if is_secret_read(ev)]
+    gets_lists = [ev for ev in events if is_secret_read(ev, ("get", "list"))]
     for ev in events:
         user = ev["user"]["username"]
         r = ev.get("objectRef")
@@ -1537,13 +1541,15 @@ def check_benign(events):
             fail(name, f"cluster-wide secret list by {user}")
     # Two rules learn (identity, source IP, user agent) and (identity, /24,
     # user agent, token kind) from the first hour: whichever start a reader
-    # takes (first received timestamp or 08:00), nothing new after it.
+    # takes (first received timestamp or 08:00) and whether it counts
+    # watches as reads or only get/list, nothing new after it.
     for learn_start in (earliest, B_LO):
         learn_end = learn_start + HOUR
-        learned = {client(ev) for ev in reads if micros(ev["requestReceivedTimestamp"]) < learn_end}
-        for ev in reads:
-            if micros(ev["requestReceivedTimestamp"]) >= learn_end and client(ev) not in learned:
-                fail(name, f"new secret-reading client after the learning hour: {client(ev)}")
+        for subset in (reads, gets_lists):
+            learned = {client(ev) for ev in subset if micros(ev["requestReceivedTimestamp"]) < learn_end}
+            for ev in subset:
+                if micros(ev["requestReceivedTimestamp"]) >= learn_end and client(ev) not in learned:
+                    fail(name, f"new secret-reading client after the learning hour: {client(ev)}")
     kinds = {}
     for ev in reads:
         kinds.setdefault(ev["user"]["username"], set()).add(bound(ev))
@@ -1656,7 +1662,7 @@ def readme(files):
         rows.append(f"| `{path}` | {files[path]} | {scenario} | {fire} | {no_fire} | {notes} |")
 
     row("k8s_exec_secret_exfil.json",
-        "The validation case of LogTriage's Sigma rule (seed 000), 14:00-14:12Z: `ci-deployer` (198.51.100.23) creates "
+        "The validation case of LogTriage's Sigma rule (seed 000), 14:00-14:16Z: `ci-deployer` (198.51.100.23) creates "
         "ClusterRoleBinding `attacker-admin-binding` (cluster-admin to User `attacker-admin`); two minutes later "
         "`attacker-admin` (203.0.113.77) gets `prod/aws-credentials` and `prod/db-credentials`, then execs "
         "`cat /var/run/secrets/kubernetes.io/serviceaccount/token` in `prod/payments-api-6f7c9d-abcde`.",

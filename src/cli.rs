@@ -13,7 +13,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
-#[command(name = "ktriage", version, about = "Triage Kubernetes Secret exfiltration in API-server audit logs")]
+#[command(
+    name = "ktriage",
+    version,
+    about = "Triage Kubernetes Secret exfiltration in API-server audit logs"
+)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
@@ -103,8 +107,9 @@ pub struct ScanArgs {
     /// Audit logs (JSON lines, EventList or JSON array; gzip ok). `-` or none with a pipe reads stdin.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    /// Output format [default: text; jsonl with --follow]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Exit 1 when an alert at or above this severity fired
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
@@ -133,12 +138,19 @@ pub fn load_config(common: &Common) -> Result<Config> {
         return Ok(Config::load(p)?);
     }
     let p = ktriage::paths::default_config_path();
-    if p.exists() { Ok(Config::load(&p)?) } else { Ok(Config::default()) }
+    if p.exists() {
+        Ok(Config::load(&p)?)
+    } else {
+        Ok(Config::default())
+    }
 }
 
 /// The allowlist file path in force (may not exist).
 pub fn allowlist_path(common: &Common) -> PathBuf {
-    common.allowlist.clone().unwrap_or_else(ktriage::paths::default_allowlist_path)
+    common
+        .allowlist
+        .clone()
+        .unwrap_or_else(ktriage::paths::default_allowlist_path)
 }
 
 /// The allowlist in force: an explicit file must exist and parse; the
@@ -146,22 +158,35 @@ pub fn allowlist_path(common: &Common) -> PathBuf {
 pub fn load_allowlist(common: &Common) -> Result<Allowlist> {
     let path = allowlist_path(common);
     if common.allowlist.is_some() || path.exists() {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read allowlist {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read allowlist {}", path.display()))?;
         return Ok(allowlist::parse_allowlist(&text, &path, RuleId::IDS)?);
     }
-    Ok(if common.no_default_allowlist { Allowlist::empty() } else { allowlist::default_allowlist() })
+    Ok(if common.no_default_allowlist {
+        Allowlist::empty()
+    } else {
+        allowlist::default_allowlist()
+    })
 }
 
 fn print_rules(common: &Common) -> Result<()> {
     let cfg = load_config(common)?;
     let mut out = std::io::stdout().lock();
     for r in RULES {
-        let state = if cfg.rules.enabled(r.id) { "" } else { "  (disabled)" };
+        let state = if cfg.rules.enabled(r.id) {
+            ""
+        } else {
+            "  (disabled)"
+        };
         writeln!(out, "{}  [{}]{}", r.id, r.severity, state)?;
         writeln!(out, "  {}", r.title)?;
         writeln!(out, "  source: {}", r.source)?;
         writeln!(out, "  tags: {}", r.tags.join(", "))?;
-        writeln!(out, "  why: {}", r.why.split_whitespace().collect::<Vec<_>>().join(" "))?;
+        writeln!(
+            out,
+            "  why: {}",
+            r.why.split_whitespace().collect::<Vec<_>>().join(" ")
+        )?;
         let settings = cfg.rules.toml_for(r.id);
         writeln!(out, "  [rules.{}]", r.id)?;
         for line in settings.lines().filter(|l| !l.trim().is_empty()) {
@@ -169,8 +194,17 @@ fn print_rules(common: &Common) -> Result<()> {
         }
         writeln!(out)?;
     }
-    writeln!(out, "learning_period = \"{}\"", ktriage::time::format_duration(cfg.learning_period.0))?;
-    let show = |v: &[ktriage::net::Cidr]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
+    writeln!(
+        out,
+        "learning_period = \"{}\"",
+        ktriage::time::format_duration(cfg.learning_period.0)
+    )?;
+    let show = |v: &[ktriage::net::Cidr]| {
+        v.iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     writeln!(out, "trusted_proxies = [{}]", show(&cfg.trusted_proxies))?;
     writeln!(out, "trusted_cidrs = [{}]", show(&cfg.trusted_cidrs))?;
     writeln!(out, "cluster_cidrs = [{}]", show(&cfg.cluster_cidrs))?;
@@ -182,7 +216,10 @@ fn allowlist_cmd(cmd: &AllowlistCmd) -> Result<()> {
         AllowlistCmd::Init { force, common } => {
             let path = allowlist_path(common);
             if path.exists() && !force {
-                bail!("{} already exists (use --force to overwrite it)", path.display());
+                bail!(
+                    "{} already exists (use --force to overwrite it)",
+                    path.display()
+                );
             }
             allowlist::write_atomic(&path, &allowlist::init_text())
                 .with_context(|| format!("cannot write {}", path.display()))?;
@@ -192,11 +229,24 @@ fn allowlist_cmd(cmd: &AllowlistCmd) -> Result<()> {
         AllowlistCmd::Check { common } => {
             let path = allowlist_path(common);
             let f = AllowlistFile::open(&path, &allowlist::init_text(), RuleId::IDS)?;
-            let origin = if path.exists() { path.display().to_string() } else { "built-in defaults (no file)".into() };
+            let origin = if path.exists() {
+                path.display().to_string()
+            } else {
+                "built-in defaults (no file)".into()
+            };
             println!("{} entries from {origin}", f.allowlist.entries.len());
             for e in &f.allowlist.entries {
-                let exp = e.expires_text.as_deref().map(|x| format!("  expires {x}")).unwrap_or_default();
-                println!("  {:<20} {}  → {}{exp}", e.kind.as_str(), report::inert(&e.value), e.scope_text());
+                let exp = e
+                    .expires_text
+                    .as_deref()
+                    .map(|x| format!("  expires {x}"))
+                    .unwrap_or_default();
+                println!(
+                    "  {:<20} {}  → {}{exp}",
+                    e.kind.as_str(),
+                    report::inert(&e.value),
+                    e.scope_text()
+                );
             }
             Ok(())
         }
@@ -247,35 +297,52 @@ fn want_color(c: ColorChoice) -> bool {
     match c {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
 fn scan(args: &ScanArgs) -> Result<i32> {
     let cfg = load_config(&args.common)?;
     let allow = load_allowlist(&args.common)?;
-    let paths = inputs(&args.paths)?;
+    // A followed file may not exist yet: the follower waits for it.
+    let paths = if args.follow { args.paths.clone() } else { inputs(&args.paths)? };
     let engine = Engine::new(cfg.clone(), allow);
     let mut ingest = Ingest::new(engine).with_prefilter(&cfg);
     if args.verbose {
-        ingest = ingest.on_malformed(|m: &Malformed| eprintln!("ktriage: {}", report::inert(&m.to_string())));
+        ingest = ingest
+            .on_malformed(|m: &Malformed| eprintln!("ktriage: {}", report::inert(&m.to_string())));
     }
     if args.follow {
         return follow(args, paths, ingest);
     }
     for p in &paths {
         let (name, reader) = if p.as_os_str() == "-" {
-            ("(stdin)".to_string(), source::read::maybe_gunzip(Box::new(std::io::stdin())).context("cannot read stdin")?)
+            (
+                "(stdin)".to_string(),
+                source::read::maybe_gunzip(Box::new(std::io::stdin()))
+                    .context("cannot read stdin")?,
+            )
         } else {
             (p.display().to_string(), source::open(p)?)
         };
         source::read_all(&name, reader, &mut ingest, &mut |_| {})?;
     }
+    ingest.finish();
     let incidents = ingest.engine.incidents();
     let alerts = ingest.engine.alerts();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match args.format {
-        Format::Text => report::text::write(&mut out, alerts, &incidents, &report::text::Style { color: want_color(args.color) })?,
+    match args.format.unwrap_or(Format::Text) {
+        Format::Text => report::text::write(
+            &mut out,
+            alerts,
+            &incidents,
+            &report::text::Style {
+                color: want_color(args.color),
+            },
+        )?,
         Format::Jsonl => report::jsonl::write(&mut out, alerts, &incidents)?,
         Format::Markdown => {
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -295,16 +362,55 @@ fn fail_code(engine: &Engine, fail_on: Option<Severity>) -> i32 {
 }
 
 fn follow(args: &ScanArgs, paths: Vec<PathBuf>, mut ingest: Ingest) -> Result<i32> {
-    let [path] = paths.as_slice() else { bail!("--follow takes exactly one PATH") };
+    let [path] = paths.as_slice() else {
+        bail!("--follow takes exactly one PATH")
+    };
     if path.as_os_str() == "-" {
         bail!("--follow needs a file path, not stdin");
     }
     follow_file(args, path, &mut ingest)
 }
 
-// FOLLOW-WIRING: replaced when src/source/follow.rs lands.
-fn follow_file(_args: &ScanArgs, _path: &Path, _ingest: &mut Ingest) -> Result<i32> {
-    bail!("--follow is not available yet")
+/// Follow one file, printing each alert the moment it fires. Runs until
+/// interrupted (SIGINT ends the process; every alert is already flushed).
+fn follow_file(args: &ScanArgs, path: &Path, ingest: &mut Ingest) -> Result<i32> {
+    use std::time::{Duration, Instant};
+    let style = report::text::Style {
+        color: want_color(args.color),
+    };
+    let text = args.format == Some(Format::Text);
+    let opts = source::follow::FollowOptions {
+        poll: args.poll,
+        ..Default::default()
+    };
+    let mut follower = source::follow::Follower::open(path, opts)?;
+    let mut out = std::io::stdout().lock();
+    let mut last_data = Instant::now();
+    let mut flushed = true;
+    loop {
+        let n = follower.read_available(&mut |src, no, line| ingest.line(src, no, line))?;
+        if n > 0 {
+            last_data = Instant::now();
+            flushed = false;
+        } else if !flushed && last_data.elapsed() > Duration::from_millis(500) {
+            // Quiet for a moment: stop waiting for later stages of the
+            // requests whose RequestReceived was the last thing written.
+            ingest.finish();
+            flushed = true;
+        }
+        for a in ingest.engine.take_new_alerts() {
+            if text {
+                report::text::write_alert(&mut out, a, &style)?;
+            } else {
+                serde_json::to_writer(&mut out, &report::jsonl::alert_line(a))?;
+                out.write_all(b"\n")?;
+            }
+        }
+        out.flush()?;
+        if n == 0 {
+            follower.wait(Duration::from_millis(250));
+        }
+    }
 }
 
 /// Run the parsed command; returns the process exit code.
@@ -327,4 +433,3 @@ pub fn resolve_for_tui(args: &TuiArgs) -> Result<(Config, PathBuf)> {
     }
     Ok((cfg, path))
 }
-

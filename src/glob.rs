@@ -38,10 +38,16 @@ mod tests {
     fn globs() {
         assert!(glob_match("curl*", "curl/8.5.0"));
         assert!(!glob_match("curl*", "Curl/8.5.0"));
-        assert!(glob_match("*kali-amd64", "Python-urllib distrib#kali-amd64"));
+        assert!(glob_match(
+            "*kali-amd64",
+            "Python-urllib distrib#kali-amd64"
+        ));
         assert!(!glob_match("*kali-amd64", "x kali-amd64 y"));
         assert!(glob_match("*distrib#kali*", "Go distrib#kali 2024"));
-        assert!(glob_match("sh.helm.release.v1.*", "sh.helm.release.v1.app.v3"));
+        assert!(glob_match(
+            "sh.helm.release.v1.*",
+            "sh.helm.release.v1.app.v3"
+        ));
         assert!(glob_match("a?c", "abc"));
         assert!(glob_match("*", ""));
         assert!(!glob_match("", "x"));

@@ -4,14 +4,19 @@
 //! incidents as pure functions of events, allowlist and config; `ktriage scan`
 //! and the TUI both drive it through [`pipeline`].
 
-pub mod audit;
-pub mod net;
-pub mod time;
+// Nested `if let` + condition often reads clearer than a let-chain here,
+// and keeps the "why" comment next to the condition it explains.
+#![allow(clippy::collapsible_if)]
+
 pub mod allowlist;
-pub mod glob;
+
+pub mod audit;
 pub mod detect;
-pub mod pipeline;
-pub mod source;
-pub mod tui;
-pub mod report;
+pub mod glob;
+pub mod net;
 pub mod paths;
+pub mod pipeline;
+pub mod report;
+pub mod source;
+pub mod time;
+pub mod tui;

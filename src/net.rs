@@ -16,15 +16,25 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.prefix)
+                };
                 (u32::from(net) & mask) == (u32::from(ip) & mask)
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.prefix)
+                };
                 (u128::from(net) & mask) == (u128::from(ip) & mask)
             }
             // An IPv4-mapped IPv6 peer (::ffff:a.b.c.d) is the IPv4 address.
-            (IpAddr::V4(_), IpAddr::V6(v6)) => v6.to_ipv4_mapped().is_some_and(|v4| self.contains(IpAddr::V4(v4))),
+            (IpAddr::V4(_), IpAddr::V6(v6)) => v6
+                .to_ipv4_mapped()
+                .is_some_and(|v4| self.contains(IpAddr::V4(v4))),
             _ => false,
         }
     }
@@ -34,17 +44,28 @@ impl Cidr {
     pub fn baseline_network(ip: IpAddr) -> Cidr {
         let prefix = if ip.is_ipv4() { 24 } else { 64 };
         let masked = Cidr { addr: ip, prefix };
-        Cidr { addr: masked.network(), prefix }
+        Cidr {
+            addr: masked.network(),
+            prefix,
+        }
     }
 
     fn network(&self) -> IpAddr {
         match self.addr {
             IpAddr::V4(a) => {
-                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.prefix)
+                };
                 IpAddr::V4((u32::from(a) & mask).into())
             }
             IpAddr::V6(a) => {
-                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.prefix)
+                };
                 IpAddr::V6((u128::from(a) & mask).into())
             }
         }
@@ -59,7 +80,9 @@ impl FromStr for Cidr {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),
         };
-        let addr: IpAddr = addr.parse().map_err(|_| format!("`{s}` is not an IP address or CIDR range"))?;
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("`{s}` is not an IP address or CIDR range"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
@@ -100,6 +123,9 @@ mod tests {
     fn rejects_bad_ranges() {
         assert!("10.0.0.0/33".parse::<Cidr>().is_err());
         assert!("banana".parse::<Cidr>().is_err());
-        assert_eq!(Cidr::baseline_network("10.244.1.23".parse().unwrap()).to_string(), "10.244.1.0/24");
+        assert_eq!(
+            Cidr::baseline_network("10.244.1.23".parse().unwrap()).to_string(),
+            "10.244.1.0/24"
+        );
     }
 }

@@ -6,7 +6,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 /// write `2026-07-01T10:00:00.123456Z`; the common shape is parsed by hand
 /// (it is on the hot path), anything else goes through chrono.
 pub fn parse_rfc3339_micros(s: &str) -> Option<i64> {
-    fast_utc(s.as_bytes()).or_else(|| DateTime::parse_from_rfc3339(s).ok().map(|d| d.timestamp_micros()))
+    fast_utc(s.as_bytes()).or_else(|| {
+        DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|d| d.timestamp_micros())
+    })
 }
 
 fn digits(b: &[u8]) -> Option<i64> {
@@ -21,14 +25,24 @@ fn digits(b: &[u8]) -> Option<i64> {
 }
 
 fn fast_utc(b: &[u8]) -> Option<i64> {
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     if *b.last()? != b'Z' {
         return None;
     }
     let (y, mo, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
-    let (h, mi, s) = (digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?);
+    let (h, mi, s) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
@@ -94,7 +108,9 @@ pub fn parse_duration_micros(s: &str) -> Result<i64, String> {
             num.push(c);
             continue;
         }
-        let n: i64 = num.parse().map_err(|_| format!("`{s}`: expected a number before `{c}`"))?;
+        let n: i64 = num
+            .parse()
+            .map_err(|_| format!("`{s}`: expected a number before `{c}`"))?;
         num.clear();
         let unit = match c {
             's' => 1,
@@ -158,6 +174,9 @@ mod tests {
         assert!(parse_duration_micros("6").is_err());
         assert!(parse_duration_micros("6y").is_err());
         assert_eq!(format_duration(parse_duration_micros("7d").unwrap()), "7d");
-        assert_eq!(format_duration(parse_duration_micros("1h30m").unwrap()), "1h30m");
+        assert_eq!(
+            format_duration(parse_duration_micros("1h30m").unwrap()),
+            "1h30m"
+        );
     }
 }

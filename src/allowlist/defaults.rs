@@ -18,7 +18,10 @@ const CONTROLLER_SECRET_RULES: &[&str] = &[
 ];
 
 fn entry(kind: EntryKind, value: &str, rules: &[&str], reason: &str) -> AllowlistEntry {
-    AllowlistEntry::new(kind, value).expect("built-in entries are valid").with_rules(rules).with_reason(reason)
+    AllowlistEntry::new(kind, value)
+        .expect("built-in entries are valid")
+        .with_rules(rules)
+        .with_reason(reason)
 }
 
 /// Every built-in entry, in the order they are checked.
@@ -92,7 +95,10 @@ pub fn default_entries() -> Vec<AllowlistEntry> {
 }
 
 pub fn default_allowlist() -> Allowlist {
-    Allowlist { entries: default_entries(), origin: None }
+    Allowlist {
+        entries: default_entries(),
+        origin: None,
+    }
 }
 
 pub const HEADER: &str = "\

@@ -12,11 +12,21 @@ use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
 #[derive(Debug, Error)]
 pub enum AllowlistError {
     #[error("cannot read allowlist {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: {message}")]
-    Invalid { path: PathBuf, line: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("cannot write allowlist {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Edit(String),
 }
@@ -32,25 +42,48 @@ pub struct AllowlistFile {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Parse allowlist TOML text. `known_rules` catches typos in `rules = [...]`
 /// (a misspelt rule id would silently silence nothing).
-pub fn parse_allowlist(text: &str, path: &Path, known_rules: &[&str]) -> Result<Allowlist, AllowlistError> {
-    let invalid = |line: usize, message: String| AllowlistError::Invalid { path: path.to_path_buf(), line, message };
+pub fn parse_allowlist(
+    text: &str,
+    path: &Path,
+    known_rules: &[&str],
+) -> Result<Allowlist, AllowlistError> {
+    let invalid = |line: usize, message: String| AllowlistError::Invalid {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
     let doc = toml_edit::Document::parse(text).map_err(|e| {
         let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
         invalid(line, e.message().trim().to_string())
     })?;
     let mut entries = Vec::new();
     for (key, item) in doc.as_table().iter() {
-        let line = doc.as_table().key(key).and_then(|k| k.span()).map(|s| line_of(text, s.start)).unwrap_or(1);
+        let line = doc
+            .as_table()
+            .key(key)
+            .and_then(|k| k.span())
+            .map(|s| line_of(text, s.start))
+            .unwrap_or(1);
         if key != "allow" {
-            return Err(invalid(line, format!("unknown key `{key}` (entries go in [[allow]] tables)")));
+            return Err(invalid(
+                line,
+                format!("unknown key `{key}` (entries go in [[allow]] tables)"),
+            ));
         }
         let Some(tables) = item.as_array_of_tables() else {
-            return Err(invalid(line, "`allow` must be written as [[allow]] tables".into()));
+            return Err(invalid(
+                line,
+                "`allow` must be written as [[allow]] tables".into(),
+            ));
         };
         for table in tables.iter() {
             let line = table.span().map(|s| line_of(text, s.start)).unwrap_or(line);
@@ -59,18 +92,32 @@ pub fn parse_allowlist(text: &str, path: &Path, known_rules: &[&str]) -> Result<
             entries.push(entry);
         }
     }
-    Ok(Allowlist { entries, origin: Some(path.to_path_buf()) })
+    Ok(Allowlist {
+        entries,
+        origin: Some(path.to_path_buf()),
+    })
 }
 
 fn get_str<'t>(t: &'t Table, key: &str) -> Result<Option<&'t str>, String> {
     match t.get(key) {
         None => Ok(None),
-        Some(i) => i.as_str().map(Some).ok_or_else(|| format!("`{key}` must be a string")),
+        Some(i) => i
+            .as_str()
+            .map(Some)
+            .ok_or_else(|| format!("`{key}` must be a string")),
     }
 }
 
 fn entry_from_table(t: &Table, known_rules: &[&str]) -> Result<AllowlistEntry, String> {
-    const KEYS: [&str; 7] = ["kind", "value", "rules", "named_only", "reason", "expires", "pod_name_prefix"];
+    const KEYS: [&str; 7] = [
+        "kind",
+        "value",
+        "rules",
+        "named_only",
+        "reason",
+        "expires",
+        "pod_name_prefix",
+    ];
     if let Some((k, _)) = t.iter().find(|(k, _)| !KEYS.contains(k)) {
         return Err(format!("unknown key `{k}` (expected: {})", KEYS.join(", ")));
     }
@@ -82,7 +129,9 @@ fn entry_from_table(t: &Table, known_rules: &[&str]) -> Result<AllowlistEntry, S
         for v in arr.iter() {
             let id = v.as_str().ok_or("`rules` must be an array of rule ids")?;
             if !known_rules.is_empty() && !known_rules.contains(&id) {
-                return Err(format!("unknown rule `{id}` in `rules` (see `ktriage rules`)"));
+                return Err(format!(
+                    "unknown rule `{id}` in `rules` (see `ktriage rules`)"
+                ));
             }
             e.rules.push(id.to_string());
         }
@@ -97,7 +146,11 @@ fn entry_from_table(t: &Table, known_rules: &[&str]) -> Result<AllowlistEntry, S
             let text = match (i.as_str(), i.as_datetime()) {
                 (Some(s), _) => s.to_string(),
                 (None, Some(dt)) => dt.to_string(),
-                _ => return Err("`expires` must be a date like 2026-12-31 or an RFC 3339 time".into()),
+                _ => {
+                    return Err(
+                        "`expires` must be a date like 2026-12-31 or an RFC 3339 time".into(),
+                    );
+                }
             };
             e.set_expiry(Some(&text))?;
         }
@@ -157,9 +210,15 @@ pub fn render(entries: &[AllowlistEntry], header: &str) -> String {
 /// Write `text` to `path` atomically: a temporary file in the same
 /// directory, flushed to disk, then renamed over the target.
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "allowlist".into());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "allowlist".into());
     let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
@@ -188,19 +247,31 @@ impl AllowlistFile {
         let text = match fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => initial.to_string(),
-            Err(source) => return Err(AllowlistError::Read { path: path.to_path_buf(), source }),
+            Err(source) => {
+                return Err(AllowlistError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
         };
         Self::from_text(path, &text, known_rules)
     }
 
     fn from_text(path: &Path, text: &str, known_rules: &[&str]) -> Result<Self, AllowlistError> {
         let allowlist = parse_allowlist(text, path, known_rules)?;
-        let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| AllowlistError::Invalid {
+        let doc: DocumentMut =
+            text.parse()
+                .map_err(|e: toml_edit::TomlError| AllowlistError::Invalid {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    message: e.message().to_string(),
+                })?;
+        Ok(AllowlistFile {
             path: path.to_path_buf(),
-            line: 1,
-            message: e.message().to_string(),
-        })?;
-        Ok(AllowlistFile { path: path.to_path_buf(), doc, allowlist, undo: None })
+            doc,
+            allowlist,
+            undo: None,
+        })
     }
 
     pub fn text(&self) -> String {
@@ -216,21 +287,34 @@ impl AllowlistFile {
     ) -> Result<(), AllowlistError> {
         let before = self.doc.to_string();
         let mut doc = self.doc.clone();
-        if doc.get("allow").and_then(Item::as_array_of_tables).is_none() {
+        if doc
+            .get("allow")
+            .and_then(Item::as_array_of_tables)
+            .is_none()
+        {
             doc["allow"] = Item::ArrayOfTables(ArrayOfTables::new());
         }
-        let tables = doc["allow"].as_array_of_tables_mut().expect("`allow` was just made an array of tables");
+        let tables = doc["allow"]
+            .as_array_of_tables_mut()
+            .expect("`allow` was just made an array of tables");
         f(tables).map_err(AllowlistError::Edit)?;
         let text = doc.to_string();
         let allowlist = parse_allowlist(&text, &self.path, known_rules)?;
-        write_atomic(&self.path, &text).map_err(|source| AllowlistError::Write { path: self.path.clone(), source })?;
+        write_atomic(&self.path, &text).map_err(|source| AllowlistError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
         self.doc = doc;
         self.allowlist = allowlist;
         self.undo = Some(before);
         Ok(())
     }
 
-    pub fn add(&mut self, entry: &AllowlistEntry, known_rules: &[&str]) -> Result<(), AllowlistError> {
+    pub fn add(
+        &mut self,
+        entry: &AllowlistEntry,
+        known_rules: &[&str],
+    ) -> Result<(), AllowlistError> {
         let t = entry_to_table(entry);
         self.change(known_rules, |aot| {
             aot.push(t);
@@ -238,7 +322,12 @@ impl AllowlistFile {
         })
     }
 
-    pub fn replace(&mut self, index: usize, entry: &AllowlistEntry, known_rules: &[&str]) -> Result<(), AllowlistError> {
+    pub fn replace(
+        &mut self,
+        index: usize,
+        entry: &AllowlistEntry,
+        known_rules: &[&str],
+    ) -> Result<(), AllowlistError> {
         let new = entry_to_table(entry);
         self.change(known_rules, |aot| {
             let t = aot.get_mut(index).ok_or("no such entry")?;
@@ -270,7 +359,10 @@ impl AllowlistFile {
             return Err(AllowlistError::Edit("nothing to undo".into()));
         };
         let restored = Self::from_text(&self.path, &prev, known_rules)?;
-        write_atomic(&self.path, &prev).map_err(|source| AllowlistError::Write { path: self.path.clone(), source })?;
+        write_atomic(&self.path, &prev).map_err(|source| AllowlistError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
         self.doc = restored.doc;
         self.allowlist = restored.allowlist;
         Ok(())

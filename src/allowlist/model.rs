@@ -69,10 +69,13 @@ impl fmt::Display for EntryKind {
 impl FromStr for EntryKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        EntryKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
-            let names: Vec<_> = EntryKind::ALL.iter().map(|k| k.as_str()).collect();
-            format!("unknown kind `{s}` (expected one of: {})", names.join(", "))
-        })
+        EntryKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = EntryKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!("unknown kind `{s}` (expected one of: {})", names.join(", "))
+            })
     }
 }
 
@@ -125,7 +128,11 @@ impl AllowlistEntry {
         if value.chars().any(char::is_control) {
             return Err("value must not contain control characters".into());
         }
-        let cidr = if kind == EntryKind::SourceCidr { Some(value.parse::<Cidr>()?) } else { None };
+        let cidr = if kind == EntryKind::SourceCidr {
+            Some(value.parse::<Cidr>()?)
+        } else {
+            None
+        };
         Ok(AllowlistEntry {
             kind,
             value,
@@ -190,7 +197,9 @@ impl AllowlistEntry {
             return false;
         }
         if let Some(exp) = self.expires {
-            let now = s.time.unwrap_or_else(|| chrono::Utc::now().timestamp_micros());
+            let now = s
+                .time
+                .unwrap_or_else(|| chrono::Utc::now().timestamp_micros());
             if now >= exp {
                 return false;
             }
@@ -224,7 +233,11 @@ impl AllowlistEntry {
 
     /// One-line description: `user-prefix system:node: (named only) → secret-read, …`.
     pub fn scope_text(&self) -> String {
-        let mut s = if self.rules.is_empty() { "all rules".to_string() } else { self.rules.join(", ") };
+        let mut s = if self.rules.is_empty() {
+            "all rules".to_string()
+        } else {
+            self.rules.join(", ")
+        };
         if self.named_only {
             s.push_str(" (name-scoped requests only)");
         }
@@ -238,7 +251,11 @@ impl AllowlistEntry {
 fn parse_expiry(t: &str) -> Result<i64, String> {
     if let Ok(d) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         let next = d.succ_opt().ok_or("date out of range")?;
-        return Ok(next.and_hms_opt(0, 0, 0).ok_or("date out of range")?.and_utc().timestamp_micros());
+        return Ok(next
+            .and_hms_opt(0, 0, 0)
+            .ok_or("date out of range")?
+            .and_utc()
+            .timestamp_micros());
     }
     crate::time::parse_rfc3339_micros(t)
         .ok_or_else(|| format!("expiry `{t}` is neither a date (2026-12-31) nor an RFC 3339 time"))
@@ -292,12 +309,21 @@ mod tests {
             .with_rules(&["secret-read"])
             .named_only();
         assert!(e.matches("secret-read", &subject("system:node:a", Some("tls"))));
-        assert!(!e.matches("secret-read", &subject("system:node:a", None)), "unscoped list");
-        assert!(!e.matches("pod-exec", &subject("system:node:a", Some("tls"))), "other rule");
+        assert!(
+            !e.matches("secret-read", &subject("system:node:a", None)),
+            "unscoped list"
+        );
+        assert!(
+            !e.matches("pod-exec", &subject("system:node:a", Some("tls"))),
+            "other rule"
+        );
 
         let mut d = AllowlistEntry::new(EntryKind::User, "alice").unwrap();
         d.set_expiry(Some("1970-01-01")).unwrap();
-        assert!(d.matches("x", &subject("alice", None)), "valid through the day");
+        assert!(
+            d.matches("x", &subject("alice", None)),
+            "valid through the day"
+        );
         let mut late = subject("alice", None);
         late.time = Some(86_400_000_000);
         assert!(!d.matches("x", &late), "expired the next day");
@@ -306,11 +332,30 @@ mod tests {
 
     #[test]
     fn kinds() {
-        let s = subject("system:serviceaccount:security:trivy-operator", Some("sh.helm.release.v1.a.v1"));
-        assert!(AllowlistEntry::new(EntryKind::SecretName, "sh.helm.release.v1.*").unwrap().matches("r", &s));
-        assert!(AllowlistEntry::new(EntryKind::SourceCidr, "10.0.0.0/8").unwrap().matches("r", &s));
-        assert!(AllowlistEntry::new(EntryKind::UserAgent, "kubelet/*").unwrap().matches("r", &s));
-        assert!(AllowlistEntry::new(EntryKind::Namespace, "prod").unwrap().matches("r", &s));
+        let s = subject(
+            "system:serviceaccount:security:trivy-operator",
+            Some("sh.helm.release.v1.a.v1"),
+        );
+        assert!(
+            AllowlistEntry::new(EntryKind::SecretName, "sh.helm.release.v1.*")
+                .unwrap()
+                .matches("r", &s)
+        );
+        assert!(
+            AllowlistEntry::new(EntryKind::SourceCidr, "10.0.0.0/8")
+                .unwrap()
+                .matches("r", &s)
+        );
+        assert!(
+            AllowlistEntry::new(EntryKind::UserAgent, "kubelet/*")
+                .unwrap()
+                .matches("r", &s)
+        );
+        assert!(
+            AllowlistEntry::new(EntryKind::Namespace, "prod")
+                .unwrap()
+                .matches("r", &s)
+        );
         let pod = AllowlistEntry::new(EntryKind::PodServiceAccount, s.identity)
             .unwrap()
             .with_pod_prefix("trivy-operator-");

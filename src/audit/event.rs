@@ -22,13 +22,23 @@ pub struct AuditEvent<'a> {
     pub kind: Option<Cow<'a, str>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<Cow<'a, str>>,
-    #[serde(borrow, default, rename = "auditID", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        borrow,
+        default,
+        rename = "auditID",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub audit_id: Option<Cow<'a, str>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<Cow<'a, str>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub verb: Option<Cow<'a, str>>,
-    #[serde(borrow, default, rename = "requestURI", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        borrow,
+        default,
+        rename = "requestURI",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub request_uri: Option<Cow<'a, str>>,
     #[serde(borrow, default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserInfo<'a>>,
@@ -241,8 +251,12 @@ impl AuditEvent<'_> {
             request_received_timestamp: own(self.request_received_timestamp),
             stage_timestamp: own(self.stage_timestamp),
             timestamp: own(self.timestamp),
-            request_object: self.request_object.map(|r| RawJson(Cow::Owned(r.0.into_owned()))),
-            response_object: self.response_object.map(|r| RawJson(Cow::Owned(r.0.into_owned()))),
+            request_object: self
+                .request_object
+                .map(|r| RawJson(Cow::Owned(r.0.into_owned()))),
+            response_object: self
+                .response_object
+                .map(|r| RawJson(Cow::Owned(r.0.into_owned()))),
         }
     }
 }

@@ -64,16 +64,28 @@ impl<'a> AuditEvent<'a> {
         self.verb.as_deref().unwrap_or("")
     }
     pub fn resource(&self) -> &str {
-        self.object_ref.as_ref().and_then(|o| o.resource.as_deref()).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.resource.as_deref())
+            .unwrap_or("")
     }
     pub fn subresource(&self) -> &str {
-        self.object_ref.as_ref().and_then(|o| o.subresource.as_deref()).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.subresource.as_deref())
+            .unwrap_or("")
     }
     pub fn namespace(&self) -> &str {
-        self.object_ref.as_ref().and_then(|o| o.namespace.as_deref()).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.namespace.as_deref())
+            .unwrap_or("")
     }
     pub fn name(&self) -> &str {
-        self.object_ref.as_ref().and_then(|o| o.name.as_deref()).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.name.as_deref())
+            .unwrap_or("")
     }
     pub fn user_agent(&self) -> &str {
         self.user_agent.as_deref().unwrap_or("")
@@ -106,7 +118,10 @@ impl<'a> AuditEvent<'a> {
     /// is one, else the authenticated user, else `(no user)`.
     pub fn identity(&self) -> &str {
         if self.is_impersonated() {
-            self.impersonated_user.as_ref().and_then(|u| u.username.as_deref()).unwrap_or(NO_USER)
+            self.impersonated_user
+                .as_ref()
+                .and_then(|u| u.username.as_deref())
+                .unwrap_or(NO_USER)
         } else {
             self.authenticated_user()
         }
@@ -114,13 +129,22 @@ impl<'a> AuditEvent<'a> {
 
     /// Groups of the effective identity.
     pub fn groups(&self) -> impl Iterator<Item = &str> {
-        let u = if self.is_impersonated() { self.impersonated_user.as_ref() } else { self.user.as_ref() };
-        u.into_iter().flat_map(|u| u.groups.iter().map(|g| g.as_ref()))
+        let u = if self.is_impersonated() {
+            self.impersonated_user.as_ref()
+        } else {
+            self.user.as_ref()
+        };
+        u.into_iter()
+            .flat_map(|u| u.groups.iter().map(|g| g.as_ref()))
     }
 
     /// `user.extra` pod-name of a bound service-account token, if any.
     pub fn bound_pod(&self) -> Option<&str> {
-        let u = if self.is_impersonated() { self.impersonated_user.as_ref() } else { self.user.as_ref() };
+        let u = if self.is_impersonated() {
+            self.impersonated_user.as_ref()
+        } else {
+            self.user.as_ref()
+        };
         u.and_then(|u| u.extra.pod_name.first()).map(|p| p.as_ref())
     }
 
@@ -129,7 +153,9 @@ impl<'a> AuditEvent<'a> {
     }
 
     pub fn decision(&self) -> Option<&str> {
-        self.annotations.as_ref().and_then(|a| a.decision.as_deref())
+        self.annotations
+            .as_ref()
+            .and_then(|a| a.decision.as_deref())
     }
 
     pub fn authz_reason(&self) -> Option<&str> {
@@ -155,17 +181,26 @@ impl<'a> AuditEvent<'a> {
     /// The time windows use: `requestReceivedTimestamp`, else `stageTimestamp`,
     /// else a legacy top-level `timestamp`; microseconds since the epoch.
     pub fn time_micros(&self) -> Option<i64> {
-        [&self.request_received_timestamp, &self.stage_timestamp, &self.timestamp]
-            .into_iter()
-            .flatten()
-            .find_map(|t| crate::time::parse_rfc3339_micros(t))
+        [
+            &self.request_received_timestamp,
+            &self.stage_timestamp,
+            &self.timestamp,
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|t| crate::time::parse_rfc3339_micros(t))
     }
 
     /// The source IP trust is decided on: the direct peer (last entry), or,
     /// when the peer is a trusted proxy, one step back per trusted hop.
     /// Entries before it can be set by the client (X-Forwarded-For).
     pub fn trusted_source_ip(&self, trusted_proxies: &[Cidr]) -> Option<IpAddr> {
-        let mut ips = self.source_ips.iter().rev().filter_map(|s| s.trim().parse::<IpAddr>().ok()).peekable();
+        let mut ips = self
+            .source_ips
+            .iter()
+            .rev()
+            .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+            .peekable();
         let mut current = ips.next()?;
         while trusted_proxies.iter().any(|c| c.contains(current)) {
             match ips.next() {

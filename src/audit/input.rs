@@ -19,7 +19,10 @@ pub enum Format {
 
 /// Decide the format from the start of the input (after gzip decoding).
 pub fn detect_format(head: &[u8]) -> Format {
-    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
     let head = &head[start..];
     match head.first() {
         Some(b'[') => Format::Document,
@@ -34,7 +37,10 @@ pub fn detect_format(head: &[u8]) -> Format {
                 Err(e) if e.is_eof() => {
                     // The first line is an unfinished value: pretty-printed
                     // JSON, or one huge single-line EventList.
-                    if looks_like_event_list(first_line) || first_line.trim_ascii() == b"{" || is_pretty(head) {
+                    if looks_like_event_list(first_line)
+                        || first_line.trim_ascii() == b"{"
+                        || is_pretty(head)
+                    {
                         Format::Document
                     } else {
                         Format::JsonLines
@@ -123,12 +129,21 @@ fn classify(e: &serde_json::Error) -> &'static str {
 /// yields every item before the damage. Returns the error (with line and
 /// column) if the document itself is malformed.
 pub fn walk_document(text: &str, item: &mut dyn FnMut(&str, u64)) -> Result<(), String> {
-    let mut lines = LineCounter { base: text.as_ptr() as usize, text, offset: 0, line: 1 };
+    let mut lines = LineCounter {
+        base: text.as_ptr() as usize,
+        text,
+        offset: 0,
+        line: 1,
+    };
     let mut de = serde_json::Deserializer::from_str(text);
     let mut count = 0u64;
     loop {
         // Skip whitespace between concatenated values.
-        let seed = TopSeed { item, lines: &mut lines, count: &mut count };
+        let seed = TopSeed {
+            item,
+            lines: &mut lines,
+            count: &mut count,
+        };
         match seed.deserialize(&mut de) {
             Ok(()) => {}
             Err(e) if e.is_eof() && e.line() > 0 && is_only_ws_left(text, &e) => return Ok(()),
@@ -150,8 +165,11 @@ pub fn walk_document(text: &str, item: &mut dyn FnMut(&str, u64)) -> Result<(), 
 
 fn is_only_ws_left(text: &str, e: &serde_json::Error) -> bool {
     // serde reports EOF for "nothing but whitespace remains"; accept that.
-    let Some(line) = text.lines().nth(e.line().saturating_sub(1)) else { return true };
-    line.get(e.column().saturating_sub(1)..).is_none_or(|rest| rest.trim().is_empty())
+    let Some(line) = text.lines().nth(e.line().saturating_sub(1)) else {
+        return true;
+    };
+    line.get(e.column().saturating_sub(1)..)
+        .is_none_or(|rest| rest.trim().is_empty())
         && text.lines().skip(e.line()).all(|l| l.trim().is_empty())
 }
 
@@ -164,9 +182,12 @@ struct LineCounter<'t> {
 
 impl LineCounter<'_> {
     fn line_of(&mut self, raw: &str) -> u64 {
-        let at = (raw.as_ptr() as usize).saturating_sub(self.base).min(self.text.len());
+        let at = (raw.as_ptr() as usize)
+            .saturating_sub(self.base)
+            .min(self.text.len());
         if at >= self.offset {
-            self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.offset..at]).count() as u64;
+            self.line +=
+                memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.offset..at]).count() as u64;
             self.offset = at;
         }
         self.line
@@ -208,7 +229,11 @@ impl<'de, 'x, 't> Visitor<'de> for TopSeed<'x, 't> {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == "items" {
                 saw_items = true;
-                map.next_value_seed(ItemsSeed { item: &mut *self.item, lines: &mut *self.lines, count: &mut *self.count })?;
+                map.next_value_seed(ItemsSeed {
+                    item: &mut *self.item,
+                    lines: &mut *self.lines,
+                    count: &mut *self.count,
+                })?;
             } else {
                 fields.push((key.into_owned(), map.next_value::<&'de RawValue>()?));
             }
@@ -243,7 +268,11 @@ struct ItemsSeed<'x, 't> {
 impl<'de, 'x, 't> DeserializeSeed<'de> for ItemsSeed<'x, 't> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(TopSeed { item: self.item, lines: self.lines, count: self.count })
+        d.deserialize_seq(TopSeed {
+            item: self.item,
+            lines: self.lines,
+            count: self.count,
+        })
     }
 }
 
@@ -255,14 +284,29 @@ mod tests {
 
     #[test]
     fn detects_formats() {
-        assert_eq!(detect_format(format!("{EV}\n{EV}\n").as_bytes()), Format::JsonLines);
-        assert_eq!(detect_format(format!("  [{EV}]").as_bytes()), Format::Document);
         assert_eq!(
-            detect_format(format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{EV}]}}"#).as_bytes()),
+            detect_format(format!("{EV}\n{EV}\n").as_bytes()),
+            Format::JsonLines
+        );
+        assert_eq!(
+            detect_format(format!("  [{EV}]").as_bytes()),
             Format::Document
         );
-        assert_eq!(detect_format(b"{\n  \"kind\": \"EventList\",\n  \"items\": []\n}"), Format::Document);
-        assert_eq!(detect_format(b"{\"kind\":\"Event\", \"verb\": \n"), Format::JsonLines);
+        assert_eq!(
+            detect_format(
+                format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{EV}]}}"#)
+                    .as_bytes()
+            ),
+            Format::Document
+        );
+        assert_eq!(
+            detect_format(b"{\n  \"kind\": \"EventList\",\n  \"items\": []\n}"),
+            Format::Document
+        );
+        assert_eq!(
+            detect_format(b"{\"kind\":\"Event\", \"verb\": \n"),
+            Format::JsonLines
+        );
         assert_eq!(detect_format(b"garbage\n"), Format::JsonLines);
     }
 
@@ -276,12 +320,24 @@ mod tests {
     #[test]
     fn classifies_bad_records() {
         assert!(matches!(parse_event("42"), Err(RecordError::NotAnEvent)));
-        assert!(matches!(parse_event(r#"{"hello":"world"}"#), Err(RecordError::NotAnEvent)));
-        assert!(matches!(parse_event(r#"{"kind":"Pod","apiVersion":"v1","verb":"get"}"#), Err(RecordError::NotAnEvent)));
-        assert!(matches!(parse_event(r#"{"verb":"get","auditID":"#), Err(RecordError::Json(_))));
+        assert!(matches!(
+            parse_event(r#"{"hello":"world"}"#),
+            Err(RecordError::NotAnEvent)
+        ));
+        assert!(matches!(
+            parse_event(r#"{"kind":"Pod","apiVersion":"v1","verb":"get"}"#),
+            Err(RecordError::NotAnEvent)
+        ));
+        assert!(matches!(
+            parse_event(r#"{"verb":"get","auditID":"#),
+            Err(RecordError::Json(_))
+        ));
         assert!(matches!(parse_event("not json"), Err(RecordError::Json(_))));
         // A wrongly typed field is not an event either, and never a panic.
-        assert!(matches!(parse_event(r#"{"verb":"get","auditID":"x","objectRef":7}"#), Err(RecordError::NotAnEvent)));
+        assert!(matches!(
+            parse_event(r#"{"verb":"get","auditID":"x","objectRef":7}"#),
+            Err(RecordError::NotAnEvent)
+        ));
     }
 
     #[test]
@@ -298,7 +354,10 @@ mod tests {
 
         let pretty = "{\n  \"kind\": \"Event\",\n  \"verb\": \"get\",\n  \"auditID\": \"x\"\n}\n{\n  \"verb\": \"list\",\n  \"auditID\": \"y\"\n}\n";
         let mut verbs = Vec::new();
-        walk_document(pretty, &mut |t, l| verbs.push((parse_event(t).unwrap().verb().to_string(), l))).unwrap();
+        walk_document(pretty, &mut |t, l| {
+            verbs.push((parse_event(t).unwrap().verb().to_string(), l))
+        })
+        .unwrap();
         assert_eq!(verbs, vec![("get".into(), 2), ("list".into(), 7)]);
     }
 

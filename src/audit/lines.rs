@@ -28,7 +28,12 @@ pub struct LineSplitter {
 
 impl LineSplitter {
     pub fn new(max_line: usize) -> Self {
-        LineSplitter { carry: Vec::new(), next_line: 1, skipping: None, max_line }
+        LineSplitter {
+            carry: Vec::new(),
+            next_line: 1,
+            skipping: None,
+            max_line,
+        }
     }
 
     /// Start numbering at `line` (used when a follower resumes mid-file).
@@ -146,13 +151,25 @@ mod tests {
         let got = collect(&[b"ab", b"c\r\nde", b"f\n\ngh"], 100);
         assert_eq!(
             got,
-            vec![(1, "abc".into()), (2, "def".into()), (3, "".into()), (4, "gh".into())]
+            vec![
+                (1, "abc".into()),
+                (2, "def".into()),
+                (3, "".into()),
+                (4, "gh".into())
+            ]
         );
     }
 
     #[test]
     fn over_long_line_is_skipped_and_numbered() {
         let got = collect(&[b"ok\n", b"0123456789", b"0123456789\nnext\n"], 8);
-        assert_eq!(got, vec![(1, "ok".into()), (2, "<too long 20>".into()), (3, "next".into())]);
+        assert_eq!(
+            got,
+            vec![
+                (1, "ok".into()),
+                (2, "<too long 20>".into()),
+                (3, "next".into())
+            ]
+        );
     }
 }

@@ -24,18 +24,16 @@ pub fn percent_decode(s: &str) -> Cow<'_, str> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'%' if i + 2 < b.len() => {
-                match (hex(b[i + 1]), hex(b[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b'%');
-                        i += 1;
-                    }
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
                 }
-            }
+                _ => {
+                    out.push(b'%');
+                    i += 1;
+                }
+            },
             b'+' => {
                 out.push(b' ');
                 i += 1;
@@ -63,7 +61,13 @@ fn hex(c: u8) -> Option<u8> {
 pub fn exec_command(uri: &str) -> Option<String> {
     let args: Vec<String> = query_params(uri)
         .filter(|(k, _)| k == "command")
-        .map(|(_, v)| if v.contains(' ') || v.is_empty() { format!("'{v}'") } else { v.into_owned() })
+        .map(|(_, v)| {
+            if v.contains(' ') || v.is_empty() {
+                format!("'{v}'")
+            } else {
+                v.into_owned()
+            }
+        })
         .collect();
     (!args.is_empty()).then(|| args.join(" "))
 }
@@ -71,20 +75,24 @@ pub fn exec_command(uri: &str) -> Option<String> {
 /// The single object a list/watch is scoped to by
 /// `fieldSelector=metadata.name=NAME` (as kubelets do), if any.
 pub fn field_selector_name(uri: &str) -> Option<String> {
-    query_params(uri).filter(|(k, _)| k == "fieldSelector").find_map(|(_, v)| {
-        // A selector may combine terms: `metadata.name=x,metadata.namespace=y`.
-        v.split(',').find_map(|term| {
-            let term = term.trim();
-            term.strip_prefix("metadata.name==")
-                .or_else(|| term.strip_prefix("metadata.name="))
-                .map(str::to_string)
+    query_params(uri)
+        .filter(|(k, _)| k == "fieldSelector")
+        .find_map(|(_, v)| {
+            // A selector may combine terms: `metadata.name=x,metadata.namespace=y`.
+            v.split(',').find_map(|term| {
+                let term = term.trim();
+                term.strip_prefix("metadata.name==")
+                    .or_else(|| term.strip_prefix("metadata.name="))
+                    .map(str::to_string)
+            })
         })
-    })
 }
 
 /// The `container=` parameter of an exec/attach.
 pub fn container(uri: &str) -> Option<String> {
-    query_params(uri).find(|(k, _)| k == "container").map(|(_, v)| v.into_owned())
+    query_params(uri)
+        .find(|(k, _)| k == "container")
+        .map(|(_, v)| v.into_owned())
 }
 
 #[cfg(test)]
@@ -94,7 +102,10 @@ mod tests {
     #[test]
     fn exec_command_from_uri() {
         let uri = "/api/v1/namespaces/prod/pods/web/exec?command=sh&command=-c&command=cat%20%2Fvar%2Frun%2Fsecrets%2Ftoken&container=web&stdin=true";
-        assert_eq!(exec_command(uri).as_deref(), Some("sh -c 'cat /var/run/secrets/token'"));
+        assert_eq!(
+            exec_command(uri).as_deref(),
+            Some("sh -c 'cat /var/run/secrets/token'")
+        );
         assert_eq!(container(uri).as_deref(), Some("web"));
         assert_eq!(exec_command("/api/v1/namespaces/p/pods/w/exec"), None);
     }
@@ -102,10 +113,16 @@ mod tests {
     #[test]
     fn field_selector() {
         assert_eq!(
-            field_selector_name("/api/v1/namespaces/p/secrets?fieldSelector=metadata.name%3Dapp-tls&watch=true").as_deref(),
+            field_selector_name(
+                "/api/v1/namespaces/p/secrets?fieldSelector=metadata.name%3Dapp-tls&watch=true"
+            )
+            .as_deref(),
             Some("app-tls")
         );
-        assert_eq!(field_selector_name("/api/v1/namespaces/p/secrets?labelSelector=owner%3Dhelm"), None);
+        assert_eq!(
+            field_selector_name("/api/v1/namespaces/p/secrets?labelSelector=owner%3Dhelm"),
+            None
+        );
         assert_eq!(percent_decode("a%2"), "a%2");
         assert_eq!(percent_decode("%zz"), "%zz");
     }

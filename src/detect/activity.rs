@@ -95,10 +95,12 @@ pub struct Activity {
 
 impl Activity {
     fn entry(&mut self, identity: &str) -> &mut IdentityActivity {
-        self.by_identity.entry(identity.to_string()).or_insert_with(|| IdentityActivity {
-            identity: identity.to_string(),
-            ..Default::default()
-        })
+        self.by_identity
+            .entry(identity.to_string())
+            .or_insert_with(|| IdentityActivity {
+                identity: identity.to_string(),
+                ..Default::default()
+            })
     }
 
     pub fn touch(&mut self, identity: &str, time: Option<i64>, ip: Option<&str>, ua: &str) {
@@ -153,8 +155,18 @@ impl Activity {
     }
 
     /// A later stage changed a request's outcome.
-    pub fn secret_outcome(&mut self, identity: &str, secret: &SecretRef, old: Outcome, new: Outcome) {
-        if let Some(s) = self.by_identity.get_mut(identity).and_then(|a| a.secrets.get_mut(secret)) {
+    pub fn secret_outcome(
+        &mut self,
+        identity: &str,
+        secret: &SecretRef,
+        old: Outcome,
+        new: Outcome,
+    ) {
+        if let Some(s) = self
+            .by_identity
+            .get_mut(identity)
+            .and_then(|a| a.secrets.get_mut(secret))
+        {
             count(s, old, -1);
             count(s, new, 1);
         }

@@ -28,7 +28,11 @@ impl SecretRef {
 
 impl fmt::Display for SecretRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ns = if self.namespace.is_empty() { "*" } else { &self.namespace };
+        let ns = if self.namespace.is_empty() {
+            "*"
+        } else {
+            &self.namespace
+        };
         write!(f, "{ns}/{}", self.name.as_deref().unwrap_or("*"))
     }
 }
@@ -59,7 +63,13 @@ pub struct EvidenceEvent {
 }
 
 impl EvidenceEvent {
-    pub fn from_event(ev: &AuditEvent<'_>, raw: &str, time: Option<i64>, outcome: Outcome, trusted_ip: Option<String>) -> Self {
+    pub fn from_event(
+        ev: &AuditEvent<'_>,
+        raw: &str,
+        time: Option<i64>,
+        outcome: Outcome,
+        trusted_ip: Option<String>,
+    ) -> Self {
         EvidenceEvent {
             audit_id: ev.audit_id.as_deref().map(str::to_string),
             time,
@@ -113,7 +123,8 @@ impl SecretUse {
     /// Exposed unless every request for it was refused or failed: an
     /// unknown outcome (only RequestReceived seen) is assumed exposed.
     pub fn exposed(&self) -> bool {
-        self.by_outcome[Outcome::Allowed as usize] > 0 || self.by_outcome[Outcome::Unknown as usize] > 0
+        self.by_outcome[Outcome::Allowed as usize] > 0
+            || self.by_outcome[Outcome::Unknown as usize] > 0
     }
     pub fn denied(&self) -> bool {
         self.by_outcome[Outcome::Denied as usize] > 0
@@ -247,7 +258,13 @@ impl Alert {
         true
     }
 
-    fn update_outcome_at(&mut self, i: usize, ev: EvidenceEvent, secret: Option<SecretRef>, old: Outcome) {
+    fn update_outcome_at(
+        &mut self,
+        i: usize,
+        ev: EvidenceEvent,
+        secret: Option<SecretRef>,
+        old: Outcome,
+    ) {
         let new = ev.outcome;
         if new != old && new != Outcome::Unknown {
             if let Some(u) = secret.and_then(|s| self.secrets.get_mut(&s)) {
@@ -257,12 +274,20 @@ impl Alert {
         }
         let detail = self.events[i].detail.take();
         let keep_outcome = if new == Outcome::Unknown { old } else { new };
-        self.events[i] = EvidenceEvent { outcome: keep_outcome, detail: ev.detail.or(detail), ..ev };
+        self.events[i] = EvidenceEvent {
+            outcome: keep_outcome,
+            detail: ev.detail.or(detail),
+            ..ev
+        };
     }
 
     /// A later stage of a request in this alert changed its outcome.
     pub fn update_request(&mut self, ev: EvidenceEvent, secret: Option<SecretRef>) {
-        if let Some(&i) = ev.audit_id.as_ref().and_then(|a| self.evidence_index.get(a)) {
+        if let Some(&i) = ev
+            .audit_id
+            .as_ref()
+            .and_then(|a| self.evidence_index.get(a))
+        {
             let old = self.events[i].outcome;
             self.update_outcome_at(i, ev, secret, old);
         }

@@ -33,12 +33,22 @@ pub fn ua_product(ua: &str) -> &str {
 }
 
 fn token_kind(bound: bool) -> &'static str {
-    if bound { "pod-bound token" } else { "long-lived token" }
+    if bound {
+        "pod-bound token"
+    } else {
+        "long-lived token"
+    }
 }
 
 impl BaselineState {
     /// Run on the first stage of each request that has a time.
-    pub fn check(&mut self, ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<Hit>) {
+    pub fn check(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        cfg: &Config,
+        allow: &Allowlist,
+        out: &mut Vec<Hit>,
+    ) {
         let Some(t) = ctx.time else { return };
         if !ctx.new_request {
             return;
@@ -51,22 +61,39 @@ impl BaselineState {
     /// end in `kubernetes/$Format`, from a combination of identity, source IP
     /// and user agent not seen in the preceding 7 days; silent until the
     /// learning period has passed.
-    fn new_client(&mut self, ctx: &Ctx<'_, '_>, t: i64, cfg: &Config, allow: &Allowlist, out: &mut Vec<Hit>) {
+    fn new_client(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        t: i64,
+        cfg: &Config,
+        allow: &Allowlist,
+        out: &mut Vec<Hit>,
+    ) {
         let rc = &cfg.rules.secret_read_new_client;
         let ua = ctx.ev.user_agent();
-        if !rc.enabled || !ctx.is_secret_get_or_list() || ua.ends_with(rc.standard_suffix.as_str()) {
+        if !rc.enabled || !ctx.is_secret_get_or_list() || ua.ends_with(rc.standard_suffix.as_str())
+        {
             return;
         }
         let ip = ctx.trusted_ip.map(|i| i.to_string()).unwrap_or_default();
         let key = format!("{}\u{0}{ip}\u{0}{ua}", ctx.identity);
         let last = self.combos.insert(key, t);
         let known = last.is_some_and(|l| t - l <= rc.history.0);
-        if !known && ctx.after_learning && !allow.allows(RuleId::SecretReadNewClient.as_str(), &ctx.subject()) {
-            let what = if last.is_some() { "not seen in the history window" } else { "never seen before in this log" };
+        if !known
+            && ctx.after_learning
+            && !allow.allows(RuleId::SecretReadNewClient.as_str(), &ctx.subject())
+        {
+            let what = if last.is_some() {
+                "not seen in the history window"
+            } else {
+                "never seen before in this log"
+            };
             out.push(
                 Hit::new(RuleId::SecretReadNewClient)
                     .group(format!("{ip} | {ua}"))
-                    .note(format!("identity, source {ip} and user agent `{ua}`: {what}")),
+                    .note(format!(
+                        "identity, source {ip} and user agent `{ua}`: {what}"
+                    )),
             );
         }
         if self.combos.len() > rc.max_tracked {
@@ -84,7 +111,13 @@ impl BaselineState {
 
     /// seed 001: a service account reading secrets or exec-ing with a client,
     /// network or token kind it did not use during the learning period.
-    fn context_mismatch(&mut self, ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<Hit>) {
+    fn context_mismatch(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        cfg: &Config,
+        allow: &Allowlist,
+        out: &mut Vec<Hit>,
+    ) {
         let rc = &cfg.rules.sa_token_context_mismatch;
         if !rc.enabled || !ctx.identity.starts_with("system:serviceaccount:") {
             return;
@@ -121,7 +154,10 @@ impl BaselineState {
                     if !p.networks.contains(&n) {
                         let known: Vec<String> = p.networks.iter().map(|c| c.to_string()).collect();
                         if !known.is_empty() {
-                            diffs.push(format!("source {ip} (learned networks: {})", known.join(", ")));
+                            diffs.push(format!(
+                                "source {ip} (learned networks: {})",
+                                known.join(", ")
+                            ));
                         }
                     }
                 }
@@ -130,15 +166,28 @@ impl BaselineState {
         if let Some(p) = profile {
             if rc.check_user_agent && !p.products.contains(product) {
                 let known: Vec<&str> = p.products.iter().map(String::as_str).collect();
-                diffs.push(format!("client `{product}` (learned: {})", known.join(", ")));
+                diffs.push(format!(
+                    "client `{product}` (learned: {})",
+                    known.join(", ")
+                ));
             }
             if rc.check_token_kind && !p.bound_token.contains(&bound) {
                 let learned: Vec<&str> = p.bound_token.iter().map(|b| token_kind(*b)).collect();
-                diffs.push(format!("{} (learned: {})", token_kind(bound), learned.join(", ")));
+                diffs.push(format!(
+                    "{} (learned: {})",
+                    token_kind(bound),
+                    learned.join(", ")
+                ));
             }
         }
-        if !diffs.is_empty() && !allow.allows(RuleId::SaTokenContextMismatch.as_str(), &ctx.subject()) {
-            out.push(Hit::new(RuleId::SaTokenContextMismatch).detail(diffs.join("; ")).note(diffs.join("; ")));
+        if !diffs.is_empty()
+            && !allow.allows(RuleId::SaTokenContextMismatch.as_str(), &ctx.subject())
+        {
+            out.push(
+                Hit::new(RuleId::SaTokenContextMismatch)
+                    .detail(diffs.join("; "))
+                    .note(diffs.join("; ")),
+            );
         }
     }
 }

@@ -15,7 +15,9 @@ pub struct Dur(pub i64);
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        parse_duration_micros(&s).map(Dur).map_err(serde::de::Error::custom)
+        parse_duration_micros(&s)
+            .map(Dur)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -26,7 +28,10 @@ impl Serialize for Dur {
 }
 
 fn de_cidrs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Cidr>, D::Error> {
-    Vec::<String>::deserialize(d)?.iter().map(|s| s.parse().map_err(serde::de::Error::custom)).collect()
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| s.parse().map_err(serde::de::Error::custom))
+        .collect()
 }
 
 fn ser_cidrs<S: Serializer>(v: &[Cidr], s: S) -> Result<S::Ok, S::Error> {
@@ -190,7 +195,12 @@ pub struct ContextMismatch {
 
 impl Default for ContextMismatch {
     fn default() -> Self {
-        ContextMismatch { enabled: true, check_user_agent: true, check_network: true, check_token_kind: true }
+        ContextMismatch {
+            enabled: true,
+            check_user_agent: true,
+            check_network: true,
+            check_token_kind: true,
+        }
     }
 }
 
@@ -204,7 +214,10 @@ pub struct Impersonated {
 
 impl Default for Impersonated {
     fn default() -> Self {
-        Impersonated { enabled: true, proxy_users: strings(&["system:serviceaccount:azure-arc:azure-arc-kube-aad-proxy-sa"]) }
+        Impersonated {
+            enabled: true,
+            proxy_users: strings(&["system:serviceaccount:azure-arc:azure-arc-kube-aad-proxy-sa"]),
+        }
     }
 }
 
@@ -218,7 +231,11 @@ pub struct Denied {
 
 impl Default for Denied {
     fn default() -> Self {
-        Denied { enabled: true, threshold: 5, window: Dur(15 * 60_000_000) }
+        Denied {
+            enabled: true,
+            threshold: 5,
+            window: Dur(15 * 60_000_000),
+        }
     }
 }
 
@@ -237,7 +254,11 @@ impl Default for BindingCreated {
         BindingCreated {
             enabled: true,
             privileged_roles: strings(&["cluster-admin", "admin", "edit"]),
-            everyone_subjects: strings(&["system:authenticated", "system:unauthenticated", "system:anonymous"]),
+            everyone_subjects: strings(&[
+                "system:authenticated",
+                "system:unauthenticated",
+                "system:anonymous",
+            ]),
         }
     }
 }
@@ -253,7 +274,10 @@ pub struct Correlation {
 
 impl Default for Correlation {
     fn default() -> Self {
-        Correlation { enabled: true, window: Dur(30 * 60_000_000) }
+        Correlation {
+            enabled: true,
+            window: Dur(30 * 60_000_000),
+        }
     }
 }
 
@@ -333,15 +357,23 @@ impl RuleSettings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
-    Read { path: std::path::PathBuf, source: std::io::Error },
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
-    Invalid { path: std::path::PathBuf, message: String },
+    Invalid {
+        path: std::path::PathBuf,
+        message: String,
+    },
 }
 
 impl Config {
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, ConfigError> {
         toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
             ConfigError::Invalid {
                 path: path.to_path_buf(),
                 message: match line {
@@ -353,7 +385,10 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Config::from_toml(&text, path)
     }
 }
@@ -372,8 +407,16 @@ mod tests {
         assert_eq!(c.rules.secret_rapid_get.threshold, 5);
         assert_eq!(c.rules.secret_rapid_get.window, Dur(600_000_000));
         assert_eq!(c.learning_period, Dur(1_800_000_000));
-        assert_eq!(c.rules.secret_rapid_get.exclude_source_ips, vec!["127.0.0.1", "::1"], "defaults kept");
-        let err = Config::from_toml("[rules.secret-rapid-get]\nthreshhold = 5\n", Path::new("c.toml")).unwrap_err();
+        assert_eq!(
+            c.rules.secret_rapid_get.exclude_source_ips,
+            vec!["127.0.0.1", "::1"],
+            "defaults kept"
+        );
+        let err = Config::from_toml(
+            "[rules.secret-rapid-get]\nthreshhold = 5\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("line 2"), "{err}");
         assert!(Config::from_toml("trusted_cidrs = [\"10.0.0.0/99\"]", Path::new("c")).is_err());
     }
@@ -381,6 +424,9 @@ mod tests {
     #[test]
     fn toml_for_prints_effective_settings() {
         let s = RuleSettings::default().toml_for(RuleId::SecretRapidGet);
-        assert!(s.contains("threshold = 3") && s.contains("window = \"6m\""), "{s}");
+        assert!(
+            s.contains("threshold = 3") && s.contains("window = \"6m\""),
+            "{s}"
+        );
     }
 }

@@ -25,7 +25,13 @@ impl CorrelationState {
         self.open.push_back(e);
     }
 
-    pub fn check(&mut self, ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<Hit>) {
+    pub fn check(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        cfg: &Config,
+        allow: &Allowlist,
+        out: &mut Vec<Hit>,
+    ) {
         let rc = &cfg.rules.escalate_then_loot;
         let Some(t) = ctx.time else { return };
         if !rc.enabled || !ctx.new_request || !(ctx.is_secret_read() || ctx.is_exec()) {
@@ -33,7 +39,11 @@ impl CorrelationState {
         }
         // Escalations are appended in log order; drop the ones too old for
         // any later event (allowing for modest disorder).
-        while self.open.front().is_some_and(|e| e.time + 2 * rc.window.0 < t) {
+        while self
+            .open
+            .front()
+            .is_some_and(|e| e.time + 2 * rc.window.0 < t)
+        {
             self.open.pop_front();
         }
         let mut allowed: Option<bool> = None;
@@ -41,22 +51,34 @@ impl CorrelationState {
             if t < e.time || t > e.time + rc.window.0 {
                 continue;
             }
-            let via_subject = e.subjects.iter().find(|s| s.covers(ctx.identity, &ctx.groups));
+            let via_subject = e
+                .subjects
+                .iter()
+                .find(|s| s.covers(ctx.identity, &ctx.groups));
             if ctx.identity != e.actor && via_subject.is_none() {
                 continue;
             }
-            if *allowed.get_or_insert_with(|| allow.allows(RuleId::EscalateThenLoot.as_str(), &ctx.subject())) {
+            if *allowed.get_or_insert_with(|| {
+                allow.allows(RuleId::EscalateThenLoot.as_str(), &ctx.subject())
+            }) {
                 return;
             }
             let how = match via_subject {
                 Some(s) => format!("granted to {s} by {}", e.actor),
                 None => format!("made by {} itself", e.actor),
             };
-            let action = if ctx.is_exec() { "exec into a pod" } else { "secret read" };
+            let action = if ctx.is_exec() {
+                "exec into a pod"
+            } else {
+                "secret read"
+            };
             let mut hit = Hit::new(RuleId::EscalateThenLoot)
                 .group(e.what.clone())
                 .note(format!("{} ({how})", e.what))
-                .detail(format!("{action} {} after the escalation", after(t - e.time)));
+                .detail(format!(
+                    "{action} {} after the escalation",
+                    after(t - e.time)
+                ));
             if e.actor != ctx.identity {
                 hit.linked.push(e.actor.clone());
             }
@@ -68,5 +90,9 @@ impl CorrelationState {
 
 fn after(us: i64) -> String {
     let s = us / 1_000_000;
-    if s < 60 { format!("{s}s") } else { format!("{}m{}s", s / 60, s % 60) }
+    if s < 60 {
+        format!("{s}s")
+    } else {
+        format!("{}m{}s", s / 60, s % 60)
+    }
 }

@@ -45,7 +45,12 @@ pub fn is_relevant(ev: &AuditEvent<'_>, cfg: &Config) -> bool {
         ("clusterrolebindings" | "rolebindings" | "clusterroles" | "roles", _) => true,
         ("configmaps", _) => {
             ev.is_impersonated()
-                || cfg.rules.secret_access_impersonated.proxy_users.iter().any(|p| p == ev.authenticated_user())
+                || cfg
+                    .rules
+                    .secret_access_impersonated
+                    .proxy_users
+                    .iter()
+                    .any(|p| p == ev.authenticated_user())
         }
         _ => false,
     }
@@ -56,8 +61,15 @@ fn evidence_secret(e: &EvidenceEvent) -> Option<SecretRef> {
     if e.resource != "secrets" || !e.subresource.is_empty() {
         return None;
     }
-    let name = if e.name.is_empty() { field_selector_name(&e.request_uri) } else { Some(e.name.clone()) };
-    Some(SecretRef { namespace: e.namespace.clone(), name })
+    let name = if e.name.is_empty() {
+        field_selector_name(&e.request_uri)
+    } else {
+        Some(e.name.clone())
+    };
+    Some(SecretRef {
+        namespace: e.namespace.clone(),
+        name,
+    })
 }
 
 pub struct Engine {
@@ -77,7 +89,16 @@ pub struct Engine {
     execers: HashSet<String>,
     /// Alerts created since the last `take_new_alerts`.
     fresh: Vec<usize>,
+    /// RequestReceived stages waiting for a later stage of their request.
+    held: HashMap<String, (AuditEvent<'static>, std::sync::Arc<str>)>,
+    held_order: std::collections::VecDeque<(String, Option<i64>)>,
+    latest_time: Option<i64>,
 }
+
+/// How long (log time) a RequestReceived stage waits for its later stage.
+const HOLD_FOR: i64 = 10_000_000;
+/// At most this many RequestReceived stages wait at once.
+const HOLD_MAX: usize = 10_000;
 
 impl Engine {
     pub fn new(cfg: Config, allowlist: Allowlist) -> Self {
@@ -97,6 +118,9 @@ impl Engine {
             readers: HashSet::new(),
             execers: HashSet::new(),
             fresh: Vec::new(),
+            held: HashMap::new(),
+            held_order: std::collections::VecDeque::new(),
+            latest_time: None,
         }
     }
 
@@ -126,11 +150,70 @@ impl Engine {
     }
 
     /// Feed one event (one stage of one request) and its raw JSON text.
+    ///
+    /// A RequestReceived stage is held back briefly: the API server writes
+    /// it before impersonation and authorization run, so it lacks
+    /// `impersonatedUser` and the decision. The next stage of the same
+    /// request (milliseconds later; for exec, ResponseStarted) replaces it.
+    /// Held stages are processed on their own when no later stage comes
+    /// within 10 s of log time, when too many wait, or on [`Engine::flush`].
     pub fn process(&mut self, ev: &AuditEvent<'_>, raw: &str) {
         self.stats.events += 1;
         if !is_relevant(ev, &self.cfg) {
             return;
         }
+        let time = ev.time_micros();
+        if let Some(t) = time {
+            self.latest_time = Some(self.latest_time.map_or(t, |l| l.max(t)));
+        }
+        match ev.audit_id.as_deref().filter(|id| !id.is_empty()) {
+            Some(id)
+                if ev.stage_kind() == crate::audit::Stage::RequestReceived
+                    && !self.held.contains_key(id) =>
+            {
+                self.held.insert(
+                    id.to_string(),
+                    (ev.clone().into_owned(), std::sync::Arc::from(raw)),
+                );
+                self.held_order.push_back((id.to_string(), time));
+                self.release_held(false);
+                return;
+            }
+            // Its later stage arrived: the held stage is superseded.
+            Some(id) if self.held.remove(id).is_some() => self.stats.relevant += 1,
+            _ => {}
+        }
+        self.evaluate(ev, raw);
+        self.release_held(false);
+    }
+
+    /// Process every held RequestReceived stage now (end of input, or a
+    /// follower gone idle).
+    pub fn flush(&mut self) {
+        self.release_held(true);
+    }
+
+    fn release_held(&mut self, all: bool) {
+        while let Some((id, t)) = self.held_order.front().cloned() {
+            if !self.held.contains_key(&id) {
+                self.held_order.pop_front();
+                continue;
+            }
+            let stale = match (t, self.latest_time) {
+                (Some(t), Some(latest)) => latest - t > HOLD_FOR,
+                _ => false,
+            };
+            if !(all || stale || self.held.len() > HOLD_MAX) {
+                break;
+            }
+            self.held_order.pop_front();
+            if let Some((ev, raw)) = self.held.remove(&id) {
+                self.evaluate(&ev, &raw);
+            }
+        }
+    }
+
+    fn evaluate(&mut self, ev: &AuditEvent<'_>, raw: &str) {
         self.stats.relevant += 1;
         let time = ev.time_micros();
         match time {
@@ -145,18 +228,37 @@ impl Engine {
         // Merge stages: the first stage seen runs the rules, later ones
         // update the outcome of what was already found.
         let this_outcome = ev.outcome();
-        let (new_request, old_outcome, outcome, became_denied, rbac_done, req_alerts) = match ev.audit_id.as_deref() {
-            Some(id) if !id.is_empty() => {
-                let (new, st) = self.requests.touch(id);
-                let old = st.outcome;
-                let merged = if this_outcome == Outcome::Unknown { old } else { this_outcome };
-                st.outcome = merged;
-                let became_denied = merged == Outcome::Denied && !st.denial_counted;
-                st.denial_counted |= became_denied;
-                (new, old, merged, became_denied, st.rbac_done, st.alerts.clone())
-            }
-            _ => (true, Outcome::Unknown, this_outcome, this_outcome == Outcome::Denied, false, Vec::new()),
-        };
+        let (new_request, old_outcome, outcome, became_denied, rbac_done, req_alerts) =
+            match ev.audit_id.as_deref() {
+                Some(id) if !id.is_empty() => {
+                    let (new, st) = self.requests.touch(id);
+                    let old = st.outcome;
+                    let merged = if this_outcome == Outcome::Unknown {
+                        old
+                    } else {
+                        this_outcome
+                    };
+                    st.outcome = merged;
+                    let became_denied = merged == Outcome::Denied && !st.denial_counted;
+                    st.denial_counted |= became_denied;
+                    (
+                        new,
+                        old,
+                        merged,
+                        became_denied,
+                        st.rbac_done,
+                        st.alerts.clone(),
+                    )
+                }
+                _ => (
+                    true,
+                    Outcome::Unknown,
+                    this_outcome,
+                    this_outcome == Outcome::Denied,
+                    false,
+                    Vec::new(),
+                ),
+            };
         if new_request {
             self.stats.requests += 1;
         }
@@ -183,23 +285,35 @@ impl Engine {
         let ip_text = trusted_ip.map(|i| i.to_string());
         let evidence = || EvidenceEvent::from_event(ev, raw, time, outcome, ip_text.clone());
 
-        if !new_request && outcome != old_outcome {
+        if !new_request {
+            // Later stage: refresh the evidence (latest stage, outcome).
             self.update_request(&ctx, &req_alerts, old_outcome, &evidence);
         }
 
         let mut hits: Vec<Hit> = Vec::new();
         if new_request {
             secret_access::check(&ctx, &self.cfg, &self.allowlist, &mut hits);
-            self.baseline.check(&ctx, &self.cfg, &self.allowlist, &mut hits);
-            self.correlation.check(&ctx, &self.cfg, &self.allowlist, &mut hits);
+            self.baseline
+                .check(&ctx, &self.cfg, &self.allowlist, &mut hits);
+            self.correlation
+                .check(&ctx, &self.cfg, &self.allowlist, &mut hits);
         }
-        if self.windows.check(&ctx, &self.cfg, &self.allowlist, &evidence, &mut hits) {
+        if self
+            .windows
+            .check(&ctx, &self.cfg, &self.allowlist, &evidence, &mut hits)
+        {
             self.stats.untimed_skipped += 1;
         }
         if !rbac_done {
-            let (done, escalation) = self.rbac.check(&ctx, &self.cfg, &self.allowlist, &evidence, &mut hits);
+            let (done, escalation) =
+                self.rbac
+                    .check(&ctx, &self.cfg, &self.allowlist, &evidence, &mut hits);
             if done {
-                if let Some(st) = ev.audit_id.as_deref().and_then(|id| self.requests.get_mut(id)) {
+                if let Some(st) = ev
+                    .audit_id
+                    .as_deref()
+                    .and_then(|id| self.requests.get_mut(id))
+                {
                     st.rbac_done = true;
                 }
             }
@@ -216,18 +330,30 @@ impl Engine {
         }
     }
 
-    fn update_request(&mut self, ctx: &Ctx<'_, '_>, alerts: &[u32], old: Outcome, evidence: &dyn Fn() -> EvidenceEvent) {
+    fn update_request(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        alerts: &[u32],
+        old: Outcome,
+        evidence: &dyn Fn() -> EvidenceEvent,
+    ) {
         let secret = ctx.secret_ref();
         for &i in alerts {
             let a = &mut self.alerts[i as usize];
             a.update_request(evidence(), secret.clone());
             if a.rule == RuleId::AnonymousSecretAccess {
-                a.severity = a.events.iter().map(|e| anonymous_severity(e.outcome)).max().unwrap_or(a.severity);
+                a.severity = a
+                    .events
+                    .iter()
+                    .map(|e| anonymous_severity(e.outcome))
+                    .max()
+                    .unwrap_or(a.severity);
             }
         }
-        if let Some(s) = secret {
+        if let Some(s) = secret.filter(|_| old != ctx.outcome) {
             if READ_VERBS.contains(&ctx.verb()) {
-                self.activity.secret_outcome(ctx.identity, &s, old, ctx.outcome);
+                self.activity
+                    .secret_outcome(ctx.identity, &s, old, ctx.outcome);
             }
         }
     }
@@ -237,7 +363,8 @@ impl Engine {
         let idx = match self.alert_index.get(&key) {
             Some(&i) => i,
             None => {
-                let mut a = Alert::new(hit.rule, ctx.identity, &hit.group, self.alerts.len() as u64);
+                let mut a =
+                    Alert::new(hit.rule, ctx.identity, &hit.group, self.alerts.len() as u64);
                 a.novelty = self.novelty(ctx);
                 self.alerts.push(a);
                 let i = self.alerts.len() - 1;
@@ -256,7 +383,12 @@ impl Engine {
         alert.add(ev, ctx.secret_ref());
         if let Some(s) = hit.severity {
             alert.severity = if alert.rule == RuleId::AnonymousSecretAccess {
-                alert.events.iter().map(|e| anonymous_severity(e.outcome)).max().unwrap_or(s)
+                alert
+                    .events
+                    .iter()
+                    .map(|e| anonymous_severity(e.outcome))
+                    .max()
+                    .unwrap_or(s)
             } else {
                 alert.severity.max(s)
             };
@@ -267,7 +399,12 @@ impl Engine {
         if let Some(n) = hit.note {
             alert.note(n);
         }
-        if let Some(st) = ctx.ev.audit_id.as_deref().and_then(|id| self.requests.get_mut(id)) {
+        if let Some(st) = ctx
+            .ev
+            .audit_id
+            .as_deref()
+            .and_then(|id| self.requests.get_mut(id))
+        {
             if !st.alerts.contains(&(idx as u32)) {
                 st.alerts.push(idx as u32);
             }
@@ -293,7 +430,8 @@ impl Engine {
     fn record_activity(&mut self, ctx: &Ctx<'_, '_>, ip: Option<&str>) {
         let ev = ctx.ev;
         let verb = ctx.verb();
-        self.activity.touch(ctx.identity, ctx.time, ip, ev.user_agent());
+        self.activity
+            .touch(ctx.identity, ctx.time, ip, ev.user_agent());
         if ctx.is_secrets() {
             if let Some(name) = &ctx.target_name {
                 self.activity.learn_secret_name(ev.namespace(), name);
@@ -301,13 +439,35 @@ impl Engine {
             let secret = ctx.secret_ref().expect("secrets request has a ref");
             if READ_VERBS.contains(&verb) {
                 self.readers.insert(ctx.identity.to_string());
-                let allowlisted = self.allowlist.allows(RuleId::SecretRead.as_str(), &ctx.subject());
-                self.activity.secret_access(ctx.identity, secret, verb, ctx.outcome, ctx.time, ip, Some(allowlisted));
+                let allowlisted = self
+                    .allowlist
+                    .allows(RuleId::SecretRead.as_str(), &ctx.subject());
+                self.activity.secret_access(
+                    ctx.identity,
+                    secret,
+                    verb,
+                    ctx.outcome,
+                    ctx.time,
+                    ip,
+                    Some(allowlisted),
+                );
             } else if WRITE_VERBS.contains(&verb) {
-                self.activity.secret_access(ctx.identity, secret.clone(), verb, ctx.outcome, ctx.time, ip, None);
+                self.activity.secret_access(
+                    ctx.identity,
+                    secret.clone(),
+                    verb,
+                    ctx.outcome,
+                    ctx.time,
+                    ip,
+                    None,
+                );
                 self.activity.change(
                     ctx.identity,
-                    ChangeRecord { time: ctx.time, what: format!("{verb} secret {secret}"), source_ip: ip.map(str::to_string) },
+                    ChangeRecord {
+                        time: ctx.time,
+                        what: format!("{verb} secret {secret}"),
+                        source_ip: ip.map(str::to_string),
+                    },
                 );
             }
         } else if ctx.is_exec() {
@@ -330,10 +490,18 @@ impl Engine {
                 ("", n) => n.to_string(),
                 (ns, n) => format!("{ns}/{n}"),
             };
-            let res = if ev.subresource().is_empty() { ev.resource().to_string() } else { format!("{}/{}", ev.resource(), ev.subresource()) };
+            let res = if ev.subresource().is_empty() {
+                ev.resource().to_string()
+            } else {
+                format!("{}/{}", ev.resource(), ev.subresource())
+            };
             self.activity.change(
                 ctx.identity,
-                ChangeRecord { time: ctx.time, what: format!("{verb} {res} {target}"), source_ip: ip.map(str::to_string) },
+                ChangeRecord {
+                    time: ctx.time,
+                    what: format!("{verb} {res} {target}"),
+                    source_ip: ip.map(str::to_string),
+                },
             );
         }
     }

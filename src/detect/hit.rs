@@ -22,7 +22,15 @@ pub struct Hit {
 
 impl Hit {
     pub fn new(rule: RuleId) -> Self {
-        Hit { rule, group: String::new(), severity: None, detail: None, note: None, linked: Vec::new(), earlier: Vec::new() }
+        Hit {
+            rule,
+            group: String::new(),
+            severity: None,
+            detail: None,
+            note: None,
+            linked: Vec::new(),
+            earlier: Vec::new(),
+        }
     }
     pub fn group(mut self, g: impl Into<String>) -> Self {
         self.group = g.into();

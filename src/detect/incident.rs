@@ -38,10 +38,15 @@ fn find(parent: &mut HashMap<String, String>, x: &str) -> String {
     }
 }
 
-pub fn build_incidents(alerts: &[Alert], known: &HashMap<String, BTreeSet<String>>) -> Vec<Incident> {
+pub fn build_incidents(
+    alerts: &[Alert],
+    known: &HashMap<String, BTreeSet<String>>,
+) -> Vec<Incident> {
     let mut parent: HashMap<String, String> = HashMap::new();
     for a in alerts {
-        parent.entry(a.identity.clone()).or_insert_with(|| a.identity.clone());
+        parent
+            .entry(a.identity.clone())
+            .or_insert_with(|| a.identity.clone());
         for l in &a.linked {
             parent.entry(l.clone()).or_insert_with(|| l.clone());
             let (ra, rb) = (find(&mut parent, &a.identity), find(&mut parent, l));
@@ -69,7 +74,10 @@ pub fn build_incidents(alerts: &[Alert], known: &HashMap<String, BTreeSet<String
         .map(|(root, mut idx)| {
             idx.sort_by(|&x, &y| {
                 let (a, b) = (&alerts[x], &alerts[y]);
-                b.severity.cmp(&a.severity).then(a.first_seen.cmp(&b.first_seen)).then(a.seq.cmp(&b.seq))
+                b.severity
+                    .cmp(&a.severity)
+                    .then(a.first_seen.cmp(&b.first_seen))
+                    .then(a.seq.cmp(&b.seq))
             });
             let top = &alerts[idx[0]];
             let primary = top.identity.clone();
@@ -105,13 +113,17 @@ pub fn build_incidents(alerts: &[Alert], known: &HashMap<String, BTreeSet<String
                                     rotate.insert(format!("{ns}/{n}"));
                                 }
                             }
-                            rotate.insert("*/* (all secrets in the cluster; names not all known)".to_string());
+                            rotate.insert(
+                                "*/* (all secrets in the cluster; names not all known)".to_string(),
+                            );
                         }
                         (None, ns) => {
                             for n in known.get(ns).into_iter().flatten() {
                                 rotate.insert(format!("{ns}/{n}"));
                             }
-                            rotate.insert(format!("{ns}/* (all secrets in {ns}; names not all known)"));
+                            rotate.insert(format!(
+                                "{ns}/* (all secrets in {ns}; names not all known)"
+                            ));
                         }
                     }
                 }
@@ -132,6 +144,11 @@ pub fn build_incidents(alerts: &[Alert], known: &HashMap<String, BTreeSet<String
             }
         })
         .collect();
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.last_seen.cmp(&a.last_seen)).then(a.id.cmp(&b.id)));
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.last_seen.cmp(&a.last_seen))
+            .then(a.id.cmp(&b.id))
+    });
     out
 }

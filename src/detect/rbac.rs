@@ -36,7 +36,11 @@ impl RbacSubject {
     pub fn identity(&self) -> String {
         match self.kind.as_str() {
             "ServiceAccount" => {
-                format!("system:serviceaccount:{}:{}", self.namespace.as_deref().unwrap_or(""), self.name)
+                format!(
+                    "system:serviceaccount:{}:{}",
+                    self.namespace.as_deref().unwrap_or(""),
+                    self.name
+                )
             }
             _ => self.name.clone(),
         }
@@ -152,10 +156,16 @@ pub fn dangerous_grants(rules: &[PolicyRule]) -> Vec<String> {
             out.push(format!("wildcard: {verbs} on {}", r.resources.join(",")));
             continue;
         }
-        if core && has(&r.resources, "secrets") && ["get", "list", "watch"].iter().any(|v| has(&r.verbs, v)) {
+        if core
+            && has(&r.resources, "secrets")
+            && ["get", "list", "watch"].iter().any(|v| has(&r.verbs, v))
+        {
             out.push(format!("{verbs} secrets"));
         }
-        if core && (has(&r.resources, "pods/exec") || has(&r.resources, "pods/attach")) && (has(&r.verbs, "create") || has(&r.verbs, "get")) {
+        if core
+            && (has(&r.resources, "pods/exec") || has(&r.resources, "pods/attach"))
+            && (has(&r.verbs, "create") || has(&r.verbs, "get"))
+        {
             out.push(format!("{verbs} pods/exec"));
         }
         if core && has(&r.resources, "serviceaccounts/token") && has(&r.verbs, "create") {
@@ -198,7 +208,10 @@ fn resulting_object(ctx: &Ctx<'_, '_>) -> Option<RbacObject> {
 
 impl RbacState {
     pub fn role_grants_secrets(&self, namespace: &str, name: &str) -> bool {
-        self.role_grants_secrets.get(&(namespace.to_string(), name.to_string())).copied().unwrap_or(false)
+        self.role_grants_secrets
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// Run on every stage until the request has been read once; returns the
@@ -218,7 +231,8 @@ impl RbacState {
             "roles" => "Role",
             _ => return (true, None),
         };
-        if !matches!(ctx.verb(), "create" | "update" | "patch") || !ctx.ev.subresource().is_empty() {
+        if !matches!(ctx.verb(), "create" | "update" | "patch") || !ctx.ev.subresource().is_empty()
+        {
             return (true, None);
         }
         // Wait for an outcome; refused or failed changes changed nothing.
@@ -229,7 +243,11 @@ impl RbacState {
         }
         let obj = resulting_object(ctx);
         let has_response = ctx.ev.response_object.is_some();
-        if obj.is_none() && ctx.verb() == "patch" && !has_response && ctx.ev.stage_kind() != crate::audit::Stage::ResponseComplete {
+        if obj.is_none()
+            && ctx.verb() == "patch"
+            && !has_response
+            && ctx.ev.stage_kind() != crate::audit::Stage::ResponseComplete
+        {
             // A later stage may carry the resulting object.
             return (false, None);
         }
@@ -261,7 +279,10 @@ impl RbacState {
         out: &mut Vec<Hit>,
     ) -> Option<Escalation> {
         let role_ref = obj.as_ref().and_then(|o| o.role_ref.clone());
-        let subjects = obj.as_ref().and_then(|o| o.subjects.clone()).unwrap_or_default();
+        let subjects = obj
+            .as_ref()
+            .and_then(|o| o.subjects.clone())
+            .unwrap_or_default();
         let role = role_ref.as_ref().map(|r| format!("{} {}", r.kind, r.name));
         if self.bindings.len() < MAX_RECORDS {
             self.bindings.push(BindingRecord {
@@ -276,7 +297,15 @@ impl RbacState {
             });
         }
         if let Some(r) = &role_ref {
-            let key = (r.kind.clone(), if r.kind == "Role" { namespace.clone() } else { String::new() }, r.name.clone());
+            let key = (
+                r.kind.clone(),
+                if r.kind == "Role" {
+                    namespace.clone()
+                } else {
+                    String::new()
+                },
+                r.name.clone(),
+            );
             let entry = self.bound_subjects.entry(key).or_default();
             for s in &subjects {
                 if !entry.contains(s) && entry.len() < 1000 {
@@ -289,25 +318,41 @@ impl RbacState {
             "ClusterRoleBinding" => true,
             _ => role_ref.as_ref().is_some_and(|r| {
                 rc.privileged_roles.contains(&r.name)
-                    || self.role_grants_secrets(if r.kind == "Role" { &namespace } else { "" }, &r.name)
+                    || self.role_grants_secrets(
+                        if r.kind == "Role" { &namespace } else { "" },
+                        &r.name,
+                    )
             }),
         };
-        if !fires || !rc.enabled || allow.allows(RuleId::RbacBindingCreated.as_str(), &ctx.subject()) {
+        if !fires
+            || !rc.enabled
+            || allow.allows(RuleId::RbacBindingCreated.as_str(), &ctx.subject())
+        {
             return None;
         }
-        let target = if namespace.is_empty() { name.clone() } else { format!("{namespace}/{name}") };
+        let target = if namespace.is_empty() {
+            name.clone()
+        } else {
+            format!("{namespace}/{name}")
+        };
         let detail = match (&role, subjects.is_empty()) {
             (Some(role), false) => {
                 let subj: Vec<String> = subjects.iter().map(|s| s.to_string()).collect();
                 format!("{kind} {target}: {role} → {}", subj.join(", "))
             }
             (Some(role), true) => format!("{kind} {target}: {role} (no subjects recorded)"),
-            (None, _) => format!("{kind} {target}: role and subjects not recorded (audit level Metadata)"),
+            (None, _) => {
+                format!("{kind} {target}: role and subjects not recorded (audit level Metadata)")
+            }
         };
-        let everyone = subjects.iter().any(|s| rc.everyone_subjects.contains(&s.name));
+        let everyone = subjects
+            .iter()
+            .any(|s| rc.everyone_subjects.contains(&s.name));
         let mut hit = Hit::new(RuleId::RbacBindingCreated).detail(detail.clone());
         if everyone {
-            hit = hit.severity(Severity::Critical).note("binds a group that includes every (or any unauthenticated) user".to_string());
+            hit = hit.severity(Severity::Critical).note(
+                "binds a group that includes every (or any unauthenticated) user".to_string(),
+            );
         }
         out.push(hit);
         Some(Escalation {
@@ -335,8 +380,13 @@ impl RbacState {
         let rules = obj.and_then(|o| o.rules)?;
         let grants = dangerous_grants(&rules);
         let secrets = grants_secret_read(&rules);
-        let scope = if kind == "Role" { namespace.clone() } else { String::new() };
-        self.role_grants_secrets.insert((scope.clone(), name.clone()), secrets);
+        let scope = if kind == "Role" {
+            namespace.clone()
+        } else {
+            String::new()
+        };
+        self.role_grants_secrets
+            .insert((scope.clone(), name.clone()), secrets);
         if self.roles.len() < MAX_RECORDS {
             self.roles.push(RoleRecord {
                 time: ctx.time,
@@ -354,11 +404,25 @@ impl RbacState {
         {
             return None;
         }
-        let target = if namespace.is_empty() { name.clone() } else { format!("{namespace}/{name}") };
+        let target = if namespace.is_empty() {
+            name.clone()
+        } else {
+            format!("{namespace}/{name}")
+        };
         let detail = format!("{kind} {target} grants: {}", grants.join("; "));
         out.push(Hit::new(RuleId::RbacRoleWidened).detail(detail.clone()));
-        let subjects = self.bound_subjects.get(&(kind.to_string(), scope, name)).cloned().unwrap_or_default();
-        Some(Escalation { time: ctx.time?, actor: ctx.identity.to_string(), subjects, what: detail, evidence: evidence() })
+        let subjects = self
+            .bound_subjects
+            .get(&(kind.to_string(), scope, name))
+            .cloned()
+            .unwrap_or_default();
+        Some(Escalation {
+            time: ctx.time?,
+            actor: ctx.identity.to_string(),
+            subjects,
+            what: detail,
+            evidence: evidence(),
+        })
     }
 }
 
@@ -368,14 +432,25 @@ mod tests {
 
     fn rule(groups: &[&str], res: &[&str], verbs: &[&str]) -> PolicyRule {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect();
-        PolicyRule { api_groups: s(groups), resources: s(res), verbs: s(verbs) }
+        PolicyRule {
+            api_groups: s(groups),
+            resources: s(res),
+            verbs: s(verbs),
+        }
     }
 
     #[test]
     fn grants() {
         assert!(!dangerous_grants(&[rule(&[""], &["secrets"], &["get"])]).is_empty());
         assert!(!dangerous_grants(&[rule(&[""], &["pods/exec"], &["create"])]).is_empty());
-        assert!(!dangerous_grants(&[rule(&["rbac.authorization.k8s.io"], &["clusterroles"], &["bind"])]).is_empty());
+        assert!(
+            !dangerous_grants(&[rule(
+                &["rbac.authorization.k8s.io"],
+                &["clusterroles"],
+                &["bind"]
+            )])
+            .is_empty()
+        );
         assert!(!dangerous_grants(&[rule(&["*"], &["*"], &["*"])]).is_empty());
         assert!(dangerous_grants(&[rule(&[""], &["configmaps"], &["get", "list"])]).is_empty());
         assert!(dangerous_grants(&[rule(&[""], &["secrets"], &["create"])]).is_empty());

@@ -41,7 +41,9 @@ impl FromStr for Severity {
             "medium" => Ok(Severity::Medium),
             "high" => Ok(Severity::High),
             "critical" => Ok(Severity::Critical),
-            _ => Err(format!("unknown severity `{s}` (low, medium, high, critical)")),
+            _ => Err(format!(
+                "unknown severity `{s}` (low, medium, high, critical)"
+            )),
         }
     }
 }
@@ -90,7 +92,11 @@ impl fmt::Display for RuleId {
 impl FromStr for RuleId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        RuleId::ALL.iter().copied().find(|r| r.as_str() == s).ok_or_else(|| format!("unknown rule `{s}`"))
+        RuleId::ALL
+            .iter()
+            .copied()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown rule `{s}`"))
     }
 }
 
@@ -174,7 +180,12 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::Medium,
         title: "Service-account token used from an unusual context",
         source: "seed 001 (indicator: token used from a context inconsistent with its workload)",
-        tags: &["attack.credential_access", "attack.t1528", "attack.t1552.007", "TA0006"],
+        tags: &[
+            "attack.credential_access",
+            "attack.t1528",
+            "attack.t1552.007",
+            "TA0006",
+        ],
         why: "The account read secrets or exec'd with a client, network or token kind it did not use during the learning \
               period: the token may have been copied out of its pod. Check where the token could have leaked.",
     },
@@ -183,7 +194,12 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::Medium,
         title: "Secret or ConfigMap accessed through impersonation",
         source: "seed 002 (Elastic: Secret or ConfigMap Access via Azure Arc Proxy)",
-        tags: &["attack.credential_access", "attack.t1552.007", "attack.t1134", "TA0006"],
+        tags: &[
+            "attack.credential_access",
+            "attack.t1552.007",
+            "attack.t1134",
+            "TA0006",
+        ],
         why: "The caller acted as another identity (Impersonate-User, or the Azure Arc proxy). The audit log's acting \
               user hides the real caller: check the authenticated user and who may impersonate.",
     },
@@ -192,7 +208,12 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::Medium,
         title: "Repeated denied secret requests (RBAC probing)",
         source: "ktriage (after seed 003: denied requests reveal RBAC boundaries)",
-        tags: &["attack.discovery", "attack.credential_access", "attack.t1552.007", "TA0006"],
+        tags: &[
+            "attack.discovery",
+            "attack.credential_access",
+            "attack.t1552.007",
+            "TA0006",
+        ],
         why: "Many 401/403 answers on secrets in a short time: someone is testing what a credential can read. \
               404s are shown but not counted.",
     },
@@ -209,7 +230,12 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::Medium,
         title: "Secret created, changed or deleted outside the allowlist",
         source: "seed 002 (create/update/patch/delete-secrets operations)",
-        tags: &["attack.persistence", "attack.impact", "attack.t1552.007", "TA0006"],
+        tags: &[
+            "attack.persistence",
+            "attack.impact",
+            "attack.t1552.007",
+            "TA0006",
+        ],
         why: "Writing a secret can plant credentials (a service-account token secret) or destroy evidence. \
               Check what changed and whether a deployment process explains it.",
     },
@@ -218,7 +244,12 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::High,
         title: "Interactive exec/attach into a pod",
         source: "seed 000 (companion rule on pods/exec) and seed 001 (exec sessions)",
-        tags: &["attack.execution", "attack.t1609", "attack.credential_access", "attack.t1552.007"],
+        tags: &[
+            "attack.execution",
+            "attack.t1609",
+            "attack.credential_access",
+            "attack.t1552.007",
+        ],
         why: "exec into a pod reads its mounted secrets and service-account token without touching the Secrets API. \
               Check the command and what the pod mounts.",
     },
@@ -227,7 +258,12 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::High,
         title: "ClusterRoleBinding, or a RoleBinding to a powerful role, created or changed",
         source: "seed 000 (escalation: a new clusterrolebinding)",
-        tags: &["attack.privilege_escalation", "attack.persistence", "attack.t1098", "TA0004"],
+        tags: &[
+            "attack.privilege_escalation",
+            "attack.persistence",
+            "attack.t1098",
+            "TA0004",
+        ],
         why: "A new binding is how an attacker grants themselves secrets access. Check the role, the subjects, and who \
               created it. A binding to system:authenticated or system:unauthenticated opens it to everyone.",
     },
@@ -236,7 +272,12 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::High,
         title: "Role or ClusterRole granting secrets, exec, tokens, impersonation or wildcards",
         source: "ktriage (after seed 000 escalation and seed 001 RBAC review)",
-        tags: &["attack.privilege_escalation", "attack.persistence", "attack.t1098", "TA0004"],
+        tags: &[
+            "attack.privilege_escalation",
+            "attack.persistence",
+            "attack.t1098",
+            "TA0004",
+        ],
         why: "The role's rules (as stored, after the change) grant read on secrets, pods/exec, token creation, \
               impersonate/escalate/bind or wildcards. Check who is bound to it.",
     },
@@ -254,7 +295,12 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::Critical,
         title: "Secrets requested without authentication",
         source: "ktriage",
-        tags: &["attack.initial_access", "attack.credential_access", "attack.t1552.007", "TA0006"],
+        tags: &[
+            "attack.initial_access",
+            "attack.credential_access",
+            "attack.t1552.007",
+            "TA0006",
+        ],
         why: "system:anonymous or the system:unauthenticated group touched secrets. Allowed means the cluster serves \
               secrets to anyone who can reach it (critical); denied means someone is probing (medium).",
     },
@@ -263,14 +309,23 @@ pub static RULES: &[RuleInfo] = &[
         severity: Severity::Critical,
         title: "Privilege escalation followed by secret reads or exec",
         source: "seed 000 (escalate-then-loot correlation)",
-        tags: &["attack.privilege_escalation", "attack.t1098", "attack.credential_access", "attack.t1552.007", "attack.t1609"],
+        tags: &[
+            "attack.privilege_escalation",
+            "attack.t1098",
+            "attack.credential_access",
+            "attack.t1552.007",
+            "attack.t1609",
+        ],
         why: "A binding or widened role was created, and within the window its creator or a subject it granted read \
               secrets or exec'd into a pod. Treat as an active intrusion: rotate what was read.",
     },
 ];
 
 pub fn info(id: RuleId) -> &'static RuleInfo {
-    RULES.iter().find(|r| r.id == id).expect("every rule id has registry info")
+    RULES
+        .iter()
+        .find(|r| r.id == id)
+        .expect("every rule id has registry info")
 }
 
 #[cfg(test)]

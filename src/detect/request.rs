@@ -35,7 +35,12 @@ pub struct RequestTracker {
 
 impl RequestTracker {
     pub fn new(capacity: usize) -> Self {
-        RequestTracker { young: HashMap::new(), old: HashMap::new(), half: (capacity / 2).max(1), hasher: RandomState::new() }
+        RequestTracker {
+            young: HashMap::new(),
+            old: HashMap::new(),
+            half: (capacity / 2).max(1),
+            hasher: RandomState::new(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -146,6 +151,9 @@ impl Ctx<'_, '_> {
             return None;
         }
         let ns = self.ev.namespace().to_string();
-        Some(SecretRef { namespace: ns, name: self.target_name.clone() })
+        Some(SecretRef {
+            namespace: ns,
+            name: self.target_name.clone(),
+        })
     }
 }

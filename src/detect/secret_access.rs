@@ -24,13 +24,21 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
             out.push(Hit::new(RuleId::SecretRead));
         }
         // seed 001: cluster-wide rather than namespace-scoped.
-        if matches!(verb, "list" | "watch") && ctx.ev.namespace().is_empty() && on(RuleId::SecretListClusterWide) {
+        if matches!(verb, "list" | "watch")
+            && ctx.ev.namespace().is_empty()
+            && on(RuleId::SecretListClusterWide)
+        {
             out.push(Hit::new(RuleId::SecretListClusterWide));
         }
         // seed 002 (Elastic): get/list with an attacker-leaning user agent.
         if ctx.is_secret_get_or_list() {
             let ua = ctx.ev.user_agent();
-            if let Some(p) = rules.secret_read_suspicious_agent.patterns.iter().find(|p| glob_match(p, ua)) {
+            if let Some(p) = rules
+                .secret_read_suspicious_agent
+                .patterns
+                .iter()
+                .find(|p| glob_match(p, ua))
+            {
                 if on(RuleId::SecretReadSuspiciousAgent) {
                     out.push(
                         Hit::new(RuleId::SecretReadSuspiciousAgent)
@@ -42,7 +50,8 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
         }
         // seed 002 (Elastic): node and pod identities; denied attempts count.
         if ctx.is_secret_get_or_list()
-            && (ctx.identity.starts_with("system:node:") || ctx.identity.starts_with("system:serviceaccount:"))
+            && (ctx.identity.starts_with("system:node:")
+                || ctx.identity.starts_with("system:serviceaccount:"))
             && on(RuleId::SecretReadWorkloadIdentity)
         {
             out.push(Hit::new(RuleId::SecretReadWorkloadIdentity));
@@ -50,7 +59,9 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
         // seed 001: sourceIPs outside the normal ranges (only when configured).
         if READ_VERBS.contains(&verb) && !cfg.trusted_cidrs.is_empty() {
             if let Some(ip) = ctx.trusted_ip {
-                if !cfg.trusted_cidrs.iter().any(|c| c.contains(ip)) && on(RuleId::SecretReadUntrustedSource) {
+                if !cfg.trusted_cidrs.iter().any(|c| c.contains(ip))
+                    && on(RuleId::SecretReadUntrustedSource)
+                {
                     out.push(
                         Hit::new(RuleId::SecretReadUntrustedSource)
                             .group(ip.to_string())
@@ -62,25 +73,36 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
         if WRITE_VERBS.contains(&verb) && on(RuleId::SecretWrite) {
             out.push(Hit::new(RuleId::SecretWrite));
         }
-        let anonymous = ctx.identity == "system:anonymous" || ctx.groups.contains(&"system:unauthenticated");
+        let anonymous =
+            ctx.identity == "system:anonymous" || ctx.groups.contains(&"system:unauthenticated");
         if anonymous && on(RuleId::AnonymousSecretAccess) {
             // Severity follows the outcome; the engine recomputes it as
             // later stages arrive (see `anonymous_severity`).
-            out.push(Hit::new(RuleId::AnonymousSecretAccess).severity(anonymous_severity(ctx.outcome)));
+            out.push(
+                Hit::new(RuleId::AnonymousSecretAccess).severity(anonymous_severity(ctx.outcome)),
+            );
         }
     }
 
     // seed 002 (Elastic, Azure Arc proxy): secrets or configmaps through
     // impersonation. The alert is grouped by the account that impersonated.
     if matches!(ctx.resource(), "secrets" | "configmaps") {
-        let proxy = rules.secret_access_impersonated.proxy_users.iter().any(|p| p == ctx.authenticated);
+        let proxy = rules
+            .secret_access_impersonated
+            .proxy_users
+            .iter()
+            .any(|p| p == ctx.authenticated);
         if (ctx.ev.is_impersonated() || proxy) && on(RuleId::SecretAccessImpersonated) {
             let how = if proxy && !ctx.ev.is_impersonated() {
                 format!("through the proxy account {}", ctx.authenticated)
             } else {
                 format!("{} acting as {}", ctx.authenticated, ctx.identity)
             };
-            out.push(Hit::new(RuleId::SecretAccessImpersonated).group(ctx.authenticated).note(how));
+            out.push(
+                Hit::new(RuleId::SecretAccessImpersonated)
+                    .group(ctx.authenticated)
+                    .note(how),
+            );
         }
     }
 
@@ -110,10 +132,11 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
         && verb == "create"
         && on(RuleId::SaTokenMinted)
     {
-        out.push(
-            Hit::new(RuleId::SaTokenMinted)
-                .detail(format!("token for system:serviceaccount:{}:{}", ctx.ev.namespace(), ctx.ev.name())),
-        );
+        out.push(Hit::new(RuleId::SaTokenMinted).detail(format!(
+            "token for system:serviceaccount:{}:{}",
+            ctx.ev.namespace(),
+            ctx.ev.name()
+        )));
     }
 }
 

@@ -44,9 +44,11 @@ impl WindowState {
         }
         self.since_sweep = 0;
         let r = self.now - cfg.rules.secret_rapid_get.window.0;
-        self.rapid.retain(|_, q| q.back().is_some_and(|e| e.time >= r));
+        self.rapid
+            .retain(|_, q| q.back().is_some_and(|e| e.time >= r));
         let d = self.now - cfg.rules.secret_access_denied.window.0;
-        self.denied.retain(|_, q| q.back().is_some_and(|e| e.time >= d));
+        self.denied
+            .retain(|_, q| q.back().is_some_and(|e| e.time >= d));
     }
 
     /// Returns true when the event was relevant to a windowed rule but had
@@ -60,7 +62,8 @@ impl WindowState {
         out: &mut Vec<Hit>,
     ) -> bool {
         let rapid_relevant = ctx.new_request && ctx.is_secrets() && ctx.verb() == "get";
-        let denied_relevant = ctx.is_secrets() && (ctx.became_denied || (ctx.new_request && ctx.outcome == Outcome::NotFound));
+        let denied_relevant = ctx.is_secrets()
+            && (ctx.became_denied || (ctx.new_request && ctx.outcome == Outcome::NotFound));
         let Some(t) = ctx.time else {
             return rapid_relevant || denied_relevant;
         };
@@ -91,8 +94,14 @@ impl WindowState {
             return;
         }
         let Some(ip) = ctx.trusted_ip else { return };
-        let excluded_ip = rc.exclude_source_ips.iter().any(|x| x.parse::<IpAddr>().is_ok_and(|x| x == ip));
-        let excluded_user = rc.exclude_users.iter().any(|u| u == ctx.identity || u == ctx.authenticated);
+        let excluded_ip = rc
+            .exclude_source_ips
+            .iter()
+            .any(|x| x.parse::<IpAddr>().is_ok_and(|x| x == ip));
+        let excluded_user = rc
+            .exclude_users
+            .iter()
+            .any(|u| u == ctx.identity || u == ctx.authenticated);
         let name = ctx.ev.name();
         let excluded_name = rc.exclude_name_globs.iter().any(|g| glob_match(g, name));
         if excluded_ip || excluded_user || excluded_name || name.is_empty() {
@@ -110,7 +119,11 @@ impl WindowState {
         let key = format!("{}\u{0}{group}", ctx.identity);
         let q = self.rapid.entry(key).or_default();
         prune(q, t - rc.window.0);
-        q.push_back(Entry { time: t, name: name.to_string(), evidence: evidence() });
+        q.push_back(Entry {
+            time: t,
+            name: name.to_string(),
+            evidence: evidence(),
+        });
         let names: BTreeSet<&str> = q.iter().map(|e| e.name.as_str()).collect();
         if names.len() >= rc.threshold {
             let mut hit = Hit::new(RuleId::SecretRapidGet).group(group).note(format!(
@@ -118,7 +131,11 @@ impl WindowState {
                 names.len(),
                 crate::time::format_duration(rc.window.0)
             ));
-            hit.earlier = q.iter().take(q.len() - 1).map(|e| e.evidence.clone()).collect();
+            hit.earlier = q
+                .iter()
+                .take(q.len() - 1)
+                .map(|e| e.evidence.clone())
+                .collect();
             out.push(hit);
         }
     }
@@ -142,14 +159,22 @@ impl WindowState {
         prune(q, t - dc.window.0);
         let denied = ctx.outcome == Outcome::Denied;
         // The name field marks what the entry is: "D" counted, "N" a 404.
-        q.push_back(Entry { time: t, name: if denied { "D".into() } else { "N".into() }, evidence: evidence() });
+        q.push_back(Entry {
+            time: t,
+            name: if denied { "D".into() } else { "N".into() },
+            evidence: evidence(),
+        });
         let count = q.iter().filter(|e| e.name == "D").count();
         if denied && count >= dc.threshold {
             let mut hit = Hit::new(RuleId::SecretAccessDenied).note(format!(
                 "{count} denied secret requests within {}",
                 crate::time::format_duration(dc.window.0)
             ));
-            hit.earlier = q.iter().take(q.len() - 1).map(|e| e.evidence.clone()).collect();
+            hit.earlier = q
+                .iter()
+                .take(q.len() - 1)
+                .map(|e| e.evidence.clone())
+                .collect();
             out.push(hit);
         }
     }

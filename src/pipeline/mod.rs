@@ -38,12 +38,15 @@ pub struct IngestStats {
     pub prefiltered: u64,
 }
 
+/// Called with each bad record as it is found (`--verbose`).
+pub type MalformedHook = Box<dyn FnMut(&Malformed) + Send>;
+
 /// Feeds records into an engine, counting and reporting bad ones.
 pub struct Ingest {
     pub engine: Engine,
     pub stats: IngestStats,
     prefilter: Option<Prefilter>,
-    on_malformed: Option<Box<dyn FnMut(&Malformed) + Send>>,
+    on_malformed: Option<MalformedHook>,
     /// Raw text of every security-relevant record, kept when the caller
     /// needs to re-run detection (the TUI after an allowlist edit).
     retained: Option<Vec<Arc<str>>>,
@@ -51,7 +54,13 @@ pub struct Ingest {
 
 impl Ingest {
     pub fn new(engine: Engine) -> Self {
-        Ingest { engine, stats: IngestStats::default(), prefilter: None, on_malformed: None, retained: None }
+        Ingest {
+            engine,
+            stats: IngestStats::default(),
+            prefilter: None,
+            on_malformed: None,
+            retained: None,
+        }
     }
 
     /// Skip lines that cannot matter without parsing them.
@@ -76,13 +85,22 @@ impl Ingest {
 
     pub fn malformed(&mut self, source: &Arc<str>, line: u64, reason: String) {
         self.stats.malformed += 1;
-        let m = Malformed { source: source.clone(), line, reason };
+        let m = Malformed {
+            source: source.clone(),
+            line,
+            reason,
+        };
         if let Some(f) = self.on_malformed.as_mut() {
             f(&m);
         }
         if self.stats.first_malformed.len() < MALFORMED_KEPT {
             self.stats.first_malformed.push(m);
         }
+    }
+
+    /// End of input: process what the engine still holds back.
+    pub fn finish(&mut self) {
+        self.engine.flush();
     }
 
     /// One line of a JSON-lines input.

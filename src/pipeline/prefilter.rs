@@ -19,13 +19,30 @@ impl Prefilter {
         // Resource and subresource values the rules look at ("roles" also
         // covers "clusterroles"; "rolebindings" covers "clusterrolebindings"),
         // and what makes a configmap request relevant (impersonation).
-        let mut words: Vec<String> = ["secrets", "exec", "attach", "token", "roles", "rolebindings", "impersonatedUser"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        words.extend(cfg.rules.secret_access_impersonated.proxy_users.iter().cloned());
+        let mut words: Vec<String> = [
+            "secrets",
+            "exec",
+            "attach",
+            "token",
+            "roles",
+            "rolebindings",
+            "impersonatedUser",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        words.extend(
+            cfg.rules
+                .secret_access_impersonated
+                .proxy_users
+                .iter()
+                .cloned(),
+        );
         Prefilter {
-            needles: words.into_iter().map(|w| Finder::new(w.as_bytes()).into_owned()).collect(),
+            needles: words
+                .into_iter()
+                .map(|w| Finder::new(w.as_bytes()).into_owned())
+                .collect(),
             escape: Finder::new(b"\\u").into_owned(),
             verb: Finder::new(b"\"verb\"").into_owned(),
         }
@@ -56,8 +73,12 @@ impl Prefilter {
                 Some(h) => h,
                 None => return true,
             };
-            let Ok(s) = std::str::from_utf8(hex) else { return true };
-            let Ok(v) = u16::from_str_radix(s, 16) else { return true };
+            let Ok(s) = std::str::from_utf8(hex) else {
+                return true;
+            };
+            let Ok(v) = u16::from_str_radix(s, 16) else {
+                return true;
+            };
             if (0x20..0x7f).contains(&v) && !matches!(v, 0x26 | 0x3c | 0x3e) {
                 return true;
             }

@@ -31,7 +31,10 @@ mod tests {
 
     #[test]
     fn escapes_terminal_sequences() {
-        assert_eq!(inert("curl/8 \u{1b}]0;pwned\u{7}"), "curl/8 \\u{1b}]0;pwned\\u{7}");
+        assert_eq!(
+            inert("curl/8 \u{1b}]0;pwned\u{7}"),
+            "curl/8 \\u{1b}]0;pwned\\u{7}"
+        );
         assert_eq!(inert("a\u{202e}b"), "a\\u{202e}b");
         assert_eq!(inert("kubectl/v1.30"), "kubectl/v1.30");
         assert_eq!(inert("x\u{9b}31m"), "x\\u{9b}31m");

@@ -40,7 +40,11 @@ pub struct AlertLine<'a> {
 
 pub fn alert_line(a: &Alert) -> AlertLine<'_> {
     let r = info(a.rule);
-    let details: BTreeSet<&str> = a.events.iter().filter_map(|e| e.detail.as_deref()).collect();
+    let details: BTreeSet<&str> = a
+        .events
+        .iter()
+        .filter_map(|e| e.detail.as_deref())
+        .collect();
     AlertLine {
         kind: "alert",
         id: &a.id,
@@ -100,7 +104,11 @@ pub fn incident_line<'a>(i: &'a Incident, alerts: &'a [Alert]) -> IncidentLine<'
 }
 
 /// Alerts (in creation order) then incidents (most severe first).
-pub fn write(out: &mut dyn std::io::Write, alerts: &[Alert], incidents: &[Incident]) -> std::io::Result<()> {
+pub fn write(
+    out: &mut dyn std::io::Write,
+    alerts: &[Alert],
+    incidents: &[Incident],
+) -> std::io::Result<()> {
     for a in alerts {
         serde_json::to_writer(&mut *out, &alert_line(a))?;
         out.write_all(b"\n")?;

@@ -9,7 +9,10 @@ use std::fmt::Write;
 
 /// Escape text for a Markdown table cell or inline code.
 fn md(s: &str) -> String {
-    inert(s).replace('|', "\\|").replace('`', "'").replace('\n', " ")
+    inert(s)
+        .replace('|', "\\|")
+        .replace('`', "'")
+        .replace('\n', " ")
 }
 
 fn t(x: Option<i64>) -> String {
@@ -19,20 +22,58 @@ fn t(x: Option<i64>) -> String {
 /// One incident as a self-contained Markdown section.
 pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "## {} incident `{}`: {}", i.severity.as_str().to_uppercase(), i.id, md(&i.primary));
+    let _ = writeln!(
+        s,
+        "## {} incident `{}`: {}",
+        i.severity.as_str().to_uppercase(),
+        i.id,
+        md(&i.primary)
+    );
     let _ = writeln!(s);
-    let _ = writeln!(s, "- **Identities:** {}", i.identities.iter().map(|x| format!("`{}`", md(x))).collect::<Vec<_>>().join(", "));
+    let _ = writeln!(
+        s,
+        "- **Identities:** {}",
+        i.identities
+            .iter()
+            .map(|x| format!("`{}`", md(x)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let _ = writeln!(s, "- **Window:** {} → {}", t(i.first_seen), t(i.last_seen));
-    let _ = writeln!(s, "- **Rules:** {}", i.rules.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "));
-    let _ = writeln!(s, "- **Source IPs:** {}", i.source_ips.iter().map(|x| md(x)).collect::<Vec<_>>().join(", "));
+    let _ = writeln!(
+        s,
+        "- **Rules:** {}",
+        i.rules
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "- **Source IPs:** {}",
+        i.source_ips
+            .iter()
+            .map(|x| md(x))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let _ = writeln!(s);
     let _ = writeln!(s, "### Alerts");
     let _ = writeln!(s);
-    let _ = writeln!(s, "| severity | rule | identity | first seen | requests | summary |");
+    let _ = writeln!(
+        s,
+        "| severity | rule | identity | first seen | requests | summary |"
+    );
     let _ = writeln!(s, "|---|---|---|---|---|---|");
     for &ai in &i.alerts {
         let a = &alerts[ai];
-        let summary = a.notes.first().cloned().or_else(|| a.events.iter().find_map(|e| e.detail.clone())).unwrap_or_else(|| info(a.rule).title.to_string());
+        let summary = a
+            .notes
+            .first()
+            .cloned()
+            .or_else(|| a.events.iter().find_map(|e| e.detail.clone()))
+            .unwrap_or_else(|| info(a.rule).title.to_string());
         let _ = writeln!(
             s,
             "| {} | `{}` | `{}` | {} | {} | {} |",
@@ -50,7 +91,14 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
     for &ai in &i.alerts {
         let a = &alerts[ai];
         let r = info(a.rule);
-        let _ = writeln!(s, "**`{}`** ({}; source: {}; {})  ", a.rule, a.severity, r.source, r.tags.join(", "));
+        let _ = writeln!(
+            s,
+            "**`{}`** ({}; source: {}; {})  ",
+            a.rule,
+            a.severity,
+            r.source,
+            r.tags.join(", ")
+        );
         let _ = writeln!(s, "{}", r.why);
         let _ = writeln!(s);
         for e in a.events.iter().take(20) {
@@ -62,7 +110,10 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
                 e.outcome.as_str(),
                 md(&e.identity),
                 md(&e.source_ips.join(", ")),
-                e.detail.as_ref().map(|d| format!(" — {}", md(d))).unwrap_or_default()
+                e.detail
+                    .as_ref()
+                    .map(|d| format!(" — {}", md(d)))
+                    .unwrap_or_default()
             );
         }
         if a.event_count > 20 {
@@ -72,7 +123,10 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
     }
     let _ = writeln!(s, "### Response checklist (seed 001)");
     let _ = writeln!(s);
-    let _ = writeln!(s, "1. **List every secret accessed by the suspicious identities, with timestamps.**");
+    let _ = writeln!(
+        s,
+        "1. **List every secret accessed by the suspicious identities, with timestamps.**"
+    );
     for id in &i.identities {
         if let Some(act) = engine.activity.by_identity.get(id) {
             for (secret, stat) in &act.secrets {
@@ -90,10 +144,16 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
             }
         }
     }
-    let _ = writeln!(s, "2. **Does the identity's RBAC role require that access?**");
+    let _ = writeln!(
+        s,
+        "2. **Does the identity's RBAC role require that access?**"
+    );
     let mut rbac_lines = 0;
     for b in &engine.rbac.bindings {
-        let relevant = i.identities.contains(&b.actor) || b.subjects.iter().any(|x| i.identities.contains(&x.identity()));
+        let relevant = i.identities.contains(&b.actor)
+            || b.subjects
+                .iter()
+                .any(|x| i.identities.contains(&x.identity()));
         if relevant {
             rbac_lines += 1;
             let subj: Vec<String> = b.subjects.iter().map(|x| x.to_string()).collect();
@@ -102,7 +162,11 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
                 "   - {} {} `{}` by `{}` at {}: {} → {}",
                 b.verb,
                 b.kind,
-                md(&if b.namespace.is_empty() { b.name.clone() } else { format!("{}/{}", b.namespace, b.name) }),
+                md(&if b.namespace.is_empty() {
+                    b.name.clone()
+                } else {
+                    format!("{}/{}", b.namespace, b.name)
+                }),
                 md(&b.actor),
                 t(b.time),
                 md(b.role.as_deref().unwrap_or("role not recorded")),
@@ -111,12 +175,24 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
         }
     }
     if rbac_lines == 0 {
-        let _ = writeln!(s, "   - No RBAC data in this log for these identities: review their bindings in the cluster (`kubectl auth can-i --list --as=...`).");
+        let _ = writeln!(
+            s,
+            "   - No RBAC data in this log for these identities: review their bindings in the cluster (`kubectl auth can-i --list --as=...`)."
+        );
     }
-    let _ = writeln!(s, "3. **Check exec sessions into pods that handle the affected secrets.**");
+    let _ = writeln!(
+        s,
+        "3. **Check exec sessions into pods that handle the affected secrets.**"
+    );
     let mut execs = 0;
     for id in &i.identities {
-        for e in engine.activity.by_identity.get(id).map(|a| a.execs.as_slice()).unwrap_or(&[]) {
+        for e in engine
+            .activity
+            .by_identity
+            .get(id)
+            .map(|a| a.execs.as_slice())
+            .unwrap_or(&[])
+        {
             execs += 1;
             let _ = writeln!(
                 s,
@@ -133,9 +209,15 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
     if execs == 0 {
         let _ = writeln!(s, "   - No exec sessions by these identities in this log.");
     }
-    let _ = writeln!(s, "4. **Rotate every credential in every secret read during the suspicious window** (assume exposure, not intent).");
+    let _ = writeln!(
+        s,
+        "4. **Rotate every credential in every secret read during the suspicious window** (assume exposure, not intent)."
+    );
     if i.secrets_to_rotate.is_empty() {
-        let _ = writeln!(s, "   - Nothing was served: no rotation needed for this incident.");
+        let _ = writeln!(
+            s,
+            "   - Nothing was served: no rotation needed for this incident."
+        );
     }
     for r in &i.secrets_to_rotate {
         let _ = writeln!(s, "   - [ ] `{}`", md(r));
@@ -143,18 +225,39 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
     for d in &i.denied_secrets {
         let _ = writeln!(s, "   - (denied, not rotated) `{}`", md(d));
     }
-    let _ = writeln!(s, "5. **Tighten RBAC** to namespace-scoped, resource-specific roles instead of broad get/list on secrets cluster-wide.");
+    let _ = writeln!(
+        s,
+        "5. **Tighten RBAC** to namespace-scoped, resource-specific roles instead of broad get/list on secrets cluster-wide."
+    );
     let _ = writeln!(s);
     s
 }
 
 /// The whole scan as one Markdown document.
-pub fn write(out: &mut dyn std::io::Write, engine: &Engine, incidents: &[Incident], sources: &[String]) -> std::io::Result<()> {
+pub fn write(
+    out: &mut dyn std::io::Write,
+    engine: &Engine,
+    incidents: &[Incident],
+    sources: &[String],
+) -> std::io::Result<()> {
     let mut s = String::new();
     let _ = writeln!(s, "# ktriage report");
     let _ = writeln!(s);
-    let _ = writeln!(s, "- **Sources:** {}", sources.iter().map(|x| format!("`{}`", md(x))).collect::<Vec<_>>().join(", "));
-    let _ = writeln!(s, "- **Incidents:** {}; **alerts:** {}", incidents.len(), engine.alerts().len());
+    let _ = writeln!(
+        s,
+        "- **Sources:** {}",
+        sources
+            .iter()
+            .map(|x| format!("`{}`", md(x)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "- **Incidents:** {}; **alerts:** {}",
+        incidents.len(),
+        engine.alerts().len()
+    );
     let _ = writeln!(s);
     if incidents.is_empty() {
         let _ = writeln!(s, "No alerts.");

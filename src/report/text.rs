@@ -16,7 +16,11 @@ pub struct Style {
 
 impl Style {
     fn paint(&self, code: &str, s: &str) -> String {
-        if self.color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
     fn sev(&self, s: Severity) -> String {
         let label = format!("{:<8}", s.as_str().to_uppercase());
@@ -42,7 +46,11 @@ fn span(first: Option<i64>, last: Option<i64>) -> String {
         (Some(f), Some(l)) => {
             let (fs, ls) = (format_short(f), format_short(l));
             // Same day: show the day once.
-            if fs[..10] == ls[..10] { format!("{fs} → {}", &ls[11..]) } else { format!("{fs} → {ls}") }
+            if fs[..10] == ls[..10] {
+                format!("{fs} → {}", &ls[11..])
+            } else {
+                format!("{fs} → {ls}")
+            }
         }
         _ => "(no timestamps)".into(),
     }
@@ -69,7 +77,11 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 }
 
 fn list(items: &[String], max: usize) -> String {
-    let mut s: Vec<String> = items.iter().take(max).map(|i| inert(i).into_owned()).collect();
+    let mut s: Vec<String> = items
+        .iter()
+        .take(max)
+        .map(|i| inert(i).into_owned())
+        .collect();
     if items.len() > max {
         s.push(format!("… {} more", items.len() - max));
     }
@@ -78,24 +90,48 @@ fn list(items: &[String], max: usize) -> String {
 
 pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()> {
     let r = info(a.rule);
-    writeln!(out, "  ▸ {} {}  {}", st.sev(a.severity), st.bold(a.rule.as_str()), st.dim(&span(a.first_seen, a.last_seen)))?;
+    writeln!(
+        out,
+        "  ▸ {} {}  {}",
+        st.sev(a.severity),
+        st.bold(a.rule.as_str()),
+        st.dim(&span(a.first_seen, a.last_seen))
+    )?;
     writeln!(out, "    {}", wrap(r.title, 74, "    "))?;
     if !a.group.is_empty() && !a.notes.iter().any(|n| n.contains(&a.group)) {
-        writeln!(out, "    {}", wrap(&format!("key: {}", inert(&a.group)), 74, "    "))?;
+        writeln!(
+            out,
+            "    {}",
+            wrap(&format!("key: {}", inert(&a.group)), 74, "    ")
+        )?;
     }
     if let Some(u) = &a.authenticated_user {
         writeln!(out, "    via (authenticated as): {}", inert(u))?;
     }
     for n in &a.notes {
-        writeln!(out, "    {}", wrap(&format!("• {}", inert(n)), 74, "      "))?;
+        writeln!(
+            out,
+            "    {}",
+            wrap(&format!("• {}", inert(n)), 74, "      ")
+        )?;
     }
     if let Some(n) = &a.novelty {
         writeln!(out, "    • {n}")?;
     }
     for e in a.events.iter().take(EVIDENCE_SHOWN) {
-        let time = e.time.map(format_short).unwrap_or_else(|| "(no time)".into());
+        let time = e
+            .time
+            .map(format_short)
+            .unwrap_or_else(|| "(no time)".into());
         let ip = e.trusted_ip.clone().unwrap_or_else(|| "-".into());
-        let line = format!("{} {} [{}] {} from {}", &time[time.len().saturating_sub(8)..], inert(&e.action()), e.outcome.as_str(), inert(&e.identity), ip);
+        let line = format!(
+            "{} {} [{}] {} from {}",
+            &time[time.len().saturating_sub(8)..],
+            inert(&e.action()),
+            e.outcome.as_str(),
+            inert(&e.identity),
+            ip
+        );
         writeln!(out, "    {}", wrap(&line, 74, "        "))?;
         if let Some(d) = &e.detail {
             writeln!(out, "        {}", wrap(&inert(d), 70, "        "))?;
@@ -103,55 +139,117 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
     }
     let shown = a.events.len().min(EVIDENCE_SHOWN) as u64;
     if a.event_count > shown {
-        writeln!(out, "    {}", st.dim(&format!("… {} more requests", a.event_count - shown)))?;
+        writeln!(
+            out,
+            "    {}",
+            st.dim(&format!("… {} more requests", a.event_count - shown))
+        )?;
     }
     if !a.user_agents.is_empty() {
         let uas: Vec<String> = a.user_agents.iter().cloned().collect();
-        writeln!(out, "    {}", wrap(&format!("user agents: {}", list(&uas, 3)), 74, "      "))?;
+        writeln!(
+            out,
+            "    {}",
+            wrap(&format!("user agents: {}", list(&uas, 3)), 74, "      ")
+        )?;
     }
     Ok(())
 }
 
-pub fn write_incident(out: &mut dyn Write, i: &Incident, alerts: &[Alert], st: &Style) -> io::Result<()> {
+pub fn write_incident(
+    out: &mut dyn Write,
+    i: &Incident,
+    alerts: &[Alert],
+    st: &Style,
+) -> io::Result<()> {
     let others = if i.identities.len() > 1 {
-        format!(" (+ {})", i.identities[1..].iter().map(|x| inert(x).into_owned()).collect::<Vec<_>>().join(", "))
+        format!(
+            " (+ {})",
+            i.identities[1..]
+                .iter()
+                .map(|x| inert(x).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     } else {
         String::new()
     };
-    writeln!(out, "{} {}  {}{}", st.sev(i.severity), st.dim(&i.id), st.bold(&inert(&i.primary)), inert(&others))?;
+    writeln!(
+        out,
+        "{} {}  {}{}",
+        st.sev(i.severity),
+        st.dim(&i.id),
+        st.bold(&inert(&i.primary)),
+        inert(&others)
+    )?;
     writeln!(out, "  {}", span(i.first_seen, i.last_seen))?;
     if !i.source_ips.is_empty() {
-        writeln!(out, "  {}", wrap(&format!("sources: {}", list(&i.source_ips, 6)), 76, "    "))?;
+        writeln!(
+            out,
+            "  {}",
+            wrap(&format!("sources: {}", list(&i.source_ips, 6)), 76, "    ")
+        )?;
     }
     let rules: Vec<&str> = i.rules.iter().map(|r| r.as_str()).collect();
-    writeln!(out, "  {}", wrap(&format!("rules: {}", rules.join(", ")), 76, "    "))?;
+    writeln!(
+        out,
+        "  {}",
+        wrap(&format!("rules: {}", rules.join(", ")), 76, "    ")
+    )?;
     for &ai in &i.alerts {
         write_alert(out, &alerts[ai], st)?;
     }
     if i.secrets_to_rotate.is_empty() {
         writeln!(out, "  Rotate: nothing (no secret content was served)")?;
     } else {
-        writeln!(out, "  {} ({}):", st.bold("Rotate now"), i.secrets_to_rotate.len())?;
+        writeln!(
+            out,
+            "  {} ({}):",
+            st.bold("Rotate now"),
+            i.secrets_to_rotate.len()
+        )?;
         for s in i.secrets_to_rotate.iter().take(30) {
             writeln!(out, "    [ ] {}", inert(s))?;
         }
         if i.secrets_to_rotate.len() > 30 {
-            writeln!(out, "    … {} more (see --format jsonl)", i.secrets_to_rotate.len() - 30)?;
+            writeln!(
+                out,
+                "    … {} more (see --format jsonl)",
+                i.secrets_to_rotate.len() - 30
+            )?;
         }
     }
     if !i.denied_secrets.is_empty() {
-        writeln!(out, "  {}", wrap(&format!("Denied (not rotated): {}", list(&i.denied_secrets, 10)), 76, "    "))?;
+        writeln!(
+            out,
+            "  {}",
+            wrap(
+                &format!("Denied (not rotated): {}", list(&i.denied_secrets, 10)),
+                76,
+                "    "
+            )
+        )?;
     }
     writeln!(out)
 }
 
-pub fn write(out: &mut dyn Write, alerts: &[Alert], incidents: &[Incident], st: &Style) -> io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    alerts: &[Alert],
+    incidents: &[Incident],
+    st: &Style,
+) -> io::Result<()> {
     if incidents.is_empty() {
         writeln!(out, "No alerts.")?;
         return Ok(());
     }
     let n_alerts: usize = incidents.iter().map(|i| i.alerts.len()).sum();
-    writeln!(out, "{} incident(s), {} alert(s)\n", incidents.len(), n_alerts)?;
+    writeln!(
+        out,
+        "{} incident(s), {} alert(s)\n",
+        incidents.len(),
+        n_alerts
+    )?;
     for i in incidents {
         write_incident(out, i, alerts, st)?;
     }

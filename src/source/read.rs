@@ -23,9 +23,15 @@ pub enum SourceError {
 /// Open a path for reading, transparently un-gzipping.
 pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, SourceError> {
     let name = path.display().to_string();
-    let f = File::open(path).map_err(|source| SourceError::Open { path: name.clone(), source })?;
+    let f = File::open(path).map_err(|source| SourceError::Open {
+        path: name.clone(),
+        source,
+    })?;
     if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-        return Err(SourceError::Open { path: name, source: io::Error::other("is a directory") });
+        return Err(SourceError::Open {
+            path: name,
+            source: io::Error::other("is a directory"),
+        });
     }
     maybe_gunzip(Box::new(f)).map_err(|source| SourceError::Read { path: name, source })
 }
@@ -50,7 +56,10 @@ pub fn read_all(
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), SourceError> {
     let source: Arc<str> = Arc::from(name);
-    let err = |source: io::Error| SourceError::Read { path: name.to_string(), source };
+    let err = |source: io::Error| SourceError::Read {
+        path: name.to_string(),
+        source,
+    };
     let mut buf = vec![0u8; BLOCK];
     let mut first = true;
     let mut splitter = LineSplitter::new(DEFAULT_MAX_LINE);
@@ -75,7 +84,9 @@ pub fn read_all(
                 return Ok(());
             }
         }
-        splitter.feed(&buf[..n], &mut |line_no, line| ingest.line(&source, line_no, line));
+        splitter.feed(&buf[..n], &mut |line_no, line| {
+            ingest.line(&source, line_no, line)
+        });
         progress(total);
     }
     splitter.finish(&mut |line_no, line| ingest.line(&source, line_no, line));
@@ -86,8 +97,16 @@ fn read_document(source: &Arc<str>, bytes: &[u8], ingest: &mut Ingest) {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-            ingest.malformed(source, line, "document is not valid UTF-8; nothing after this point was read".into());
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64
+                + 1;
+            ingest.malformed(
+                source,
+                line,
+                "document is not valid UTF-8; nothing after this point was read".into(),
+            );
             // Still read what came before the bad byte.
             std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("")
         }
