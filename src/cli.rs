@@ -308,7 +308,11 @@ fn scan(args: &ScanArgs) -> Result<i32> {
     let cfg = load_config(&args.common)?;
     let allow = load_allowlist(&args.common)?;
     // A followed file may not exist yet: the follower waits for it.
-    let paths = if args.follow { args.paths.clone() } else { inputs(&args.paths)? };
+    let paths = if args.follow {
+        args.paths.clone()
+    } else {
+        inputs(&args.paths)?
+    };
     let engine = Engine::new(cfg.clone(), allow);
     let mut ingest = Ingest::new(engine).with_prefilter(&cfg);
     if args.verbose {

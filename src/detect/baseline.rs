@@ -183,11 +183,7 @@ impl BaselineState {
         if !diffs.is_empty()
             && !allow.allows(RuleId::SaTokenContextMismatch.as_str(), &ctx.subject())
         {
-            out.push(
-                Hit::new(RuleId::SaTokenContextMismatch)
-                    .detail(diffs.join("; "))
-                    .note(diffs.join("; ")),
-            );
+            out.push(Hit::new(RuleId::SaTokenContextMismatch).note(diffs.join("; ")));
         }
     }
 }

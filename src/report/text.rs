@@ -56,21 +56,41 @@ fn span(first: Option<i64>, last: Option<i64>) -> String {
     }
 }
 
-/// Wrap `text` at `width`, indenting continuation lines.
+/// Wrap `text` so its first line takes `width` columns and continuation
+/// lines, indented by `indent`, end at column 80; words longer than a line
+/// (service-account names) are broken.
 fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut width = width.max(8);
+    let rest = 80usize.saturating_sub(indent.chars().count()).max(8);
     let mut out = String::new();
     let mut line = String::new();
+    let mut line_len = 0;
     for word in text.split(' ') {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+        let mut chars: Vec<char> = word.chars().collect();
+        if line_len > 0 && line_len + 1 + chars.len() > width {
             out.push_str(&line);
             out.push('\n');
             out.push_str(indent);
             line.clear();
+            line_len = 0;
+            width = rest;
         }
-        if !line.is_empty() {
+        if line_len > 0 {
             line.push(' ');
+            line_len += 1;
         }
-        line.push_str(word);
+        while line_len + chars.len() > width {
+            let take = width - line_len;
+            line.extend(chars.drain(..take));
+            out.push_str(&line);
+            out.push('\n');
+            out.push_str(indent);
+            line.clear();
+            line_len = 0;
+            width = rest;
+        }
+        line_len += chars.len();
+        line.extend(chars);
     }
     out.push_str(&line);
     out
@@ -106,7 +126,15 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
         )?;
     }
     if let Some(u) = &a.authenticated_user {
-        writeln!(out, "    via (authenticated as): {}", inert(u))?;
+        writeln!(
+            out,
+            "    {}",
+            wrap(
+                &format!("via (authenticated as): {}", inert(u)),
+                74,
+                "      "
+            )
+        )?;
     }
     for n in &a.notes {
         writeln!(
@@ -174,14 +202,20 @@ pub fn write_incident(
     } else {
         String::new()
     };
-    writeln!(
-        out,
-        "{} {}  {}{}",
-        st.sev(i.severity),
-        st.dim(&i.id),
-        st.bold(&inert(&i.primary)),
-        inert(&others)
-    )?;
+    // Severity (8) + space + id (16) + 2 spaces = 27 columns before the name.
+    let who = format!("{}{}", inert(&i.primary), inert(&others));
+    if who.chars().count() <= 53 {
+        writeln!(
+            out,
+            "{} {}  {}",
+            st.sev(i.severity),
+            st.dim(&i.id),
+            st.bold(&who)
+        )?;
+    } else {
+        writeln!(out, "{} {}", st.sev(i.severity), st.dim(&i.id))?;
+        writeln!(out, "  {}", st.bold(&wrap(&who, 78, "  ")))?;
+    }
     writeln!(out, "  {}", span(i.first_seen, i.last_seen))?;
     if !i.source_ips.is_empty() {
         writeln!(

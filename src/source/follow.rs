@@ -1,31 +1,26 @@
-//! Following a live audit log that grows and rotates (`tail -F`, but exact).
+//! Following a live audit log that grows and rotates (`tail -F`, but exact:
+//! analysts triage while the API server writes and rotates the log, so no
+//! event may be lost or repeated).
 //!
-//! Analysts tail the API server's audit log on a jump host while it is being
-//! written and rotated, so the follower must neither lose nor repeat events:
+//! * Appends are noticed through inotify (a watch on the parent directory also
+//!   sees the name created, renamed, deleted) and read at once; a 1 s re-check
+//!   catches whatever the watch cannot see. `poll` (NFS, some containers)
+//!   stats and reads on an interval instead.
+//! * Lines go through [`LineSplitter`]: a partial last line waits for its
+//!   newline, an over-long one is skipped rather than buffered.
+//! * Rename-and-create (kube-apiserver's own rotation, logrotate `create`) and
+//!   deletion: when the path stops naming the open file, its descriptor is
+//!   *retired*, not closed: drained before the successor on every read (its
+//!   lines are older) until quiet for [`RETIRE_QUIET`], so a writer that has
+//!   not reopened yet loses nothing. The successor is read from offset 0.
+//! * copytruncate: the file shrinking below our offset, or the bytes before our
+//!   offset changing (truncated and regrown past it before we looked), means
+//!   starting over at 0, dropping any partial line.
 //!
-//! * Appends are noticed through inotify (`notify`, watching the parent
-//!   directory so creation, rename and deletion of the name are seen too) and
-//!   read at once; a 1 s re-check catches anything the watch missed. With
-//!   `poll` (NFS, containers without inotify) the file is stat'ed and read on
-//!   an interval instead.
-//! * Lines go through [`LineSplitter`], so a partial last line waits for its
-//!   newline and an over-long one is skipped rather than buffered.
-//! * Rename-and-create rotation (kube-apiserver's own, logrotate `create`),
-//!   and deletion: when the path stops naming the open file, the old
-//!   descriptor is *retired*, not closed. It is drained first on every read
-//!   (its lines are older than the successor's) until it has been quiet for
-//!   [`RETIRE_QUIET`], so a writer that has not reopened yet loses nothing.
-//!   The successor is read from offset 0.
-//! * copytruncate: the same file shrinking below our offset, or the bytes just
-//!   before our offset changing (it was truncated and regrew past us before we
-//!   looked), restarts from offset 0, dropping any partial line.
-//!
-//! Line numbers restart at 1 with every file generation and the source name
-//! says which one: `path` for the file found at start (or `path (from byte N)`
-//! when starting at its end: numbers then count from there),
-//! `path (after rotation K)` for the K-th successor. A malformed-line report
-//! thus names a line that can be found in the rotated file (`path.1`, or the
-//! copy made by copytruncate) with `sed -n Lp`.
+//! Line numbers restart at 1 with each file generation, named `path` (or
+//! `path (from byte N)` when started at its end: numbers count from there),
+//! then `path (after rotation K)`: a reported line is line L of the rotated
+//! file (`path.1`, or copytruncate's copy).
 
 use super::SourceError;
 use super::read::BLOCK;
@@ -40,22 +35,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-/// The per-line callback: source name, 1-based line number in that file
-/// generation, the line.
+/// The per-line callback: source name, line number (from 1 per file), line.
 pub type OnLine<'a> = dyn FnMut(&Arc<str>, u64, Line<'_>) + 'a;
 
-/// Safety re-check with inotify: cheap (a few syscalls) and bounds the delay
-/// for anything the watch cannot see (a rotated file moved to another
-/// directory, a replaced directory, a lost event).
+/// Safety re-check with inotify (a few syscalls): bounds the delay for what the
+/// watch cannot see (a rotated file moved elsewhere, a lost event).
 pub const RECHECK: Duration = Duration::from_secs(1);
 /// How often `run` looks at its stop flag while idle.
 const STOP_CHECK: Duration = Duration::from_millis(100);
-/// A retired (rotated or deleted) file is kept open until it has not grown for
-/// this long: logrotate `create` renames, creates, and only then signals the
-/// writer, which keeps writing to the old file in between.
+/// A retired file is kept until it has not grown for this long: logrotate
+/// `create` signals the writer to reopen only after creating the new file.
 pub const RETIRE_QUIET: Duration = Duration::from_secs(30);
-/// Bytes `run` reads before calling `after_batch` and looking at the stop flag
-/// again, so a large backlog neither delays Ctrl-C nor holds output back.
+/// Bytes `run` reads between `after_batch` calls and stop-flag checks, so a
+/// large backlog neither delays Ctrl-C nor holds output back.
 const RUN_BATCH: u64 = 8 << 20;
 /// How many bytes before our offset are compared to detect a rewritten file.
 const FINGERPRINT: usize = 32;
@@ -65,9 +57,8 @@ pub struct FollowOptions {
     /// No inotify: stat and read every `poll_interval`.
     pub poll: bool,
     pub poll_interval: Duration,
-    /// true: read what the file already holds; false: start at its end (at the
-    /// start of a partial last line, so that line is still delivered whole).
-    /// Only concerns the file present at `open`: successors are read whole.
+    /// false: skip what the file present at `open` holds, except a partial
+    /// last line (delivered whole when done). Successors are read whole.
     pub from_start: bool,
 }
 
@@ -85,34 +76,31 @@ impl Default for FollowOptions {
 pub enum FollowState {
     /// Reading the file at the path.
     Following,
-    /// The file was renamed away or deleted: its old descriptor is still read
-    /// while waiting for a new file at the path.
+    /// Renamed away or deleted: still reading the old descriptor, waiting
+    /// for a new file at the path.
     Rotated,
-    /// Nothing at the path (not created yet, or gone and its old descriptor
-    /// quiet and closed).
+    /// Nothing at the path (not created yet, or gone and no longer read).
     WaitingForFile,
 }
 
 /// (device, inode): what "the same file" means across renames.
 type FileId = (u64, u64);
 
-/// Without inodes (not unix) only copytruncate-style rotation is detected.
+#[cfg(unix)]
 fn file_id(m: &Metadata) -> FileId {
-    #[cfg(unix)]
-    let id = {
-        use std::os::unix::fs::MetadataExt;
-        (m.dev(), m.ino())
-    };
-    #[cfg(not(unix))]
-    let id = {
-        let _ = m;
-        (0, 0)
-    };
-    id
+    use std::os::unix::fs::MetadataExt;
+    (m.dev(), m.ino())
 }
 
-fn poll_every(opts: &FollowOptions) -> Duration {
-    opts.poll_interval.max(Duration::from_millis(1))
+/// Without inodes only copytruncate-style rotation is detected.
+#[cfg(not(unix))]
+fn file_id(_: &Metadata) -> FileId {
+    (0, 0)
+}
+
+/// Intervals are kept sane: at least 1 ms, and short enough not to overflow.
+fn sane(d: Duration) -> Duration {
+    d.clamp(Duration::from_millis(1), Duration::from_secs(86_400))
 }
 
 fn source_name(path: &Path, rotations: u64, start: u64) -> Arc<str> {
@@ -304,15 +292,13 @@ pub struct Follower {
     /// The previous file, still drained after a rotation or deletion.
     retired: Option<Generation>,
     watch: Option<Watch>,
-    /// Fall-back interval for the re-check: `RECHECK` with a watch,
-    /// the poll interval without.
+    /// `RECHECK` with a watch, the poll interval without.
     recheck: Duration,
     next_check: Instant,
     buf: Vec<u8>,
     bytes_read: u64,
     rotations: u64,
-    /// Whether any file has been opened yet (the first one may start at
-    /// its end; later ones are rotations).
+    /// The first file may start at its end; later ones are rotations.
     opened_any: bool,
 }
 
@@ -326,7 +312,7 @@ impl Follower {
         let recheck = if watch.is_some() {
             RECHECK
         } else {
-            poll_every(&opts)
+            sane(opts.poll_interval)
         };
         let mut f = Follower {
             path: path.to_path_buf(),
@@ -347,12 +333,12 @@ impl Follower {
         Ok(f)
     }
 
-    /// Change the safety re-check interval of inotify mode (tests use a long one
-    /// to prove that wake-ups come from inotify). Ignored when polling.
+    /// Set inotify mode's safety re-check interval (tests make it long to
+    /// show that wake-ups come from inotify). Ignored when polling.
     pub fn set_recheck_interval(&mut self, every: Duration) {
         if self.watch.is_some() {
-            self.recheck = every;
-            self.next_check = Instant::now() + every;
+            self.recheck = sane(every);
+            self.next_check = Instant::now() + self.recheck;
         }
     }
 
@@ -443,9 +429,12 @@ impl Follower {
         let mut lines = 0;
         let mut left = budget;
         if let Some(old) = self.retired.as_mut() {
-            let (n, eof) = old.read(&mut self.buf, left, on_line, &mut lines)?;
+            // One that cannot be read any more (NFS: deleted on the server)
+            // is as good as quiet: it is not worth failing the follow for.
+            let read = old.read(&mut self.buf, left, on_line, &mut lines);
+            let (n, eof) = read.unwrap_or((0, true));
             self.bytes_read += n;
-            left -= n;
+            left = left.saturating_sub(n);
             if !eof {
                 return Ok((lines, true));
             }
@@ -466,7 +455,7 @@ impl Follower {
             }
             let (n, eof) = cur.read(&mut self.buf, left, on_line, &mut lines)?;
             self.bytes_read += n;
-            left -= n;
+            left = left.saturating_sub(n);
             if !eof {
                 return Ok((lines, true));
             }
@@ -478,7 +467,10 @@ impl Follower {
             }
             // Renamed or deleted: drained to EOF just now, and drained again
             // on later reads until quiet. An older retired file is finished.
-            let cur = self.current.take();
+            let mut cur = self.current.take();
+            if let Some(g) = cur.as_mut() {
+                g.last_growth = Instant::now(); // the quiet period starts now
+            }
             if let Some(older) = std::mem::replace(&mut self.retired, cur) {
                 older.finish(on_line, &mut lines);
             }
@@ -516,7 +508,7 @@ impl Follower {
     /// Wait for an event that may matter, the re-check/poll tick, or
     /// `timeout`; true unless only the timeout passed.
     fn wait_for(&mut self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        let start = Instant::now();
         loop {
             let now = Instant::now();
             if now >= self.next_check {
@@ -526,10 +518,11 @@ impl Follower {
                 }
                 return true;
             }
-            if now >= deadline {
+            let left = timeout.saturating_sub(now - start);
+            if left.is_zero() {
                 return false;
             }
-            let until = deadline.min(self.next_check) - now;
+            let until = left.min(self.next_check - now);
             let any_name = self.retired.is_some();
             let Some(w) = self.watch.as_ref() else {
                 std::thread::sleep(until);
@@ -550,7 +543,7 @@ impl Follower {
                 Err(RecvTimeoutError::Disconnected) => {
                     // The watcher's thread is gone: poll from now on.
                     self.watch = None;
-                    self.recheck = poll_every(&self.opts);
+                    self.recheck = sane(self.opts.poll_interval);
                     self.next_check = Instant::now();
                 }
             }
