@@ -60,39 +60,33 @@ fn span(first: Option<i64>, last: Option<i64>) -> String {
 /// lines, indented by `indent`, end at column 80; words longer than a line
 /// (service-account names) are broken.
 fn wrap(text: &str, width: usize, indent: &str) -> String {
+    fn break_line(out: &mut String, line: &mut Vec<char>, indent: &str) {
+        out.extend(line.drain(..));
+        out.push('\n');
+        out.push_str(indent);
+    }
     let mut width = width.max(8);
     let rest = 80usize.saturating_sub(indent.chars().count()).max(8);
     let mut out = String::new();
-    let mut line = String::new();
-    let mut line_len = 0;
+    let mut line: Vec<char> = Vec::new();
     for word in text.split(' ') {
         let mut chars: Vec<char> = word.chars().collect();
-        if line_len > 0 && line_len + 1 + chars.len() > width {
-            out.push_str(&line);
-            out.push('\n');
-            out.push_str(indent);
-            line.clear();
-            line_len = 0;
+        if !line.is_empty() && line.len() + 1 + chars.len() > width {
+            break_line(&mut out, &mut line, indent);
             width = rest;
         }
-        if line_len > 0 {
+        if !line.is_empty() {
             line.push(' ');
-            line_len += 1;
         }
-        while line_len + chars.len() > width {
-            let take = width - line_len;
+        while line.len() + chars.len() > width {
+            let take = width - line.len();
             line.extend(chars.drain(..take));
-            out.push_str(&line);
-            out.push('\n');
-            out.push_str(indent);
-            line.clear();
-            line_len = 0;
+            break_line(&mut out, &mut line, indent);
             width = rest;
         }
-        line_len += chars.len();
         line.extend(chars);
     }
-    out.push_str(&line);
+    out.extend(line);
     out
 }
 
