@@ -47,9 +47,6 @@ pub struct Ingest {
     pub stats: IngestStats,
     prefilter: Option<Prefilter>,
     on_malformed: Option<MalformedHook>,
-    /// Raw text of every security-relevant record, kept when the caller
-    /// needs to re-run detection (the TUI after an allowlist edit).
-    retained: Option<Vec<Arc<str>>>,
 }
 
 impl Ingest {
@@ -59,7 +56,6 @@ impl Ingest {
             stats: IngestStats::default(),
             prefilter: None,
             on_malformed: None,
-            retained: None,
         }
     }
 
@@ -72,15 +68,6 @@ impl Ingest {
     pub fn on_malformed(mut self, f: impl FnMut(&Malformed) + Send + 'static) -> Self {
         self.on_malformed = Some(Box::new(f));
         self
-    }
-
-    pub fn retaining(mut self) -> Self {
-        self.retained = Some(Vec::new());
-        self
-    }
-
-    pub fn retained(&self) -> &[Arc<str>] {
-        self.retained.as_deref().unwrap_or(&[])
     }
 
     pub fn malformed(&mut self, source: &Arc<str>, line: u64, reason: String) {
@@ -140,15 +127,7 @@ impl Ingest {
 
     fn parse_and_process(&mut self, source: &Arc<str>, line_no: u64, text: &str) {
         match parse_event(text) {
-            Ok(ev) => {
-                let before = self.engine.stats.relevant;
-                self.engine.process(&ev, text);
-                if self.engine.stats.relevant > before {
-                    if let Some(r) = self.retained.as_mut() {
-                        r.push(Arc::from(text));
-                    }
-                }
-            }
+            Ok(ev) => self.engine.process(&ev, text),
             Err(e) => self.malformed(source, line_no, e.to_string()),
         }
     }
