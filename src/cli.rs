@@ -430,10 +430,8 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// Shared with the TUI wiring in main.rs.
 pub fn resolve_for_tui(args: &TuiArgs) -> Result<(Config, PathBuf)> {
     let cfg = load_config(&args.common)?;
-    let path = allowlist_path(&args.common);
-    if path.exists() {
-        // Fail early with the line number rather than inside the TUI.
-        load_allowlist(&args.common)?;
-    }
-    Ok((cfg, path))
+    // A bad allowlist file is not fatal here: the TUI shows the error with
+    // its line number, runs on the built-in defaults and refuses to save
+    // over the file, so the analyst can still triage at once.
+    Ok((cfg, allowlist_path(&args.common)))
 }

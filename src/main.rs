@@ -5,8 +5,30 @@ mod cli;
 use clap::Parser;
 
 fn run_tui(args: &cli::TuiArgs) -> anyhow::Result<i32> {
-    let _ = cli::resolve_for_tui(args)?;
-    anyhow::bail!("the TUI is not built yet: use `ktriage scan`")
+    let (config, allowlist_path) = cli::resolve_for_tui(args)?;
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.paths.len() > 1 {
+        anyhow::bail!("`-` (stdin) cannot be combined with file paths");
+    }
+    let paths = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
+    ktriage::tui::run(ktriage::tui::TuiOptions {
+        paths,
+        follow: !args.no_follow,
+        poll: args.poll,
+        stdin,
+        allowlist_path,
+        config,
+        theme: args.theme.clone(),
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        state_dir: ktriage::paths::state_dir(),
+        config_dir: ktriage::paths::config_dir(),
+    })?;
+    Ok(0)
 }
 
 fn main() {

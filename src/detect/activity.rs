@@ -38,6 +38,9 @@ pub struct ExecRecord {
     pub command: Option<String>,
     pub outcome: Outcome,
     pub source_ip: Option<String>,
+    /// Secrets the pod uses, from its spec when the log recorded its
+    /// creation (`None`: spec not seen).
+    pub pod_secrets: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +94,8 @@ pub struct Activity {
     pub by_identity: HashMap<String, IdentityActivity>,
     /// Secret names seen per namespace, to expand list/watch on rotation lists.
     pub known_secrets: HashMap<String, BTreeSet<String>>,
+    /// Secrets each pod uses, from pod specs in the log.
+    pub pods: super::pods::PodSecrets,
 }
 
 impl Activity {

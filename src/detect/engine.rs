@@ -160,6 +160,10 @@ impl Engine {
     pub fn process(&mut self, ev: &AuditEvent<'_>, raw: &str) {
         self.stats.events += 1;
         if !is_relevant(ev, &self.cfg) {
+            // Not for the rules, but pod specs link execs to secrets.
+            if ev.request_object.is_some() {
+                self.activity.pods.observe(ev);
+            }
             return;
         }
         let time = ev.time_micros();
@@ -483,6 +487,9 @@ impl Engine {
                     command: exec_command(ev.request_uri()),
                     outcome: ctx.outcome,
                     source_ip: ip.map(str::to_string),
+                    pod_secrets: (self.activity.pods)
+                        .lookup(ev.namespace(), ev.name())
+                        .map(<[String]>::to_vec),
                 },
             );
         } else if WRITE_VERBS.contains(&verb) || (ev.subresource() == "token" && verb == "create") {

@@ -19,8 +19,11 @@ impl Prefilter {
         // Resource and subresource values the rules look at ("roles" also
         // covers "clusterroles"; "rolebindings" covers "clusterrolebindings"),
         // and what makes a configmap request relevant (impersonation).
+        // "secret" rather than "secrets": it also keeps pod specs that use a
+        // secret (secretName, secretKeyRef, secretRef), which link execs to
+        // the secrets they can read.
         let mut words: Vec<String> = [
-            "secrets",
+            "secret",
             "exec",
             "attach",
             "token",

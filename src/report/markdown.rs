@@ -184,30 +184,26 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
         s,
         "3. **Check exec sessions into pods that handle the affected secrets.**"
     );
-    let mut execs = 0;
-    for id in &i.identities {
-        for e in engine
-            .activity
-            .by_identity
-            .get(id)
-            .map(|a| a.execs.as_slice())
-            .unwrap_or(&[])
-        {
-            execs += 1;
-            let _ = writeln!(
-                s,
-                "   - {} {} `{}/{}` by `{}`: `{}`",
-                t(e.time),
-                e.subresource,
-                md(&e.namespace),
-                md(&e.pod),
-                md(id),
-                md(e.command.as_deref().unwrap_or("(no command recorded)"))
-            );
-        }
+    let execs = crate::detect::evidence::exec_sessions(i, engine.activity.by_identity.values());
+    for e in &execs {
+        let x = e.exec;
+        let _ = writeln!(
+            s,
+            "   - {} {} `{}/{}` by `{}`: `{}` ({})",
+            t(x.time),
+            x.subresource,
+            md(&x.namespace),
+            md(&x.pod),
+            md(e.identity),
+            md(x.command.as_deref().unwrap_or("(no command recorded)")),
+            md(&e.link.describe())
+        );
     }
-    if execs == 0 {
-        let _ = writeln!(s, "   - No exec sessions by these identities in this log.");
+    if execs.is_empty() {
+        let _ = writeln!(
+            s,
+            "   - No exec sessions in this log by these identities, into pods using the affected secrets, or in the affected namespaces."
+        );
     }
     let _ = writeln!(
         s,

@@ -1,1 +1,309 @@
-//! The triage TUI (placeholder: being written).
+//! The triage TUI: `ktriage [PATH...|-]`.
+//!
+//! Threads: a worker owns the engine, reads and follows the inputs and
+//! publishes snapshots (`worker`); the UI thread only reads keys, applies
+//! them to `App` and draws the latest snapshot (bottom's model). Panes are
+//! pure renderers of `&App` (`panes`, `ui`); all changes go through
+//! `actions`. One key table (`keymap`) drives keys, footer and help.
+//!
+//! The terminal is restored on every exit path: normal return (a guard's
+//! Drop), panic (a hook that restores before the message is printed), and
+//! SIGTERM/SIGHUP/SIGINT (flags checked by the loop). In raw mode Ctrl-C is
+//! a key and quits the same way. Restoring covers raw mode, the alternate
+//! screen, mouse capture and bracketed paste; `ratatui::restore` alone
+//! would leave the last two on and flood the shell with escape codes.
+//!
+//! The submodules are public so the rendering tests in `tests/tui_*.rs` can
+//! draw panes into a `TestBackend`.
+
+pub mod actions;
+pub mod app;
+pub mod checklist;
+pub mod demo;
+pub mod edits;
+pub mod export;
+pub mod filter;
+pub mod form;
+pub mod keymap;
+pub mod panes;
+pub mod snapshot;
+pub mod tail;
+pub mod testing;
+pub mod text;
+pub mod theme;
+pub mod ui;
+pub mod worker;
+
+use crate::allowlist::AllowlistFile;
+use crate::detect::{Config, RuleId};
+use app::App;
+use checklist::ChecklistStore;
+use crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event, KeyEventKind,
+};
+use crossterm::terminal::{
+    self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen,
+};
+use crossterm::{cursor, execute};
+use keymap::Keymap;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use snapshot::Status;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use theme::Theme;
+use worker::{Input, WorkerConfig};
+
+/// Standard audit-log locations tried, in order, when no path is given.
+pub const STANDARD_LOCATIONS: &[&str] = &[
+    "/var/log/kubernetes/audit/audit.log",
+    "/var/log/kubernetes/audit.log",
+    "/var/log/kube-apiserver/audit.log",
+];
+
+/// Everything the binary passes to the TUI.
+#[derive(Debug, Clone)]
+pub struct TuiOptions {
+    /// Files to load in order; the last one is followed when `follow` is
+    /// set. Empty (and not `stdin`): the first existing standard location,
+    /// else the embedded demo data set.
+    pub paths: Vec<PathBuf>,
+    /// Keep following the last file after loading (`--no-follow` clears it).
+    pub follow: bool,
+    /// Poll the file instead of relying on change notifications.
+    pub poll: bool,
+    /// Read the log from stdin (`-`); keys still come from /dev/tty.
+    pub stdin: bool,
+    /// The allowlist file to load and edit; a missing file means the
+    /// built-in defaults until the first edit creates it.
+    pub allowlist_path: PathBuf,
+    pub config: Config,
+    /// Theme name (built-in or `<config_dir>/themes/NAME.toml`) or path.
+    pub theme: Option<String>,
+    pub no_color: bool,
+    /// Where checklist state is kept (`$XDG_STATE_HOME/ktriage`).
+    pub state_dir: PathBuf,
+    /// Where `keys.toml` and `themes/` are looked up (`$XDG_CONFIG_HOME/ktriage`).
+    pub config_dir: PathBuf,
+}
+
+/// Undo everything the TUI did to the terminal. Safe to call twice.
+pub fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let mut out = std::io::stdout();
+    let _ = execute!(
+        out,
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = out.flush();
+}
+
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+/// Resolve the inputs: explicit paths, stdin, a standard location, or DEMO.
+fn inputs(opts: &TuiOptions) -> (Vec<Input>, String, bool) {
+    if opts.stdin {
+        let mut v: Vec<Input> = opts.paths.iter().cloned().map(Input::File).collect();
+        v.push(Input::Stdin);
+        return (v, "stdin".into(), false);
+    }
+    if !opts.paths.is_empty() {
+        let names: Vec<String> = opts
+            .paths
+            .iter()
+            .map(|p| {
+                std::fs::canonicalize(p)
+                    .unwrap_or_else(|_| p.clone())
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        return (
+            opts.paths.iter().cloned().map(Input::File).collect(),
+            names.join(","),
+            false,
+        );
+    }
+    match STANDARD_LOCATIONS
+        .iter()
+        .map(Path::new)
+        .find(|p| p.is_file())
+    {
+        Some(p) => (
+            vec![Input::File(p.to_path_buf())],
+            p.display().to_string(),
+            false,
+        ),
+        None => (vec![Input::Demo], "demo".into(), true),
+    }
+}
+
+/// Load the allowlist file; a file that does not parse is reported and the
+/// built-in defaults are used for detection (the file is left untouched).
+fn load_allowlist(path: &Path) -> (Result<AllowlistFile, String>, crate::allowlist::Allowlist) {
+    match AllowlistFile::open(path, &crate::allowlist::init_text(), RuleId::IDS) {
+        Ok(f) => {
+            let a = f.allowlist.clone();
+            (Ok(f), a)
+        }
+        Err(e) => (Err(e.to_string()), crate::allowlist::default_allowlist()),
+    }
+}
+
+/// Build the app state (without a terminal): theme, keys, allowlist,
+/// checklist store. Shared by `run` and the tests.
+pub fn build_app(opts: &TuiOptions, source_key: &str) -> (App, crate::allowlist::Allowlist) {
+    let (theme, theme_warning) =
+        Theme::resolve(opts.theme.as_deref(), &opts.config_dir, opts.no_color);
+    let (keymap, keys_warning) = Keymap::load(&opts.config_dir);
+    let (file, allowlist) = load_allowlist(&opts.allowlist_path);
+    let store = ChecklistStore::open(&opts.state_dir, source_key);
+    let mut warnings: Vec<String> = [theme_warning, keys_warning, store.load_error.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if let Err(e) = &file {
+        warnings.push(format!("{e}; using the built-in allowlist"));
+    }
+    let mut app = App::new(theme, keymap, file, store, source_key.to_string());
+    app.warnings = warnings;
+    app.config_dir = opts.config_dir.clone();
+    (app, allowlist)
+}
+
+/// Run the TUI until the analyst quits.
+pub fn run(opts: TuiOptions) -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("the TUI needs a terminal on stdout; use `ktriage scan` for headless output");
+    }
+    let (inputs, source_key, demo) = inputs(&opts);
+    let (mut app, allowlist) = build_app(&opts, &source_key);
+
+    let (snap_tx, snap_rx) = std::sync::mpsc::sync_channel(1);
+    let (cmd_tx, cmd_rx) = std::sync::mpsc::channel();
+    app.commands = Some(cmd_tx);
+    let status = Status {
+        sources: if demo {
+            "embedded samples (no audit log in the standard paths)".into()
+        } else {
+            source_key.clone()
+        },
+        demo,
+        ..Status::default()
+    };
+    app.live.status = status.clone();
+    worker::spawn(
+        WorkerConfig {
+            inputs,
+            follow_last: opts.follow,
+            poll: opts.poll,
+            config: opts.config.clone(),
+            allowlist,
+        },
+        snap_tx,
+        cmd_rx,
+        status,
+    );
+
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        signal_hook::flag::register(sig, stop.clone())?;
+    }
+    install_panic_hook();
+    terminal::enable_raw_mode()?;
+    let _guard = TerminalGuard;
+    execute!(
+        std::io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    terminal.clear()?;
+    event_loop(&mut terminal, &mut app, &snap_rx, &stop)
+}
+
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    app: &mut App,
+    snaps: &std::sync::mpsc::Receiver<Box<snapshot::Snapshot>>,
+    stop: &AtomicBool,
+) -> anyhow::Result<()> {
+    let mut mouse_on = true;
+    loop {
+        // Only the newest snapshot matters.
+        let mut latest = None;
+        while let Ok(s) = snaps.try_recv() {
+            latest = Some(s);
+        }
+        if let Some(s) = latest {
+            app.accept(s);
+        }
+        if app
+            .flash
+            .as_ref()
+            .is_some_and(|f| !f.error && f.at.elapsed() > Duration::from_secs(6))
+        {
+            app.flash = None;
+            app.dirty = true;
+        }
+        if mouse_on != app.mouse_captured {
+            mouse_on = app.mouse_captured;
+            if mouse_on {
+                execute!(std::io::stdout(), EnableMouseCapture)?;
+            } else {
+                execute!(std::io::stdout(), DisableMouseCapture)?;
+            }
+        }
+        if app.dirty {
+            execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
+            terminal.draw(|f| ui::draw(f, app))?;
+            execute!(std::io::stdout(), EndSynchronizedUpdate)?;
+            app.dirty = false;
+        }
+        if app.quit || stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if event::poll(Duration::from_millis(20))? {
+            // Handle everything already queued before the next draw.
+            loop {
+                match event::read()? {
+                    Event::Key(k) if k.kind != KeyEventKind::Release => actions::key(app, k),
+                    Event::Mouse(m) => actions::mouse(app, m),
+                    Event::Paste(t) => actions::paste(app, &t),
+                    Event::Resize(..) => app.dirty = true,
+                    _ => {}
+                }
+                if app.quit || !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -9,30 +9,9 @@
 
 use ratatui::style::Style;
 use ratatui::text::Span;
-use std::borrow::Cow;
 
-/// Characters never sent to the terminal: C0/C1 controls (incl. ESC, CSI),
-/// zero-width and bidirectional formatting characters, the BOM.
-pub fn dangerous(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
-}
-
-/// The text with every dangerous character written as `\u{..}`.
-pub fn inert(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(dangerous) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if dangerous(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
-}
+/// The one escaping rule shared with the headless reports.
+pub use crate::report::inert;
 
 /// Owned inert copy, for building rows.
 pub fn clean(s: &str) -> String {
@@ -58,14 +37,20 @@ pub fn highlight<'a>(text: &'a str, indices: &[usize], base: Style, hit: Style) 
         let is_hit = want.peek() == Some(&ci);
         if is_hit != run_hit {
             if bi > run_start {
-                spans.push(Span::styled(&text[run_start..bi], if run_hit { hit } else { base }));
+                spans.push(Span::styled(
+                    &text[run_start..bi],
+                    if run_hit { hit } else { base },
+                ));
             }
             run_start = bi;
             run_hit = is_hit;
         }
     }
     if run_start < text.len() {
-        spans.push(Span::styled(&text[run_start..], if run_hit { hit } else { base }));
+        spans.push(Span::styled(
+            &text[run_start..],
+            if run_hit { hit } else { base },
+        ));
     }
     spans
 }
@@ -87,13 +72,6 @@ pub fn fit(s: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_terminal_sequences() {
-        assert_eq!(inert("curl/8 \u{1b}]0;pwned\u{7}"), "curl/8 \\u{1b}]0;pwned\\u{7}");
-        assert_eq!(inert("a\u{202e}b"), "a\\u{202e}b");
-        assert_eq!(inert("kubectl/v1.30"), "kubectl/v1.30");
-    }
 
     #[test]
     fn highlight_maps_char_indices() {

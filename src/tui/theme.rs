@@ -19,15 +19,23 @@ use thiserror::Error;
 pub const BUILTIN: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
 ];
 
 #[derive(Debug, Error)]
 pub enum ThemeError {
-    #[error("theme `{0}` not found (built-in: dark, light, high-contrast; or a path to a .toml file)")]
+    #[error(
+        "theme `{0}` not found (built-in: dark, light, high-contrast; or a path to a .toml file)"
+    )]
     NotFound(String),
     #[error("cannot read theme {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("theme {name}: {message}")]
     Parse { name: String, message: String },
 }
@@ -61,8 +69,27 @@ struct ThemeFile {
 /// Every style key a theme may set (unknown keys are errors: a typo must
 /// not silently do nothing).
 const KEYS: &[&str] = &[
-    "text", "dim", "header", "border", "border_focused", "title", "selected", "match", "critical", "high", "medium",
-    "low", "allowed", "denied", "status_bar", "status_key", "warning", "demo", "follow_on", "follow_off", "escaped",
+    "text",
+    "dim",
+    "header",
+    "border",
+    "border_focused",
+    "title",
+    "selected",
+    "match",
+    "critical",
+    "high",
+    "medium",
+    "low",
+    "allowed",
+    "denied",
+    "status_bar",
+    "status_key",
+    "warning",
+    "demo",
+    "follow_on",
+    "follow_off",
+    "escaped",
 ];
 
 /// Resolved styles.
@@ -107,7 +134,9 @@ fn parse_color(s: &str, palette: &HashMap<String, String>, depth: u8) -> Result<
             return Ok(Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8));
         }
     }
-    Err(format!("unknown colour `{s}` (an ANSI name like lightred, \"reset\", #rrggbb, or a [palette] name)"))
+    Err(format!(
+        "unknown colour `{s}` (an ANSI name like lightred, \"reset\", #rrggbb, or a [palette] name)"
+    ))
 }
 
 fn resolve(spec: &StyleSpec, palette: &HashMap<String, String>) -> Result<Style, String> {
@@ -136,16 +165,28 @@ fn resolve(spec: &StyleSpec, palette: &HashMap<String, String>) -> Result<Style,
 impl Theme {
     /// Parse theme text as a patch over `base` (or from scratch).
     pub fn parse(name: &str, text: &str, base: Option<&Theme>) -> Result<Theme, ThemeError> {
-        let err = |message: String| ThemeError::Parse { name: name.to_string(), message };
+        let err = |message: String| ThemeError::Parse {
+            name: name.to_string(),
+            message,
+        };
         let file: ThemeFile = toml::from_str(text).map_err(|e| err(e.message().to_string()))?;
         let mut styles = base.map(|b| b.styles.clone()).unwrap_or_default();
         for (key, spec) in &file.styles {
             let Some(k) = KEYS.iter().find(|k| **k == key.as_str()) else {
-                return Err(err(format!("unknown style `{key}` (known: {})", KEYS.join(", "))));
+                return Err(err(format!(
+                    "unknown style `{key}` (known: {})",
+                    KEYS.join(", ")
+                )));
             };
-            styles.insert(k, resolve(spec, &file.palette).map_err(|m| err(format!("[styles] {key}: {m}")))?);
+            styles.insert(
+                k,
+                resolve(spec, &file.palette).map_err(|m| err(format!("[styles] {key}: {m}")))?,
+            );
         }
-        Ok(Theme { name: name.to_string(), styles })
+        Ok(Theme {
+            name: name.to_string(),
+            styles,
+        })
     }
 
     /// The built-in dark theme (always valid: tested).
@@ -158,7 +199,10 @@ impl Theme {
     pub fn load(name: &str, config_dir: &Path) -> Result<Theme, ThemeError> {
         let dark = Theme::dark();
         let read = |path: &Path| {
-            std::fs::read_to_string(path).map_err(|source| ThemeError::Read { path: path.to_path_buf(), source })
+            std::fs::read_to_string(path).map_err(|source| ThemeError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
         };
         if name.contains('/') || name.ends_with(".toml") {
             let path = Path::new(name);
@@ -176,7 +220,11 @@ impl Theme {
 
     /// Load `name` (default "dark"), falling back to dark with a warning to
     /// show; then strip colour if asked.
-    pub fn resolve(name: Option<&str>, config_dir: &Path, no_color: bool) -> (Theme, Option<String>) {
+    pub fn resolve(
+        name: Option<&str>,
+        config_dir: &Path,
+        no_color: bool,
+    ) -> (Theme, Option<String>) {
         let (theme, warning) = match Theme::load(name.unwrap_or("dark"), config_dir) {
             Ok(t) => (t, None),
             Err(e) => (Theme::dark(), Some(format!("{e}; using the dark theme"))),
@@ -192,8 +240,12 @@ impl Theme {
             st.bg = None;
         }
         // Without colour, severity needs another cue: critical/high bold.
-        self.styles.entry("critical").and_modify(|s| *s = s.add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
-        self.styles.entry("high").and_modify(|s| *s = s.add_modifier(Modifier::BOLD));
+        self.styles
+            .entry("critical")
+            .and_modify(|s| *s = s.add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
+        self.styles
+            .entry("high")
+            .and_modify(|s| *s = s.add_modifier(Modifier::BOLD));
         self.name.push_str(" (no colour)");
         self
     }

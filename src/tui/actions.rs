@@ -1,0 +1,499 @@
+//! Turning input into state changes: keys through the keymap (or into the
+//! prompt/form being typed), mouse, paste, and the `:` commands. Drawing
+//! never happens here; the loop redraws when `app.dirty` is set.
+
+use super::app::{App, Mode, Pane};
+use super::edits::{allowlist_edit, export_report, form_key, reload_allowlist, start_allow};
+use super::filter::RowKind;
+use super::form::{Form, FormKind};
+use super::keymap::Action;
+use super::panes::{allowlist, checklist, incidents};
+use super::theme::Theme;
+use crate::allowlist::EntryKind;
+use crate::detect::{RuleId, Severity};
+use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
+
+pub fn key(app: &mut App, k: KeyEvent) {
+    app.dirty = true;
+    if !matches!(app.mode, Mode::Form(_) | Mode::Filter | Mode::Command(_)) {
+        app.flash = None;
+    }
+    match &mut app.mode {
+        Mode::Filter => return filter_key(app, k),
+        Mode::Command(_) => return command_key(app, k),
+        Mode::Form(_) => return form_key(app, k),
+        Mode::ConfirmDelete(i) => {
+            let i = *i;
+            app.mode = Mode::Normal;
+            if k.code == KeyCode::Char('y') {
+                allowlist_edit(
+                    app,
+                    |f, rules| f.remove(i, rules),
+                    "entry deleted (u undoes)",
+                );
+            }
+            return;
+        }
+        Mode::Help { scroll } | Mode::Detail { scroll, .. } => {
+            let action = app.keymap.lookup(app.focus.context(), &k);
+            match action {
+                Some(Action::Down) => *scroll = scroll.saturating_add(1),
+                Some(Action::Up) => *scroll = scroll.saturating_sub(1),
+                Some(Action::PageDown | Action::HalfDown) => *scroll = scroll.saturating_add(10),
+                Some(Action::PageUp | Action::HalfUp) => *scroll = scroll.saturating_sub(10),
+                Some(Action::Top) => *scroll = 0,
+                Some(Action::Quit) => app.quit = true,
+                Some(Action::Allow) if matches!(app.mode, Mode::Detail { .. }) => {
+                    app.mode = Mode::Normal;
+                    start_allow(app);
+                }
+                Some(Action::Back | Action::Help | Action::Open) => app.mode = Mode::Normal,
+                _ => {}
+            }
+            return;
+        }
+        Mode::Normal => {}
+    }
+    if let Some(a) = app.keymap.lookup(app.focus.context(), &k) {
+        act(app, a);
+    }
+}
+
+/// Run one action in normal mode.
+pub fn act(app: &mut App, a: Action) {
+    let p = app.focus;
+    let page = app.focused().page.get().max(1) as isize;
+    match a {
+        Action::Quit => app.quit = true,
+        Action::Back => {
+            if app.focused().filter.is_active() {
+                set_filter(app, String::new());
+            } else if p != Pane::Incidents {
+                app.focus = Pane::Incidents;
+            } else {
+                app.quit = true;
+            }
+        }
+        Action::Help => app.mode = Mode::Help { scroll: 0 },
+        Action::Filter => app.mode = Mode::Filter,
+        Action::Command => app.mode = Mode::Command(String::new()),
+        Action::Down => move_sel(app, 1),
+        Action::Up => move_sel(app, -1),
+        Action::PageDown => move_sel(app, page),
+        Action::PageUp => move_sel(app, -page),
+        Action::HalfDown => move_sel(app, page / 2),
+        Action::HalfUp => move_sel(app, -page / 2),
+        Action::Top => move_sel(app, isize::MIN / 2),
+        Action::Bottom => {
+            move_sel(app, isize::MAX / 2);
+            app.set_follow(true);
+        }
+        Action::NextPane => app.focus = Pane::ALL[(p.index() + 1) % 4],
+        Action::PrevPane => app.focus = Pane::ALL[(p.index() + 3) % 4],
+        Action::Pane1 => app.focus = Pane::Incidents,
+        Action::Pane2 => app.focus = Pane::Identities,
+        Action::Pane3 => app.focus = Pane::Allowlist,
+        Action::Pane4 => focus_checklist(app),
+        Action::Follow => {
+            let on = !app.follow;
+            app.set_follow(on);
+        }
+        Action::Freeze => {
+            app.frozen = match app.frozen.take() {
+                Some(_) => None,
+                None => Some(app.live.clone()),
+            };
+            app.rebuild();
+        }
+        Action::Open => open(app),
+        Action::Severity => {
+            app.min_severity = match app.min_severity {
+                None => Some(Severity::Medium),
+                Some(Severity::Low | Severity::Medium) => Some(Severity::High),
+                Some(Severity::High) => Some(Severity::Critical),
+                Some(Severity::Critical) => None,
+            };
+            app.focus = Pane::Incidents;
+            app.rebuild_pane(Pane::Incidents);
+        }
+        Action::Rule => {
+            let present: Vec<RuleId> = RuleId::ALL
+                .iter()
+                .copied()
+                .filter(|r| app.view().incidents.iter().any(|i| i.rules.contains(r)))
+                .collect();
+            app.rule_filter = match app
+                .rule_filter
+                .and_then(|r| present.iter().position(|x| *x == r))
+            {
+                None => present.first().copied(),
+                Some(i) => present.get(i + 1).copied(),
+            };
+            app.focus = Pane::Incidents;
+            app.rebuild_pane(Pane::Incidents);
+        }
+        Action::Allow => start_allow(app),
+        Action::Export => export_report(app, None),
+        Action::Mouse => app.mouse_captured = !app.mouse_captured,
+        Action::Reload => reload_allowlist(app),
+        Action::Problems => show_problems(app),
+        Action::NextHigh | Action::PrevHigh => {
+            let l = app.list_mut(Pane::Incidents);
+            let high = |l: &super::app::ListState, pos: usize| {
+                let r = &l.rows[l.visible[pos]];
+                r.kind == RowKind::Item
+                    && (r.cells[0].contains("HIGH") || r.cells[0].contains("CRITICAL"))
+            };
+            let n = l.visible.len();
+            let found = if a == Action::NextHigh {
+                (l.selected + 1..n).find(|&i| high(l, i))
+            } else {
+                (0..l.selected).rev().find(|&i| high(l, i))
+            };
+            if let Some(i) = found {
+                l.selected = i;
+                app.set_follow(false);
+            }
+        }
+        Action::HideAllowed => {
+            app.hide_allowlisted = !app.hide_allowlisted;
+            app.rebuild_pane(Pane::Identities);
+        }
+        Action::Pivot => {
+            app.pivot_ip = !app.pivot_ip;
+            app.rebuild_pane(Pane::Identities);
+        }
+        Action::Edit => {
+            let Some(i) = app
+                .focused()
+                .selected_row()
+                .and_then(|r| allowlist::entry_index(&r.key))
+            else {
+                return;
+            };
+            if let Ok(file) = &app.allowlist {
+                let e = file.allowlist.entries.get(i).cloned();
+                app.mode = Mode::Form(Box::new(Form::entry(
+                    FormKind::EditEntry(i),
+                    e.as_ref(),
+                    (EntryKind::User, String::new(), Vec::new()),
+                )));
+            }
+        }
+        Action::Delete => {
+            if let Some(i) = app
+                .focused()
+                .selected_row()
+                .and_then(|r| allowlist::entry_index(&r.key))
+            {
+                app.mode = Mode::ConfirmDelete(i);
+            }
+        }
+        Action::Undo => allowlist_edit(
+            app,
+            |f, rules| f.undo(rules),
+            "last allowlist change undone",
+        ),
+        Action::Tick => {
+            let (Some(inc), Some(item)) = (
+                app.current_incident().map(|i| i.id.clone()),
+                selected_item(app),
+            ) else {
+                return;
+            };
+            match app.checklist.toggle(&inc, &item) {
+                Ok(_) => app.rebuild_pane(Pane::Checklist),
+                Err(e) => app.flash(e.to_string(), true),
+            }
+        }
+        Action::Note => {
+            let (Some(inc), Some(item)) = (
+                app.current_incident().map(|i| i.id.clone()),
+                selected_item(app),
+            ) else {
+                return;
+            };
+            let cur = app.checklist.get(&inc, &item).note;
+            app.mode = Mode::Form(Box::new(Form::note(&inc, &item, &cur)));
+        }
+    }
+}
+
+fn selected_item(app: &App) -> Option<String> {
+    app.list(Pane::Checklist)
+        .selected_row()
+        .and_then(|r| checklist::item_key(&r.key))
+        .map(str::to_string)
+}
+
+fn move_sel(app: &mut App, delta: isize) {
+    app.list_mut(app.focus).move_by(delta);
+    if matches!(app.focus, Pane::Incidents | Pane::Identities) && app.follow {
+        app.set_follow(false);
+    }
+}
+
+fn focus_checklist(app: &mut App) {
+    if app.focus == Pane::Incidents || app.checklist_incident.is_none() {
+        app.checklist_incident = app.current_incident().map(|i| i.id.clone());
+    }
+    app.focus = Pane::Checklist;
+    app.rebuild_pane(Pane::Checklist);
+}
+
+/// Malformed input and startup warnings, in full: the status bar only has
+/// room for a count.
+fn show_problems(app: &mut App) {
+    let st = &app.live.status;
+    let mut lines = Vec::new();
+    if st.malformed == 0 {
+        lines.push("no malformed lines".to_string());
+    } else {
+        lines.push(format!(
+            "{} malformed line(s); the first {} (file:line: why):",
+            st.malformed,
+            st.malformed_list.len()
+        ));
+        lines.extend(st.malformed_list.iter().map(|m| super::text::clean(m)));
+    }
+    if let Some(e) = &st.error {
+        lines.push(String::new());
+        lines.push(format!("input error: {}", super::text::clean(e)));
+    }
+    if !app.warnings.is_empty() {
+        lines.push(String::new());
+        lines.push("warnings:".into());
+        lines.extend(app.warnings.iter().map(|w| super::text::clean(w)));
+    }
+    app.mode = Mode::Detail {
+        title: "problems (Esc closes)".into(),
+        lines,
+        scroll: 0,
+    };
+}
+
+fn open(app: &mut App) {
+    let p = app.focus;
+    let Some(row) = app.focused().selected_row().cloned() else {
+        return;
+    };
+    if p == Pane::Incidents && row.key.starts_with("e:") {
+        if let Some(e) = incidents::event_for_key(app, &row.key) {
+            let title = format!(
+                "{} — raw event (Esc closes, a allowlists its user agent)",
+                super::text::clean(&e.action())
+            );
+            app.mode = Mode::Detail {
+                title,
+                lines: incidents::pretty_lines(&e.raw),
+                scroll: 0,
+            };
+        }
+        return;
+    }
+    if p == Pane::Allowlist {
+        return act(app, Action::Edit);
+    }
+    if p == Pane::Checklist && row.kind != RowKind::Info {
+        return act(app, Action::Tick);
+    }
+    // Rows with nothing to expand (a secret, an exec with its command, a
+    // checklist evidence line) open in full: table cells clip long text.
+    if row.kind == RowKind::Info || (p == Pane::Identities && row.kind == RowKind::Child) {
+        let lines: Vec<String> = row
+            .cells
+            .iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if !lines.is_empty() {
+            app.mode = Mode::Detail {
+                title: "row in full (Esc closes)".into(),
+                lines,
+                scroll: 0,
+            };
+        }
+        return;
+    }
+    let l = app.list_mut(p);
+    if !l.expanded.remove(&row.key) {
+        l.expanded.insert(row.key.clone());
+    }
+    if p == Pane::Incidents {
+        if let Some(id) = row.key.strip_prefix("i:") {
+            app.checklist_incident = Some(id.to_string());
+            app.rebuild_pane(Pane::Checklist);
+        }
+    }
+    app.rebuild_pane(p);
+}
+
+fn set_filter(app: &mut App, q: String) {
+    let l = app.list_mut(app.focus);
+    l.filter.query = q;
+    l.refilter();
+    app.dirty = true;
+}
+
+fn filter_key(app: &mut App, k: KeyEvent) {
+    let mut q = app.focused().filter.query.clone();
+    match k.code {
+        KeyCode::Esc => {
+            app.mode = Mode::Normal;
+            q.clear();
+        }
+        KeyCode::Enter => app.mode = Mode::Normal,
+        KeyCode::Backspace => {
+            q.pop();
+        }
+        KeyCode::Char('c')
+            if k.modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL) =>
+        {
+            app.quit = true
+        }
+        KeyCode::Char('u')
+            if k.modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL) =>
+        {
+            q.clear()
+        }
+        KeyCode::Char(c) => q.push(c),
+        _ => return,
+    }
+    set_filter(app, q);
+}
+
+fn command_key(app: &mut App, k: KeyEvent) {
+    let Mode::Command(buf) = &mut app.mode else {
+        return;
+    };
+    match k.code {
+        KeyCode::Esc => app.mode = Mode::Normal,
+        KeyCode::Backspace => {
+            buf.pop();
+        }
+        KeyCode::Enter => {
+            let line = std::mem::take(buf);
+            app.mode = Mode::Normal;
+            run_command(app, line.trim());
+        }
+        KeyCode::Char(c) if !c.is_control() => buf.push(c),
+        _ => {}
+    }
+}
+
+/// `:` commands. Unknown ones say so; none can crash the app.
+pub fn run_command(app: &mut App, line: &str) {
+    let (cmd, arg) = line
+        .split_once(' ')
+        .map(|(c, a)| (c, a.trim()))
+        .unwrap_or((line, ""));
+    match cmd {
+        "q" | "quit" => app.quit = true,
+        "export" | "w" => export_report(app, (!arg.is_empty()).then_some(arg)),
+        "follow" => act(app, Action::Follow),
+        "freeze" => act(app, Action::Freeze),
+        "help" => act(app, Action::Help),
+        "allow" => act(app, Action::Allow),
+        "problems" | "malformed" => act(app, Action::Problems),
+        "theme" => match Theme::load(arg, &app.config_dir) {
+            Ok(t) => {
+                app.theme = t;
+                app.rebuild();
+            }
+            Err(e) => app.flash(e.to_string(), true),
+        },
+        "sev" | "severity" => match arg {
+            "" | "all" => {
+                app.min_severity = None;
+                app.rebuild_pane(Pane::Incidents);
+            }
+            s => match s.parse::<Severity>() {
+                Ok(s) => {
+                    app.min_severity = Some(s);
+                    app.rebuild_pane(Pane::Incidents);
+                }
+                Err(e) => app.flash(e, true),
+            },
+        },
+        "rule" => match arg {
+            "" | "all" => {
+                app.rule_filter = None;
+                app.rebuild_pane(Pane::Incidents);
+            }
+            r => match r.parse::<RuleId>() {
+                Ok(r) => {
+                    app.rule_filter = Some(r);
+                    app.rebuild_pane(Pane::Incidents);
+                }
+                Err(e) => app.flash(e, true),
+            },
+        },
+        "" => {}
+        other => app.flash(
+            format!(
+                "unknown command `:{}` (export, theme, sev, rule, follow, freeze, allow, q)",
+                super::text::clean(other)
+            ),
+            true,
+        ),
+    }
+}
+
+pub fn paste(app: &mut App, text: &str) {
+    match &mut app.mode {
+        Mode::Form(f) => f.insert(text),
+        Mode::Filter => {
+            let q = format!(
+                "{}{}",
+                app.focused().filter.query,
+                text.chars().filter(|c| !c.is_control()).collect::<String>()
+            );
+            set_filter(app, q);
+        }
+        Mode::Command(c) => c.extend(text.chars().filter(|c| !c.is_control())),
+        _ => {}
+    }
+    app.dirty = true;
+}
+
+pub fn mouse(app: &mut App, m: MouseEvent) {
+    match m.kind {
+        MouseEventKind::ScrollDown => match &mut app.mode {
+            Mode::Help { scroll } | Mode::Detail { scroll, .. } => {
+                *scroll = scroll.saturating_add(3)
+            }
+            _ => move_sel(app, 3),
+        },
+        MouseEventKind::ScrollUp => match &mut app.mode {
+            Mode::Help { scroll } | Mode::Detail { scroll, .. } => {
+                *scroll = scroll.saturating_sub(3)
+            }
+            _ => move_sel(app, -3),
+        },
+        MouseEventKind::Down(_) if matches!(app.mode, Mode::Normal) => {
+            if m.row == 0 {
+                if let Some(p) = super::ui::tab_at(app, m.column) {
+                    if p == Pane::Checklist {
+                        focus_checklist(app)
+                    } else {
+                        app.focus = p
+                    };
+                }
+            } else if m.row >= 3 {
+                // Body rows start under the title bar, border and header.
+                let l = app.list_mut(app.focus);
+                let pos = l.offset.get() + (m.row - 3) as usize;
+                if pos < l.visible.len() {
+                    l.selected = pos;
+                    if matches!(app.focus, Pane::Incidents | Pane::Identities) {
+                        app.set_follow(false);
+                    }
+                }
+            }
+        }
+        _ => return,
+    }
+    app.dirty = true;
+}

@@ -1,0 +1,329 @@
+//! Application state: the snapshot being shown, which pane has focus, each
+//! pane's rows, selection and filter, follow/freeze, and the popups. Only
+//! the UI thread touches it. Panes render from `&App` and never mutate;
+//! all changes go through `actions.rs` (ratatui's "immutable shared ref").
+
+use super::checklist::ChecklistStore;
+use super::filter::{Filter, Row};
+use super::form::Form;
+use super::keymap::{Context, Keymap};
+use super::panes;
+use super::snapshot::Snapshot;
+use super::theme::Theme;
+use super::worker::Command;
+use crate::allowlist::AllowlistFile;
+use crate::detect::{RuleId, Severity};
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::mpsc::Sender;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Incidents,
+    Identities,
+    Allowlist,
+    Checklist,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [
+        Pane::Incidents,
+        Pane::Identities,
+        Pane::Allowlist,
+        Pane::Checklist,
+    ];
+
+    pub fn index(self) -> usize {
+        Pane::ALL
+            .iter()
+            .position(|p| *p == self)
+            .expect("pane in ALL")
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Incidents => "Incidents",
+            Pane::Identities => "Identities",
+            Pane::Allowlist => "Allowlist",
+            Pane::Checklist => "Checklist",
+        }
+    }
+
+    pub fn context(self) -> Context {
+        match self {
+            Pane::Incidents => Context::Incidents,
+            Pane::Identities => Context::Identities,
+            Pane::Allowlist => Context::Allowlist,
+            Pane::Checklist => Context::Checklist,
+        }
+    }
+}
+
+/// What the keyboard is talking to.
+#[derive(Debug)]
+pub enum Mode {
+    Normal,
+    /// Typing in the `/` filter prompt.
+    Filter,
+    /// Typing a `:` command.
+    Command(String),
+    /// The allowlist add/edit form, or a note being typed.
+    Form(Box<Form>),
+    /// `d` on an entry: waiting for y/n.
+    ConfirmDelete(usize),
+    Help {
+        scroll: u16,
+    },
+    /// Raw event JSON (pretty-printed, inert) with its scroll offset.
+    Detail {
+        title: String,
+        lines: Vec<String>,
+        scroll: u16,
+    },
+}
+
+/// One pane's list: rows, the filter, what passes it, and the selection.
+#[derive(Debug, Default)]
+pub struct ListState {
+    pub rows: Vec<Row>,
+    pub filter: Filter,
+    /// Indices into `rows` that pass the filter.
+    pub visible: Vec<usize>,
+    /// Position in `visible`.
+    pub selected: usize,
+    /// First row on screen; kept by the draw so scrolling is stable.
+    pub offset: Cell<usize>,
+    /// Rows expanded with Enter (by key).
+    pub expanded: HashSet<String>,
+    /// Rows on screen at the last draw (for paging).
+    pub page: Cell<usize>,
+}
+
+impl ListState {
+    /// Replace the rows, keeping the selection on the same key if it still exists.
+    pub fn set_rows(&mut self, rows: Vec<Row>) {
+        let key = self.selected_row().map(|r| r.key.clone());
+        self.rows = rows;
+        self.refilter();
+        if let Some(k) = key {
+            if let Some(p) = self.visible.iter().position(|&i| self.rows[i].key == k) {
+                self.selected = p;
+            }
+        }
+        self.clamp();
+    }
+
+    pub fn refilter(&mut self) {
+        self.visible = self.filter.apply(&self.rows);
+        self.clamp();
+    }
+
+    pub fn clamp(&mut self) {
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.visible.get(self.selected).map(|&i| &self.rows[i])
+    }
+
+    pub fn select_key(&mut self, key: &str) {
+        if let Some(p) = self.visible.iter().position(|&i| self.rows[i].key == key) {
+            self.selected = p;
+        }
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let max = self.visible.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, max.max(0)) as usize;
+    }
+}
+
+/// A short message in the status line (errors stay until replaced).
+#[derive(Debug, Clone)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub at: Instant,
+}
+
+pub struct App {
+    /// The newest snapshot from the worker.
+    pub live: Box<Snapshot>,
+    /// Held view while frozen (`=`); detection keeps updating `live`.
+    pub frozen: Option<Box<Snapshot>>,
+    pub focus: Pane,
+    pub mode: Mode,
+    pub lists: [ListState; 4],
+    /// The view tracks the newest activity; leaving it records the counts
+    /// at that moment so the status bar can say what arrived meanwhile.
+    pub follow: bool,
+    pub left_follow_at: (u64, usize),
+    pub min_severity: Option<Severity>,
+    pub rule_filter: Option<RuleId>,
+    pub hide_allowlisted: bool,
+    pub pivot_ip: bool,
+    /// Incident the checklist is about (by id).
+    pub checklist_incident: Option<String>,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub allowlist: Result<AllowlistFile, String>,
+    /// Bumped on each allowlist change; snapshots from older generations
+    /// are marked as "re-evaluating".
+    pub generation: u64,
+    pub checklist: ChecklistStore,
+    pub source_key: String,
+    pub flash: Option<Flash>,
+    pub warnings: Vec<String>,
+    pub mouse_captured: bool,
+    pub config_dir: PathBuf,
+    pub commands: Option<Sender<Command>>,
+    pub quit: bool,
+    /// Set when something visible changed and a redraw is due.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(
+        theme: Theme,
+        keymap: Keymap,
+        allowlist: Result<AllowlistFile, String>,
+        checklist: ChecklistStore,
+        source_key: String,
+    ) -> Self {
+        App {
+            live: Box::default(),
+            frozen: None,
+            focus: Pane::Incidents,
+            mode: Mode::Normal,
+            lists: Default::default(),
+            follow: true,
+            left_follow_at: (0, 0),
+            min_severity: None,
+            rule_filter: None,
+            hide_allowlisted: false,
+            pivot_ip: false,
+            checklist_incident: None,
+            theme,
+            keymap,
+            allowlist,
+            generation: 0,
+            checklist,
+            source_key,
+            flash: None,
+            warnings: Vec::new(),
+            mouse_captured: true,
+            config_dir: PathBuf::new(),
+            commands: None,
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    /// The snapshot the panes show.
+    pub fn view(&self) -> &Snapshot {
+        self.frozen.as_deref().unwrap_or(&self.live)
+    }
+
+    pub fn list(&self, p: Pane) -> &ListState {
+        &self.lists[p.index()]
+    }
+
+    pub fn list_mut(&mut self, p: Pane) -> &mut ListState {
+        &mut self.lists[p.index()]
+    }
+
+    pub fn focused(&self) -> &ListState {
+        self.list(self.focus)
+    }
+
+    pub fn flash(&mut self, text: impl Into<String>, error: bool) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            error,
+            at: Instant::now(),
+        });
+        self.dirty = true;
+    }
+
+    /// Take in a new snapshot from the worker.
+    pub fn accept(&mut self, snap: Box<Snapshot>) {
+        self.live = snap;
+        if self.frozen.is_none() {
+            self.rebuild();
+        } else {
+            // The frozen view does not change, but the status bar counts.
+            self.dirty = true;
+        }
+    }
+
+    /// Rebuild every pane's rows from the shown snapshot and state.
+    pub fn rebuild(&mut self) {
+        for p in Pane::ALL {
+            let rows = panes::rows(self, p);
+            self.list_mut(p).set_rows(rows);
+        }
+        if self.follow {
+            self.follow_newest();
+        }
+        self.dirty = true;
+    }
+
+    pub fn rebuild_pane(&mut self, p: Pane) {
+        let rows = panes::rows(self, p);
+        self.list_mut(p).set_rows(rows);
+        self.dirty = true;
+    }
+
+    /// Follow: put the selection on the row with the newest activity.
+    pub fn follow_newest(&mut self) {
+        for p in [Pane::Incidents, Pane::Identities] {
+            let l = self.list_mut(p);
+            let newest = l
+                .visible
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| l.rows[**i].kind == super::filter::RowKind::Item)
+                .max_by_key(|(pos, i)| (l.rows[**i].last, std::cmp::Reverse(*pos)))
+                .map(|(pos, _)| pos);
+            if let Some(pos) = newest {
+                l.selected = pos;
+            }
+        }
+    }
+
+    pub fn set_follow(&mut self, on: bool) {
+        if self.follow && !on {
+            self.left_follow_at = (self.live.status.events, self.live.alerts.len());
+        }
+        self.follow = on;
+        if on {
+            self.follow_newest();
+        }
+        self.dirty = true;
+    }
+
+    /// The incident the checklist (and export) is about: the chosen one, or
+    /// the one selected in the Incidents pane.
+    pub fn current_incident(&self) -> Option<&crate::detect::Incident> {
+        let incs = &self.view().incidents;
+        if let Some(id) = &self.checklist_incident {
+            if let Some(i) = incs.iter().find(|i| &i.id == id) {
+                return Some(i);
+            }
+        }
+        let key = self
+            .list(Pane::Incidents)
+            .selected_row()
+            .map(|r| r.key.as_str())?;
+        let id = key.strip_prefix("i:").or_else(|| key.split(':').nth(1))?;
+        incs.iter().find(|i| i.id == id)
+    }
+
+    pub fn send(&self, cmd: Command) {
+        if let Some(tx) = &self.commands {
+            let _ = tx.send(cmd);
+        }
+    }
+}

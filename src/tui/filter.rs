@@ -1,0 +1,185 @@
+//! The live fuzzy filter and the rows it works on.
+//!
+//! Every pane turns its data into [`Row`]s of already-inert cells. The
+//! filter scores a row on its cells joined by two spaces with
+//! `fuzzy_match` (cheap) on every keystroke, and asks `fuzzy_indices`
+//! (costly) only for the rows on screen. Those indices are char indices into
+//! the joined text; [`Filter::cell_indices`] maps them back to each cell,
+//! again in chars, and `text::highlight` turns chars into byte offsets.
+//! A leading `!` inverts the filter (k9s).
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+use ratatui::style::Style;
+
+/// What a row is, for styling and for what Enter/`a` do on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowKind {
+    /// A top-level row (incident, identity, IP, entry, checklist item).
+    Item,
+    /// A nested row (alert under an incident, secret under an identity…).
+    Child,
+    /// A nested row one level deeper (an alert's event).
+    Grandchild,
+    /// A section heading or an information line, not selectable for actions.
+    Info,
+}
+
+/// One table row: a stable key (so the selection survives new snapshots),
+/// the cells (inert text), and its style.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub key: String,
+    pub cells: Vec<String>,
+    pub style: Style,
+    pub kind: RowKind,
+    /// When the row last saw activity (for follow).
+    pub last: Option<i64>,
+}
+
+impl Row {
+    pub fn new(key: impl Into<String>, cells: Vec<String>, style: Style, kind: RowKind) -> Self {
+        Row {
+            key: key.into(),
+            cells,
+            style,
+            kind,
+            last: None,
+        }
+    }
+
+    pub fn at(mut self, last: Option<i64>) -> Self {
+        self.last = last;
+        self
+    }
+
+    fn haystack(&self) -> String {
+        self.cells.join("  ")
+    }
+}
+
+pub struct Filter {
+    pub query: String,
+    matcher: SkimMatcherV2,
+}
+
+impl Default for Filter {
+    fn default() -> Self {
+        Filter {
+            query: String::new(),
+            matcher: SkimMatcherV2::default().ignore_case(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Filter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Filter({:?})", self.query)
+    }
+}
+
+impl Filter {
+    pub fn is_active(&self) -> bool {
+        !self.pattern().is_empty()
+    }
+
+    fn inverted(&self) -> bool {
+        self.query.starts_with('!')
+    }
+
+    fn pattern(&self) -> &str {
+        self.query.strip_prefix('!').unwrap_or(&self.query).trim()
+    }
+
+    /// Indices of the rows that pass, in their original order. Children are
+    /// kept when their parent matches, so an expanded incident keeps its
+    /// alerts under it.
+    pub fn apply(&self, rows: &[Row]) -> Vec<usize> {
+        if !self.is_active() {
+            return (0..rows.len()).collect();
+        }
+        let pat = self.pattern();
+        let inv = self.inverted();
+        let mut out = Vec::new();
+        let mut parent_ok = false;
+        for (i, r) in rows.iter().enumerate() {
+            let hit = self.matcher.fuzzy_match(&r.haystack(), pat).is_some() != inv;
+            match r.kind {
+                RowKind::Item | RowKind::Info => {
+                    parent_ok = hit;
+                    if hit {
+                        out.push(i);
+                    }
+                }
+                // Under an inverted filter a child goes with its parent: "hide
+                // mallory" hides mallory's alerts too.
+                RowKind::Child | RowKind::Grandchild => {
+                    if parent_ok || (hit && !inv) {
+                        out.push(i);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Matched char indices per cell of one (visible) row.
+    pub fn cell_indices(&self, row: &Row) -> Vec<Vec<usize>> {
+        let mut per_cell = vec![Vec::new(); row.cells.len()];
+        if !self.is_active() || self.inverted() {
+            return per_cell;
+        }
+        let Some((_, idx)) = self.matcher.fuzzy_indices(&row.haystack(), self.pattern()) else {
+            return per_cell;
+        };
+        let mut start = 0usize;
+        let mut it = idx.into_iter().peekable();
+        for (c, cell) in row.cells.iter().enumerate() {
+            let len = cell.chars().count();
+            while let Some(&i) = it.peek() {
+                if i >= start + len {
+                    break;
+                }
+                if i >= start {
+                    per_cell[c].push(i - start);
+                }
+                it.next();
+            }
+            start += len + 2;
+        }
+        per_cell
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str], kind: RowKind) -> Row {
+        Row::new(
+            "k",
+            cells.iter().map(|s| s.to_string()).collect(),
+            Style::default(),
+            kind,
+        )
+    }
+
+    #[test]
+    fn filters_keeps_children_and_maps_indices() {
+        let rows = vec![
+            row(&["high", "mallory"], RowKind::Item),
+            row(&["secret-read"], RowKind::Child),
+            row(&["low", "kubelet"], RowKind::Item),
+        ];
+        let mut f = Filter {
+            query: "mal".into(),
+            ..Filter::default()
+        };
+        assert_eq!(f.apply(&rows), vec![0, 1]);
+        assert_eq!(f.cell_indices(&rows[0]), vec![vec![], vec![0, 1, 2]]);
+        f.query = "!mal".into();
+        assert_eq!(f.apply(&rows), vec![2]);
+        f.query.clear();
+        assert_eq!(f.apply(&rows).len(), 3);
+    }
+}

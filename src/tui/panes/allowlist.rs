@@ -1,0 +1,105 @@
+//! Pane 3: the allowlist file's entries (kind, value, scope, reason,
+//! expiry). `a` adds (prefilled from the selection in any pane), `e` edits,
+//! `d` deletes after a y/n, `u` undoes the last change. Edits go through
+//! `AllowlistFile`, which keeps comments and writes atomically.
+
+use super::{Col, block, col, draw_table};
+use crate::tui::app::{App, Pane};
+use crate::tui::filter::{Row, RowKind};
+use crate::tui::text::clean;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+
+const COLS: &[Col] = &[
+    col("#", Constraint::Length(3), 0),
+    col("KIND", Constraint::Length(12), 0),
+    col("VALUE", Constraint::Fill(3), 0),
+    col("SCOPE", Constraint::Fill(2), 0),
+    col("REASON", Constraint::Fill(3), 90),
+    col("EXPIRES", Constraint::Length(11), 0),
+];
+
+pub fn rows(app: &App) -> Vec<Row> {
+    let file = match &app.allowlist {
+        Ok(f) => f,
+        Err(e) => {
+            return vec![Row::new(
+                "err",
+                vec![
+                    String::new(),
+                    "error".into(),
+                    clean(e),
+                    "fix the file; it is never overwritten while it does not parse".into(),
+                    String::new(),
+                    String::new(),
+                ],
+                app.theme.get("warning"),
+                RowKind::Info,
+            )];
+        }
+    };
+    let now = chrono::Utc::now().timestamp_micros();
+    file.allowlist
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let expired = e.is_expired_at(now);
+            let mut value = clean(&e.value);
+            if let Some(p) = &e.pod_name_prefix {
+                value.push_str(&format!(" (pods {}*)", clean(p)));
+            }
+            Row::new(
+                format!("al:{i}"),
+                vec![
+                    (i + 1).to_string(),
+                    e.kind.as_str().to_string(),
+                    value,
+                    clean(&e.scope_text()),
+                    clean(&e.reason),
+                    match (&e.expires_text, expired) {
+                        (Some(t), true) => format!("{} (expired)", clean(t)),
+                        (Some(t), false) => clean(t),
+                        (None, _) => "-".into(),
+                    },
+                ],
+                if expired {
+                    app.theme.dim()
+                } else {
+                    app.theme.text()
+                },
+                RowKind::Item,
+            )
+        })
+        .collect()
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let extra = match &app.allowlist {
+        Ok(file) if file.path.exists() => clean(&file.path.display().to_string()),
+        Ok(file) => format!(
+            "built-in defaults; {} is created on the first change",
+            clean(&file.path.display().to_string())
+        ),
+        Err(_) => "cannot load".into(),
+    };
+    let undo = matches!(&app.allowlist, Ok(f) if f.can_undo());
+    let extra = if undo {
+        format!("{extra}  (u: undo last change)")
+    } else {
+        extra
+    };
+    draw_table(
+        f,
+        area,
+        app,
+        Pane::Allowlist,
+        COLS,
+        block(app, Pane::Allowlist, &extra),
+    );
+}
+
+/// Index of the entry under a row key.
+pub fn entry_index(key: &str) -> Option<usize> {
+    key.strip_prefix("al:")?.parse().ok()
+}

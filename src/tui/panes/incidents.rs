@@ -1,0 +1,228 @@
+//! Pane 1: one row per incident (identity, severity, rules, secrets, first
+//! and last seen, source IPs), most severe then most recent first. Enter
+//! expands an incident into its alerts, an alert into its newest events,
+//! and opens an event's raw JSON.
+
+use super::{Col, block, col, draw_table, short_time};
+use crate::tui::app::{App, Pane};
+use crate::tui::filter::{Row, RowKind};
+use crate::tui::text::clean;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+/// Events listed under an expanded alert (newest first).
+const EVENTS_LISTED: usize = 50;
+
+const COLS: &[Col] = &[
+    col("SEV", Constraint::Length(12), 0),
+    col("IDENTITY", Constraint::Fill(3), 0),
+    col("RULES", Constraint::Fill(3), 0),
+    col("SECRETS", Constraint::Length(7), 70),
+    col("FIRST", Constraint::Length(14), 110),
+    col("LAST", Constraint::Length(14), 0),
+    col("SOURCE IPS", Constraint::Fill(2), 90),
+];
+
+pub fn rows(app: &App) -> Vec<Row> {
+    let snap = app.view();
+    let l = app.list(Pane::Incidents);
+    let mut out = Vec::new();
+    for inc in &snap.incidents {
+        if app.min_severity.is_some_and(|m| inc.severity < m) {
+            continue;
+        }
+        if app.rule_filter.is_some_and(|r| !inc.rules.contains(&r)) {
+            continue;
+        }
+        let key = format!("i:{}", inc.id);
+        let open = l.expanded.contains(&key);
+        let mut ident = clean(&inc.primary);
+        if inc.identities.len() > 1 {
+            ident.push_str(&format!(" +{}", inc.identities.len() - 1));
+        }
+        let rules: Vec<&str> = inc.rules.iter().map(|r| r.as_str()).collect();
+        out.push(
+            Row::new(
+                key.clone(),
+                vec![
+                    format!(
+                        "{} {}",
+                        if open { "▾" } else { "▸" },
+                        inc.severity.as_str().to_uppercase()
+                    ),
+                    ident,
+                    rules.join(","),
+                    inc.secrets_to_rotate.len().to_string(),
+                    short_time(inc.first_seen),
+                    short_time(inc.last_seen),
+                    clean(&inc.source_ips.join(",")),
+                ],
+                app.theme.severity(inc.severity),
+                RowKind::Item,
+            )
+            .at(inc.last_seen),
+        );
+        if !open {
+            continue;
+        }
+        for &ai in &inc.alerts {
+            let Some(a) = snap.alerts.get(ai) else {
+                continue;
+            };
+            let akey = format!("a:{}:{ai}", inc.id);
+            let aopen = l.expanded.contains(&akey);
+            out.push(Row::new(
+                akey.clone(),
+                vec![
+                    format!(
+                        "  {} {}",
+                        if aopen { "▾" } else { "▸" },
+                        a.severity.as_str()
+                    ),
+                    format!("{} ({})", a.rule, clean(&a.identity)),
+                    a.title.to_string(),
+                    a.event_count.to_string(),
+                    short_time(a.first_seen),
+                    short_time(a.last_seen),
+                    clean(&a.source_ips.join(",")),
+                ],
+                app.theme.severity(a.severity),
+                RowKind::Child,
+            ));
+            if !aopen {
+                continue;
+            }
+            for (ei, e) in a.events.iter().enumerate().rev().take(EVENTS_LISTED) {
+                out.push(event_row(app, e, format!("e:{}:{ai}:{ei}", inc.id)));
+            }
+        }
+    }
+    out
+}
+
+/// An alert's event: what was done (with the exec command), the outcome
+/// and client under RULES, the time under LAST, the source under SOURCE IPS.
+fn event_row(app: &App, e: &crate::detect::EvidenceEvent, key: String) -> Row {
+    let mut what = clean(&e.action());
+    if matches!(e.subresource.as_str(), "exec" | "attach") {
+        if let Some(cmd) = crate::audit::uri::exec_command(&e.request_uri) {
+            what.push_str(&format!(": {}", clean(&cmd)));
+        }
+    }
+    if let Some(d) = e.detail.as_deref() {
+        what.push_str(&format!(" — {}", clean(d)));
+    }
+    let code = e.code.map(|c| format!(" {c}")).unwrap_or_default();
+    Row::new(
+        key,
+        vec![
+            "      ·".into(),
+            what,
+            format!("{:?}{code} · {}", e.outcome, clean(&e.user_agent)),
+            String::new(),
+            String::new(),
+            short_time(e.time),
+            clean(e.trusted_ip.as_deref().unwrap_or("")),
+        ],
+        app.theme.text(),
+        RowKind::Grandchild,
+    )
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    let mut extra = String::new();
+    if let Some(s) = app.min_severity {
+        extra.push_str(&format!("severity≥{s} "));
+    }
+    if let Some(r) = app.rule_filter {
+        extra.push_str(&format!("rule={r}"));
+    }
+    let b = block(app, Pane::Incidents, extra.trim());
+    if area.height < 22 {
+        return draw_table(f, area, app, Pane::Incidents, COLS, b);
+    }
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(area);
+    draw_table(f, top, app, Pane::Incidents, COLS, b);
+    draw_preview(f, bottom, app);
+}
+
+/// The selected incident at a glance: what fired, what to rotate.
+fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
+    let th = &app.theme;
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(inc) = app.current_incident() {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{} ", inc.severity.as_str().to_uppercase()),
+                th.severity(inc.severity),
+            ),
+            Span::styled(clean(&inc.identities.join(", ")), th.title()),
+            Span::styled(
+                format!(
+                    "  {} → {}",
+                    short_time(inc.first_seen),
+                    short_time(inc.last_seen)
+                ),
+                th.dim(),
+            ),
+        ]));
+        for &ai in &inc.alerts {
+            if let Some(a) = app.view().alerts.get(ai) {
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!("  {:<9}", a.severity.as_str()),
+                        th.severity(a.severity),
+                    ),
+                    Span::raw(format!("{} — {} request(s)", a.title, a.event_count)),
+                ]));
+            }
+        }
+        let rotate = if inc.secrets_to_rotate.is_empty() {
+            "nothing served".to_string()
+        } else {
+            clean(&inc.secrets_to_rotate.join(", "))
+        };
+        lines.push(Line::from(vec![
+            Span::styled("Rotate: ", th.header()),
+            Span::raw(rotate),
+        ]));
+        if !inc.denied_secrets.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled("Refused: ", th.header()),
+                Span::raw(clean(&inc.denied_secrets.join(", "))),
+            ]));
+        }
+        lines.push(Line::styled(
+            "Enter expands · 4 opens the evidence checklist · a allowlists · x exports",
+            th.dim(),
+        ));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(th.border(false))
+        .title(Span::styled(" Selected incident ", th.title()));
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
+        area,
+    );
+}
+
+/// The event under an `e:` row key, for the detail view.
+pub fn event_for_key<'a>(app: &'a App, key: &str) -> Option<&'a crate::detect::EvidenceEvent> {
+    let mut parts = key.strip_prefix("e:")?.rsplitn(3, ':');
+    let ei: usize = parts.next()?.parse().ok()?;
+    let ai: usize = parts.next()?.parse().ok()?;
+    app.view().alerts.get(ai)?.events.get(ei)
+}
+
+/// Raw JSON, pretty-printed, each line made inert.
+pub fn pretty_lines(raw: &str) -> Vec<String> {
+    let pretty = serde_json::from_str::<serde_json::Value>(raw)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| raw.to_string());
+    pretty.lines().map(clean).collect()
+}

@@ -1,0 +1,217 @@
+//! What the worker hands the UI: a compact, owned picture of the engine at
+//! one moment. The UI never touches the engine (bottom's model: producers
+//! own their state, the UI thread owns the view), so a burst of events
+//! cannot make a draw wait on a lock.
+//!
+//! Building a snapshot must stay cheap while 100k events/s arrive: alerts
+//! and identities are cached as `Arc`s and only rebuilt when their
+//! signature changes, alert evidence is capped to the newest
+//! [`EVIDENCE_SHOWN`] events, and RBAC records (append-only) are re-shared
+//! until their count changes.
+
+use crate::detect::activity::IdentityActivity;
+use crate::detect::rbac::{BindingRecord, RoleRecord};
+use crate::detect::{Alert, Engine, EvidenceEvent, Incident, RuleId, Severity};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Evidence events per alert carried to the UI (the engine keeps more).
+pub const EVIDENCE_SHOWN: usize = 200;
+
+/// One alert as the UI sees it.
+#[derive(Debug, Clone)]
+pub struct AlertView {
+    pub id: String,
+    pub rule: RuleId,
+    pub severity: Severity,
+    pub title: &'static str,
+    pub identity: String,
+    pub authenticated_user: Option<String>,
+    pub first_seen: Option<i64>,
+    pub last_seen: Option<i64>,
+    pub event_count: u64,
+    /// The newest events, oldest first.
+    pub events: Vec<EvidenceEvent>,
+    pub secrets: Vec<String>,
+    pub source_ips: Vec<String>,
+    pub user_agents: Vec<String>,
+    pub notes: Vec<String>,
+    pub novelty: Option<String>,
+}
+
+impl AlertView {
+    fn from_alert(a: &Alert) -> Self {
+        let skip = a.events.len().saturating_sub(EVIDENCE_SHOWN);
+        AlertView {
+            id: a.id.clone(),
+            rule: a.rule,
+            severity: a.severity,
+            title: a.title(),
+            identity: a.identity.clone(),
+            authenticated_user: a.authenticated_user.clone(),
+            first_seen: a.first_seen,
+            last_seen: a.last_seen,
+            event_count: a.event_count,
+            events: a.events[skip..].to_vec(),
+            secrets: a.secret_strings(),
+            source_ips: a.source_ips.iter().cloned().collect(),
+            user_agents: a.user_agents.iter().cloned().collect(),
+            notes: a.notes.clone(),
+            novelty: a.novelty.clone(),
+        }
+    }
+}
+
+/// Reading and following progress, for the status bar.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    /// "DEMO", file names, or "stdin".
+    pub sources: String,
+    pub demo: bool,
+    pub loading: bool,
+    /// Bytes read of the inputs being loaded, and their total when known.
+    pub bytes_read: u64,
+    pub bytes_total: Option<u64>,
+    /// Following a live file (after the initial load).
+    pub following: bool,
+    pub follow_note: Option<String>,
+    pub events: u64,
+    pub relevant: u64,
+    pub malformed: u64,
+    /// The first malformed records as `file:line: why` (the count above is
+    /// the total; the list is capped by the pipeline).
+    pub malformed_list: Vec<String>,
+    pub events_per_sec: f64,
+    /// Relevant lines kept for re-evaluation, and how many were dropped
+    /// because the retention budget was exceeded.
+    pub retained: usize,
+    pub retained_dropped: u64,
+    pub reevaluating: bool,
+    pub error: Option<String>,
+}
+
+/// One published picture of the engine.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// Increases with every publication; the allowlist generation it was
+    /// computed under travels with it so the UI can tell stale results.
+    pub seq: u64,
+    pub generation: u64,
+    pub incidents: Vec<Incident>,
+    pub alerts: Vec<Arc<AlertView>>,
+    pub identities: Vec<Arc<IdentityActivity>>,
+    pub bindings: Arc<Vec<BindingRecord>>,
+    pub roles: Arc<Vec<RoleRecord>>,
+    /// Pod specs the engine learned secret use from (0: none in the log).
+    pub pod_specs_seen: u64,
+    pub status: Status,
+}
+
+type Sig = (u64, usize, Severity, Option<i64>, usize, usize, u64);
+
+fn alert_sig(a: &Alert) -> Sig {
+    let outcomes: u64 = a
+        .secrets
+        .values()
+        .map(|u| {
+            u.by_outcome
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (i as u64 + 1) * *n as u64)
+                .sum::<u64>()
+        })
+        .sum();
+    (
+        a.event_count,
+        a.events.len(),
+        a.severity,
+        a.last_seen,
+        a.secrets.len(),
+        a.notes.len(),
+        outcomes,
+    )
+}
+
+type IdSig = (Option<i64>, usize, usize, usize, u64, u64, u32);
+
+fn identity_sig(i: &IdentityActivity) -> IdSig {
+    let counts: u32 = i.secrets.values().map(|s| s.count()).sum();
+    (
+        i.last,
+        i.secrets.len(),
+        i.execs.len(),
+        i.changes.len(),
+        i.reads_allowlisted,
+        i.reads_flagged,
+        counts,
+    )
+}
+
+/// Reuses unchanged pieces between snapshots.
+#[derive(Default)]
+pub struct SnapshotCache {
+    alerts: Vec<(Sig, Arc<AlertView>)>,
+    identities: HashMap<String, (IdSig, Arc<IdentityActivity>)>,
+    bindings: Arc<Vec<BindingRecord>>,
+    roles: Arc<Vec<RoleRecord>>,
+}
+
+impl SnapshotCache {
+    /// Forget everything (after the engine was rebuilt).
+    pub fn clear(&mut self) {
+        *self = SnapshotCache::default();
+    }
+
+    pub fn build(
+        &mut self,
+        engine: &Engine,
+        seq: u64,
+        generation: u64,
+        status: Status,
+    ) -> Snapshot {
+        let alerts = engine.alerts();
+        self.alerts.truncate(alerts.len());
+        for (i, a) in alerts.iter().enumerate() {
+            let sig = alert_sig(a);
+            match self.alerts.get_mut(i) {
+                Some((old, _)) if *old == sig => {}
+                Some(slot) => *slot = (sig, Arc::new(AlertView::from_alert(a))),
+                None => self.alerts.push((sig, Arc::new(AlertView::from_alert(a)))),
+            }
+        }
+        let mut identities: Vec<Arc<IdentityActivity>> = engine
+            .activity
+            .by_identity
+            .iter()
+            .map(|(name, act)| {
+                let sig = identity_sig(act);
+                let slot = self
+                    .identities
+                    .entry(name.clone())
+                    .or_insert_with(|| (sig, Arc::new(act.clone())));
+                if slot.0 != sig {
+                    *slot = (sig, Arc::new(act.clone()));
+                }
+                slot.1.clone()
+            })
+            .collect();
+        identities.sort_by(|a, b| b.last.cmp(&a.last).then(a.identity.cmp(&b.identity)));
+        if self.bindings.len() != engine.rbac.bindings.len() {
+            self.bindings = Arc::new(engine.rbac.bindings.clone());
+        }
+        if self.roles.len() != engine.rbac.roles.len() {
+            self.roles = Arc::new(engine.rbac.roles.clone());
+        }
+        Snapshot {
+            seq,
+            generation,
+            incidents: engine.incidents(),
+            alerts: self.alerts.iter().map(|(_, a)| a.clone()).collect(),
+            identities,
+            bindings: self.bindings.clone(),
+            roles: self.roles.clone(),
+            pod_specs_seen: engine.activity.pods.specs_seen,
+            status,
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Helpers for the rendering tests: build an `App` over a log text without
+//! a terminal or a worker thread, and draw it into a `TestBackend`.
+
+use super::app::App;
+use super::snapshot::{SnapshotCache, Status};
+use super::{TuiOptions, build_app, ui};
+use crate::audit::lines::Line;
+use crate::detect::{Config, Engine};
+use crate::pipeline::Ingest;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Options with every file under `dir` (allowlist, state, config).
+pub fn options(dir: &Path) -> TuiOptions {
+    TuiOptions {
+        paths: Vec::new(),
+        follow: false,
+        poll: false,
+        stdin: false,
+        allowlist_path: dir.join("allowlist.toml"),
+        config: Config::default(),
+        theme: None,
+        no_color: false,
+        state_dir: dir.join("state"),
+        config_dir: dir.join("config"),
+    }
+}
+
+/// An app showing `log` (JSON lines), as the worker would publish it.
+pub fn app_from_log(opts: &TuiOptions, log: &str, status: Status) -> App {
+    let (mut app, allowlist) = build_app(opts, "test");
+    let mut ingest = Ingest::new(Engine::new(opts.config.clone(), allowlist));
+    let src: Arc<str> = Arc::from("test");
+    for (i, l) in log.lines().enumerate() {
+        ingest.line(&src, i as u64 + 1, Line::Text(l.as_bytes()));
+    }
+    let mut status = status;
+    status.events = ingest.engine.stats.events;
+    status.relevant = ingest.engine.stats.relevant;
+    status.malformed = ingest.stats.malformed;
+    let snap = SnapshotCache::default().build(&ingest.engine, 1, 0, status);
+    app.accept(Box::new(snap));
+    app
+}
+
+/// Draw the whole screen at `w`×`h` and return it as lines of text.
+pub fn render(app: &App, w: u16, h: u16) -> Vec<String> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    term.draw(|f| ui::draw(f, app)).expect("draw");
+    let buf = term.backend().buffer();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect()
+}

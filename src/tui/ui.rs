@@ -1,0 +1,391 @@
+//! The whole screen: title bar with the pane tabs (DEMO is said here), the
+//! focused pane, a two-line status bar (state, then key hints or the
+//! prompt being typed), and the popups on top.
+
+use super::app::{App, Mode, Pane};
+use super::form::Form;
+use super::panes;
+use super::text::clean;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let [title, main, status, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    draw_title(f, title, app);
+    panes::draw(f, main, app);
+    draw_status(f, status, app);
+    draw_hints(f, hints, app);
+    match &app.mode {
+        Mode::Help { scroll } => draw_help(f, app, *scroll),
+        Mode::Detail {
+            title,
+            lines,
+            scroll,
+        } => draw_detail(f, app, title, lines, *scroll),
+        Mode::Form(form) => draw_form(f, app, form),
+        Mode::ConfirmDelete(i) => draw_confirm(f, app, *i),
+        _ => {}
+    }
+}
+
+/// Hit-test for mouse clicks on the tabs: which pane's label is at column x.
+pub fn tab_at(app: &App, x: u16) -> Option<Pane> {
+    let mut col = title_prefix(app).chars().count() as u16;
+    for p in Pane::ALL {
+        let w = tab_label(p).chars().count() as u16;
+        if x >= col && x < col + w {
+            return Some(p);
+        }
+        col += w;
+    }
+    None
+}
+
+fn title_prefix(app: &App) -> String {
+    if app.live.status.demo {
+        " ktriage  DEMO data set ".into()
+    } else {
+        " ktriage  ".into()
+    }
+}
+
+fn tab_label(p: Pane) -> String {
+    format!(" {} {} ", p.index() + 1, p.title())
+}
+
+fn draw_title(f: &mut Frame, area: Rect, app: &App) {
+    let mut spans = vec![Span::styled(" ktriage ", app.theme.title())];
+    if app.live.status.demo {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled("DEMO data set", app.theme.get("demo")));
+        spans.push(Span::raw(" "));
+    } else {
+        spans.push(Span::raw(" "));
+    }
+    for p in Pane::ALL {
+        let st = if p == app.focus {
+            app.theme.selected().patch(app.theme.title())
+        } else {
+            app.theme.dim()
+        };
+        spans.push(Span::styled(tab_label(p), st));
+    }
+    // The source goes in what is left, cut from the left so the file name
+    // (the informative end of a path) stays; dropped if only a stub fits.
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let room = (area.width as usize).saturating_sub(used + 2);
+    let src = clean(&app.live.status.sources);
+    let n = src.chars().count();
+    if n <= room {
+        spans.push(Span::styled(format!("  {src}"), app.theme.dim()));
+    } else if room >= 12 {
+        let tail: String = src.chars().skip(n - (room - 1)).collect();
+        spans.push(Span::styled(format!("  …{tail}"), app.theme.dim()));
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < 3 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+fn count(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+fn draw_status(f: &mut Frame, area: Rect, app: &App) {
+    let st = &app.live.status;
+    let th = &app.theme;
+    let mut s: Vec<Span> = Vec::new();
+    if let Some(fr) = &app.frozen {
+        let more = st.events.saturating_sub(fr.status.events);
+        s.push(Span::styled(
+            format!(" FROZEN +{} ev (= thaws) ", count(more)),
+            th.get("warning"),
+        ));
+    } else if app.follow {
+        s.push(Span::styled(" FOLLOW ", th.get("follow_on")));
+    } else {
+        let (ev, al) = app.left_follow_at;
+        s.push(Span::styled(
+            format!(
+                " paused +{} ev +{} alerts · G resumes ",
+                count(st.events.saturating_sub(ev)),
+                app.live.alerts.len().saturating_sub(al)
+            ),
+            th.get("follow_off"),
+        ));
+    }
+    if st.loading {
+        let pct = st
+            .bytes_total
+            .filter(|t| *t > 0)
+            .map(|t| format!(" {}%", st.bytes_read * 100 / t))
+            .unwrap_or_default();
+        let total = st
+            .bytes_total
+            .map(|t| format!("/{}", human_bytes(t)))
+            .unwrap_or_default();
+        s.push(Span::styled(
+            format!(" loading{pct} {}{total} ", human_bytes(st.bytes_read)),
+            th.get("follow_off"),
+        ));
+    } else if st.following {
+        s.push(Span::styled(" tailing ", th.get("follow_on")));
+    }
+    if let Some(n) = &st.follow_note {
+        s.push(Span::styled(format!(" {} ", clean(n)), th.dim()));
+    }
+    if st.reevaluating || app.live.generation < app.generation {
+        s.push(Span::styled(" re-evaluating… ", th.get("follow_off")));
+    }
+    if st.malformed > 0 {
+        s.push(Span::styled(
+            format!(" {} malformed (M) ", count(st.malformed)),
+            th.get("medium"),
+        ));
+    }
+    if let Some(e) = &st.error {
+        s.push(Span::styled(format!(" {} ", clean(e)), th.get("warning")));
+    }
+    s.push(Span::raw(format!(
+        " {}/s  {} ev  {} rel  {} inc  {} alerts",
+        count(st.events_per_sec as u64),
+        count(st.events),
+        count(st.relevant),
+        app.live.incidents.len(),
+        app.live.alerts.len()
+    )));
+    if st.retained_dropped > 0 {
+        s.push(Span::styled(
+            format!("  re-eval covers newest {} only", count(st.retained as u64)),
+            th.dim(),
+        ));
+    }
+    if !app.mouse_captured {
+        s.push(Span::styled("  mouse released (F2)", th.dim()));
+    }
+    f.render_widget(
+        Paragraph::new(Line::from(s)).style(th.get("status_bar")),
+        area,
+    );
+}
+
+fn draw_hints(f: &mut Frame, area: Rect, app: &App) {
+    let th = &app.theme;
+    let line = match &app.mode {
+        Mode::Filter => Line::from(vec![
+            Span::styled("/", th.get("status_key")),
+            Span::raw(app.focused().filter.query.clone()),
+            Span::styled("█", th.dim()),
+            Span::styled("   Enter keep · Esc clear · !text inverts", th.dim()),
+        ]),
+        Mode::Command(c) => Line::from(vec![
+            Span::styled(":", th.get("status_key")),
+            Span::raw(c.clone()),
+            Span::styled("█", th.dim()),
+            Span::styled(
+                "   export [PATH] · theme NAME · sev LEVEL · rule ID · follow · freeze · q",
+                th.dim(),
+            ),
+        ]),
+        _ => {
+            if let Some(fl) = &app.flash {
+                let st = if fl.error {
+                    th.get("warning")
+                } else {
+                    th.get("follow_on")
+                };
+                Line::from(Span::styled(format!(" {} ", clean(&fl.text)), st))
+            } else if let Some(w) = app.warnings.first() {
+                Line::from(Span::styled(format!(" {} ", clean(w)), th.get("warning")))
+            } else {
+                let mut spans = Vec::new();
+                for (k, d) in app.keymap.hints(app.focus.context()) {
+                    spans.push(Span::styled(format!(" {k}"), th.get("status_key")));
+                    spans.push(Span::styled(format!(" {d} "), th.dim()));
+                }
+                Line::from(spans)
+            }
+        }
+    };
+    f.render_widget(line, area);
+}
+
+fn popup(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+fn framed<'a>(app: &App, title: &'a str) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(app.theme.border(true))
+        .title(Span::styled(format!(" {title} "), app.theme.title()))
+}
+
+fn draw_help(f: &mut Frame, app: &App, scroll: u16) {
+    let area = popup(f.area(), 84, f.area().height.saturating_sub(4));
+    let mut lines = vec![
+        Line::styled(
+            "Keys (one table: this help, the footer and keys.toml overrides)",
+            app.theme.header(),
+        ),
+        Line::raw(""),
+    ];
+    let mut ctx = None;
+    for (c, keys, desc) in app.keymap.help_rows() {
+        if ctx != Some(c) {
+            ctx = Some(c);
+            lines.push(Line::styled(c.title(), app.theme.header()));
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {keys:<18}"), app.theme.get("status_key")),
+            Span::raw(desc),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Filter: / types a fuzzy filter of the focused pane (!text inverts); Enter keeps it, Esc clears it.",
+        app.theme.dim(),
+    ));
+    lines.push(Line::styled(
+        "Follow: the view tracks the newest activity; moving leaves it, G resumes.",
+        app.theme.dim(),
+    ));
+    lines.push(Line::styled(
+        "Freeze (=): the view holds still while detection keeps running.",
+        app.theme.dim(),
+    ));
+    lines.push(Line::styled(
+        "Rebind keys in $XDG_CONFIG_HOME/ktriage/keys.toml: [keys] \"ctrl-q\" = \"quit\".",
+        app.theme.dim(),
+    ));
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(framed(app, "Help — q/Esc closes"))
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
+fn draw_detail(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: u16) {
+    let area = popup(
+        f.area(),
+        f.area().width.saturating_sub(4),
+        f.area().height.saturating_sub(4),
+    );
+    let body: Vec<Line> = lines
+        .iter()
+        .map(|l| Line::styled(l.as_str(), app.theme.text()))
+        .collect();
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(body)
+            .wrap(Wrap { trim: false })
+            .block(framed(app, title))
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
+fn draw_form(f: &mut Frame, app: &App, form: &Form) {
+    let h = form.fields.len() as u16 * 2 + 5;
+    let area = popup(f.area(), 76, h);
+    let mut lines = Vec::new();
+    for (i, fl) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        let label = Span::styled(
+            format!("{:>8}: ", fl.label),
+            if focused {
+                app.theme.header()
+            } else {
+                app.theme.dim()
+            },
+        );
+        let mut v = vec![label, Span::styled(clean(&fl.value), app.theme.text())];
+        if focused {
+            v.push(Span::styled("█", app.theme.dim()));
+        }
+        lines.push(Line::from(v));
+        lines.push(Line::styled(
+            format!("          {}", fl.hint),
+            app.theme.dim(),
+        ));
+    }
+    match &form.error {
+        Some(e) => lines.push(Line::styled(
+            format!(" ✗ {}", clean(e)),
+            app.theme.get("warning"),
+        )),
+        None => lines.push(Line::styled(
+            " Tab next field · Enter save · Esc cancel",
+            app.theme.dim(),
+        )),
+    }
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(framed(app, form.title())),
+        area,
+    );
+}
+
+fn draw_confirm(f: &mut Frame, app: &App, i: usize) {
+    let what = match &app.allowlist {
+        Ok(file) => file
+            .allowlist
+            .entries
+            .get(i)
+            .map(|e| format!("{} {}", e.kind, clean(&e.value)))
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let area = popup(f.area(), 60, 5);
+    let lines = vec![
+        Line::raw(format!("Delete entry {}: {what}?", i + 1)),
+        Line::styled(
+            "y deletes (u undoes) · any other key keeps it",
+            app.theme.dim(),
+        ),
+    ];
+    f.render_widget(Clear, area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(framed(app, "Delete")),
+        area,
+    );
+}

@@ -1,0 +1,212 @@
+//! Rendering tests: every pane drawn into ratatui's TestBackend from a real
+//! sample log, asserting on what the analyst would read.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ktriage::tui::actions;
+use ktriage::tui::app::{App, Pane};
+use ktriage::tui::snapshot::Status;
+use ktriage::tui::testing::{app_from_log, options, render};
+
+const ATTACK: &str = include_str!("../sample-logs/k8s_exec_secret_exfil.json");
+
+fn secret_get(user: &str, ua: &str, secret: &str, id: &str) -> String {
+    serde_json::json!({
+        "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata", "auditID": id,
+        "stage": "ResponseComplete", "requestURI": format!("/api/v1/namespaces/prod/secrets/{secret}"),
+        "verb": "get", "user": {"username": user, "groups": ["system:authenticated"]},
+        "sourceIPs": ["203.0.113.9"], "userAgent": ua,
+        "objectRef": {"resource": "secrets", "namespace": "prod", "name": secret, "apiVersion": "v1"},
+        "responseStatus": {"code": 200},
+        "requestReceivedTimestamp": "2026-07-01T10:00:00.000000Z", "stageTimestamp": "2026-07-01T10:00:00.100000Z"
+    })
+    .to_string()
+}
+
+fn press(app: &mut App, c: KeyCode) {
+    actions::key(app, KeyEvent::new(c, KeyModifiers::NONE));
+}
+
+fn screen(app: &App) -> String {
+    render(app, 80, 24).join("\n")
+}
+
+fn attack_app() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_from_log(
+        &options(dir.path()),
+        ATTACK,
+        Status {
+            sources: "attack.json".into(),
+            ..Status::default()
+        },
+    );
+    (dir, app)
+}
+
+#[test]
+fn incidents_pane_lists_the_incident_and_marks_focus() {
+    let (_d, app) = attack_app();
+    let s = screen(&app);
+    assert!(s.contains("▶ Incidents"), "{s}");
+    assert!(s.contains("attacker-admin"), "{s}");
+    assert!(s.contains("CRITICAL"), "{s}");
+    assert!(s.contains("IDENTITY"), "{s}");
+    // Status bar and key hints fit on an 80x24 screen.
+    let lines = render(&app, 80, 24);
+    assert_eq!(lines.len(), 24);
+    assert!(lines[22].contains("FOLLOW"), "{}", lines[22]);
+    assert!(lines[23].contains("help"), "{}", lines[23]);
+    assert!(lines.iter().all(|l| l.chars().count() == 80));
+    assert!(!s.contains("DEMO"));
+}
+
+#[test]
+fn enter_expands_alerts_and_events_and_opens_raw_json() {
+    let (_d, mut app) = attack_app();
+    press(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(s.contains("escalate-then-loot"), "{s}");
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(s.contains("raw event"), "{s}");
+    assert!(s.contains("\"auditID\""), "{s}");
+    assert!(s.contains("paused +"), "moving leaves follow: {s}");
+}
+
+#[test]
+fn identities_pane_and_ip_pivot() {
+    let (_d, mut app) = attack_app();
+    press(&mut app, KeyCode::Char('2'));
+    let s = screen(&app);
+    assert!(s.contains("▶ Identities"), "{s}");
+    assert!(s.contains("attacker-admin"), "{s}");
+    assert!(s.contains("by identity"), "{s}");
+    press(&mut app, KeyCode::Char('p'));
+    let s = screen(&app);
+    assert!(s.contains("by source IP"), "{s}");
+    assert!(s.contains("203.0.113.77"), "{s}");
+}
+
+#[test]
+fn allowlist_pane_shows_defaults() {
+    let (_d, mut app) = attack_app();
+    press(&mut app, KeyCode::Char('3'));
+    let s = screen(&app);
+    assert!(s.contains("▶ Allowlist"), "{s}");
+    assert!(s.contains("system:kube-controller"), "{s}");
+    assert!(s.contains("built-in defaults"), "{s}");
+}
+
+#[test]
+fn checklist_pane_has_the_response_steps() {
+    let (_d, mut app) = attack_app();
+    press(&mut app, KeyCode::Char('4'));
+    let lines = render(&app, 100, 40).join("\n");
+    assert!(lines.contains("▶ Checklist"), "{lines}");
+    assert!(lines.contains("1. Secrets accessed"), "{lines}");
+    assert!(
+        lines.contains("Rotate prod/db-credentials") && lines.contains("[ ]"),
+        "{lines}"
+    );
+    assert!(lines.contains("2. RBAC review"), "{lines}");
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char(' '));
+    assert!(render(&app, 100, 40).join("\n").contains("[x]"));
+}
+
+#[test]
+fn rbac_review_says_plainly_when_the_log_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = secret_get("mallory", "curl/8.0", "db", "a1");
+    let mut app = app_from_log(&options(dir.path()), &log, Status::default());
+    press(&mut app, KeyCode::Char('4'));
+    let s = render(&app, 120, 30).join("\n");
+    assert!(s.contains("no RBAC data in this log"), "{s}");
+}
+
+#[test]
+fn control_sequences_are_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = secret_get("mallory\u{202e}", "curl/8 \u{1b}]0;pwned\u{7}", "db", "a1");
+    let mut app = app_from_log(&options(dir.path()), &log, Status::default());
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    let s = render(&app, 140, 30).join("\n");
+    assert!(s.contains("mallory\\u{202e}"), "{s}");
+    assert!(s.contains("curl/8 \\u{1b}]"), "{s}");
+    assert!(!s.contains('\u{1b}') && !s.contains('\u{202e}') && !s.contains('\u{7}'));
+}
+
+#[test]
+fn demo_label_in_title_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_from_log(
+        &options(dir.path()),
+        ATTACK,
+        Status {
+            demo: true,
+            ..Status::default()
+        },
+    );
+    assert!(render(&app, 80, 24)[0].contains("DEMO"));
+}
+
+#[test]
+fn filter_narrows_and_highlights() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = [
+        secret_get("mallory", "curl/8.0", "db", "a1"),
+        secret_get("trudy", "curl/8.0", "api", "a2"),
+    ]
+    .join("\n");
+    let mut app = app_from_log(&options(dir.path()), &log, Status::default());
+    assert!(screen(&app).contains("trudy"));
+    press(&mut app, KeyCode::Char('/'));
+    for c in "mall".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    let s = screen(&app);
+    assert!(s.contains("mallory") && !s.contains("trudy"), "{s}");
+    assert!(s.contains("</mall>"), "{s}");
+    press(&mut app, KeyCode::Esc);
+    assert!(screen(&app).contains("trudy"), "Esc clears");
+}
+
+#[test]
+fn help_overlay_and_allowlist_form_validation() {
+    let (_d, mut app) = attack_app();
+    press(&mut app, KeyCode::Char('?'));
+    let s = render(&app, 90, 40).join("\n");
+    assert!(s.contains("Help"), "{s}");
+    assert!(s.contains("live fuzzy filter"), "{s}");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('a'));
+    let s = screen(&app);
+    assert!(s.contains("Add allowlist entry"), "{s}");
+    assert!(s.contains("attacker-admin"), "prefilled: {s}");
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("reason is required"), "inline error");
+    assert!(matches!(app.focus, Pane::Incidents));
+}
+
+#[test]
+fn light_and_high_contrast_and_no_color_render() {
+    for theme in ["light", "high-contrast"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut o = options(dir.path());
+        o.theme = Some(theme.into());
+        o.no_color = theme == "light";
+        let app = app_from_log(&o, ATTACK, Status::default());
+        assert!(app.warnings.is_empty(), "{:?}", app.warnings);
+        assert!(screen(&app).contains("attacker-admin"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = options(dir.path());
+    o.theme = Some("nope".into());
+    let app = app_from_log(&o, ATTACK, Status::default());
+    assert!(screen(&app).contains("theme `nope` not found"));
+}
