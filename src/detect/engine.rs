@@ -166,6 +166,10 @@ impl Engine {
             }
             return;
         }
+        // Counted here, held or not, so a caller can tell from this count
+        // alone whether the engine wanted the line (the TUI keeps exactly
+        // those for re-evaluation).
+        self.stats.relevant += 1;
         let time = ev.time_micros();
         if let Some(t) = time {
             self.latest_time = Some(self.latest_time.map_or(t, |l| l.max(t)));
@@ -184,7 +188,7 @@ impl Engine {
                 return;
             }
             // Its later stage arrived: the held stage is superseded.
-            Some(id) if self.held.remove(id).is_some() => self.stats.relevant += 1,
+            Some(id) if self.held.remove(id).is_some() => {}
             _ => {}
         }
         self.evaluate(ev, raw);
@@ -218,7 +222,6 @@ impl Engine {
     }
 
     fn evaluate(&mut self, ev: &AuditEvent<'_>, raw: &str) {
-        self.stats.relevant += 1;
         let time = ev.time_micros();
         match time {
             Some(t) => self.log_start = Some(self.log_start.map_or(t, |s| s.min(t))),

@@ -148,6 +148,7 @@ pub fn build_incidents(
         b.severity
             .cmp(&a.severity)
             .then(b.last_seen.cmp(&a.last_seen))
+            .then(a.primary.cmp(&b.primary))
             .then(a.id.cmp(&b.id))
     });
     out

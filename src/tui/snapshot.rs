@@ -74,6 +74,8 @@ pub struct Status {
     pub bytes_total: Option<u64>,
     /// Following a live file (after the initial load).
     pub following: bool,
+    /// Every input read to its end and none followed: nothing more comes.
+    pub done: bool,
     pub follow_note: Option<String>,
     pub events: u64,
     pub relevant: u64,

@@ -14,8 +14,9 @@ use std::time::Duration;
 /// commands between calls during a long initial read or a flood.
 const MAX_PER_CALL: u64 = 4 << 20;
 
-/// How long the worker waits for commands between polls when nothing
-/// arrived: new lines show up within this (plus one frame).
+/// Longest the worker sleeps when the file is quiet before it looks at UI
+/// commands again (an inotify event wakes it earlier, so appended lines do
+/// not wait for this).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
 /// A followed file.
@@ -46,6 +47,12 @@ impl Live {
         Ok(if more { lines.max(1) } else { lines })
     }
 
+    /// Sleep until the file may have changed (an inotify event wakes it at
+    /// once; with polling, the poll interval) or `timeout` passes.
+    pub fn wait(&mut self, timeout: Duration) {
+        self.follower.wait(timeout);
+    }
+
     pub fn bytes_read(&self) -> u64 {
         self.follower.bytes_read()
     }
@@ -63,7 +70,9 @@ impl Live {
         };
         match self.follower.state() {
             FollowState::Following if rot.is_empty() && poll.is_empty() => None,
-            FollowState::Following => Some(format!("following{rot}{poll}")),
+            FollowState::Following => {
+                Some(format!("{rot}{poll}").trim_start_matches(", ").to_string())
+            }
             FollowState::Rotated => Some(format!("file rotated away: finishing it{rot}{poll}")),
             FollowState::WaitingForFile => {
                 Some(format!("waiting for the file to reappear{rot}{poll}"))

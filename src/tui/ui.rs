@@ -127,7 +127,11 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
             th.get("warning"),
         ));
     } else if app.follow {
-        s.push(Span::styled(" FOLLOW ", th.get("follow_on")));
+        // FOLLOW while something can still arrive; a finished --no-follow
+        // load says so instead of promising updates.
+        let live = !st.done;
+        let label = if live { " FOLLOW " } else { " loaded " };
+        s.push(Span::styled(label, th.get("follow_on")));
     } else {
         let (ev, al) = app.left_follow_at;
         s.push(Span::styled(

@@ -30,8 +30,11 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::time::{Duration, Instant};
 
-/// Bytes of relevant raw lines kept for re-evaluation.
-pub const RETAIN_BUDGET: usize = 256 << 20;
+/// Bytes of relevant raw lines kept for re-evaluation. Sized so the whole
+/// TUI stays under 300 MiB resident on a 1 GiB log (issue 5's target);
+/// beyond it the oldest lines go and the status bar says re-evaluation
+/// covers only the newest.
+pub const RETAIN_BUDGET: usize = 192 << 20;
 const MIN_PUBLISH: Duration = Duration::from_millis(50);
 
 /// One input, in reading order.
@@ -171,6 +174,7 @@ impl Worker {
             }
         }
         self.status.loading = false;
+        self.status.done = true;
         self.dirty = true;
         // Nothing (more) to read: keep answering commands until the UI quits.
         while !self.disconnected {
@@ -331,7 +335,19 @@ impl Worker {
                 self.dirty = true;
             }
             if n == 0 {
-                self.idle(POLL_INTERVAL);
+                // Publish what is pending, then sleep on the file itself so
+                // an append wakes us at once; commands wait at most the
+                // poll interval (or until a held-back publish is due).
+                self.maybe_publish();
+                let due = if self.dirty {
+                    self.publish_every
+                        .saturating_sub(self.last_publish.elapsed())
+                } else {
+                    POLL_INTERVAL
+                };
+                live.wait(due.clamp(Duration::from_millis(1), POLL_INTERVAL));
+                self.handle_commands();
+                self.maybe_publish();
             } else {
                 self.between_blocks();
             }

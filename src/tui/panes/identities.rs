@@ -23,8 +23,8 @@ const COLS: &[Col] = &[
     col("SECRETS", Constraint::Length(8), 0),
     col("READS", Constraint::Length(12), 0),
     col("EXECS", Constraint::Length(6), 70),
-    col("CHANGES", Constraint::Length(8), 80),
-    col("SOURCE IPS", Constraint::Fill(2), 100),
+    col("CHANGES", Constraint::Length(8), 100),
+    col("SOURCE IPS", Constraint::Fill(2), 120),
     col("LAST", Constraint::Length(14), 0),
 ];
 
