@@ -24,6 +24,7 @@ pub mod edits;
 pub mod export;
 pub mod filter;
 pub mod form;
+pub mod inbox;
 pub mod keymap;
 pub mod panes;
 pub mod snapshot;
@@ -39,8 +40,8 @@ use crate::detect::{Config, RuleId};
 use app::App;
 use checklist::ChecklistStore;
 use crossterm::event::{
-    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event, KeyEventKind,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    KeyEventKind,
 };
 use crossterm::terminal::{
     self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen,
@@ -201,7 +202,8 @@ pub fn run(opts: TuiOptions) -> anyhow::Result<()> {
     let (inputs, source_key, demo) = inputs(&opts);
     let (mut app, allowlist) = build_app(&opts, &source_key);
 
-    let (snap_tx, snap_rx) = std::sync::mpsc::sync_channel(1);
+    let (ui_tx, ui_rx) = inbox::channel();
+    let (snap_tx, in_flight) = inbox::SnapshotSender::new(ui_tx.clone());
     let (cmd_tx, cmd_rx) = std::sync::mpsc::channel();
     app.commands = Some(cmd_tx);
     let status = Status {
@@ -246,25 +248,24 @@ pub fn run(opts: TuiOptions) -> anyhow::Result<()> {
     )?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;
-    event_loop(&mut terminal, &mut app, &snap_rx, &stop)
+    inbox::spawn_input_reader(ui_tx);
+    event_loop(&mut terminal, &mut app, &ui_rx, &in_flight, &stop)
 }
+
+/// How often the loop wakes with nothing received: signals and expiring
+/// messages are looked at this often (5 wake-ups a second when idle).
+const IDLE_WAKE: Duration = Duration::from_millis(200);
 
 fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
     app: &mut App,
-    snaps: &std::sync::mpsc::Receiver<Box<snapshot::Snapshot>>,
+    inbox: &std::sync::mpsc::Receiver<inbox::UiMsg>,
+    in_flight: &AtomicBool,
     stop: &AtomicBool,
 ) -> anyhow::Result<()> {
+    use inbox::UiMsg;
     let mut mouse_on = true;
     loop {
-        // Only the newest snapshot matters.
-        let mut latest = None;
-        while let Ok(s) = snaps.try_recv() {
-            latest = Some(s);
-        }
-        if let Some(s) = latest {
-            app.accept(s);
-        }
         if app
             .flash
             .as_ref()
@@ -290,20 +291,32 @@ fn event_loop(
         if app.quit || stop.load(Ordering::Relaxed) {
             return Ok(());
         }
-        if event::poll(Duration::from_millis(20))? {
-            // Handle everything already queued before the next draw.
-            loop {
-                match event::read()? {
-                    Event::Key(k) if k.kind != KeyEventKind::Release => actions::key(app, k),
-                    Event::Mouse(m) => actions::mouse(app, m),
-                    Event::Paste(t) => actions::paste(app, &t),
-                    Event::Resize(..) => app.dirty = true,
-                    _ => {}
+        let first = match inbox.recv_timeout(IDLE_WAKE) {
+            Ok(m) => m,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
+        };
+        // Handle everything already queued before the next draw.
+        let mut next = Some(first);
+        while let Some(msg) = next {
+            match msg {
+                UiMsg::Snapshot(s) => {
+                    in_flight.store(false, Ordering::Release);
+                    app.accept(s);
                 }
-                if app.quit || !event::poll(Duration::ZERO)? {
-                    break;
+                UiMsg::Input(Event::Key(k)) if k.kind != KeyEventKind::Release => {
+                    actions::key(app, k)
                 }
+                UiMsg::Input(Event::Mouse(m)) => actions::mouse(app, m),
+                UiMsg::Input(Event::Paste(t)) => actions::paste(app, &t),
+                UiMsg::Input(Event::Resize(..)) => app.dirty = true,
+                UiMsg::Input(_) => {}
+                UiMsg::InputError(e) => anyhow::bail!("reading the terminal: {e}"),
             }
+            if app.quit {
+                break;
+            }
+            next = inbox.try_recv().ok();
         }
     }
 }

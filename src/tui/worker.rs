@@ -16,7 +16,8 @@
 //! grow memory without bound.
 
 use super::demo;
-use super::snapshot::{Snapshot, SnapshotCache, Status};
+use super::inbox::{Sent, SnapshotSender};
+use super::snapshot::{SnapshotCache, Status};
 use super::tail::{Live, POLL_INTERVAL};
 use crate::allowlist::Allowlist;
 use crate::audit::input::{Format, detect_format, walk_document};
@@ -27,7 +28,7 @@ use std::collections::VecDeque;
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant};
 
 /// Bytes of relevant raw lines kept for re-evaluation. Sized so the whole
@@ -92,7 +93,7 @@ struct Worker {
     cfg: Config,
     ingest: Ingest,
     retained: Retained,
-    tx: SyncSender<Box<Snapshot>>,
+    tx: SnapshotSender,
     rx: Receiver<Command>,
     cache: SnapshotCache,
     status: Status,
@@ -110,12 +111,7 @@ fn new_ingest(cfg: &Config, allowlist: Allowlist) -> Ingest {
 }
 
 /// Start the worker; it stops when the UI drops its command sender.
-pub fn spawn(
-    wc: WorkerConfig,
-    tx: SyncSender<Box<Snapshot>>,
-    rx: Receiver<Command>,
-    status: Status,
-) {
+pub fn spawn(wc: WorkerConfig, tx: SnapshotSender, rx: Receiver<Command>, status: Status) {
     std::thread::Builder::new()
         .name("ktriage-worker".into())
         .spawn(move || {
@@ -434,7 +430,7 @@ impl Worker {
         {
             self.dirty = true;
         }
-        if self.dirty && self.last_publish.elapsed() >= self.publish_every {
+        if self.dirty && self.last_publish.elapsed() >= self.publish_every && self.tx.ready() {
             self.publish();
         }
     }
@@ -470,10 +466,10 @@ impl Worker {
         // Spend at most a fifth of the time building snapshots.
         self.publish_every = MIN_PUBLISH.max(took * 5);
         self.last_publish = Instant::now();
-        match self.tx.try_send(Box::new(snap)) {
-            Ok(()) => self.dirty = false,
-            Err(TrySendError::Full(_)) => self.dirty = true,
-            Err(TrySendError::Disconnected(_)) => self.disconnected = true,
+        match self.tx.send(Box::new(snap)) {
+            Sent::Yes => self.dirty = false,
+            Sent::Busy => self.dirty = true,
+            Sent::Closed => self.disconnected = true,
         }
     }
 }
