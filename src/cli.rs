@@ -124,6 +124,10 @@ pub struct ScanArgs {
     pub poll: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Threads that parse JSON lines (default: the number of cores; 1 = one thread).
+    /// Detection itself always runs in input order on one thread.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub threads: Option<u16>,
     #[command(flatten)]
     pub common: Common,
 }
@@ -332,7 +336,10 @@ fn scan(args: &ScanArgs) -> Result<i32> {
         } else {
             (p.display().to_string(), source::open(p)?)
         };
-        source::read_all(&name, reader, &mut ingest, &mut |_| {})?;
+        let threads = args
+            .threads
+            .map_or_else(ktriage::pipeline::parallel::default_threads, usize::from);
+        source::read_all_with(&name, reader, &mut ingest, threads, &mut |_| {})?;
     }
     ingest.finish();
     let incidents = ingest.engine.incidents();

@@ -56,6 +56,13 @@ pub fn is_relevant(ev: &AuditEvent<'_>, cfg: &Config) -> bool {
     }
 }
 
+/// Does the engine do anything with this event: a rule looks at it, or it
+/// is a pod spec that links pods to secrets. Events for which this is false
+/// only count (`Engine::count_skipped`), so a caller may skip them.
+pub fn engine_wants(ev: &AuditEvent<'_>, cfg: &Config) -> bool {
+    is_relevant(ev, cfg) || super::pods::PodSecrets::carries_spec(ev)
+}
+
 /// Secret a piece of evidence refers to (for events re-added from a window).
 fn evidence_secret(e: &EvidenceEvent) -> Option<SecretRef> {
     if e.resource != "secrets" || !e.subresource.is_empty() {
@@ -161,9 +168,7 @@ impl Engine {
         self.stats.events += 1;
         if !is_relevant(ev, &self.cfg) {
             // Not for the rules, but pod specs link execs to secrets.
-            if ev.request_object.is_some() {
-                self.activity.pods.observe(ev);
-            }
+            self.activity.pods.observe(ev);
             return;
         }
         // Counted here, held or not, so a caller can tell from this count

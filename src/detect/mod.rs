@@ -19,6 +19,6 @@ pub mod windows;
 
 pub use alert::{Alert, EvidenceEvent, SecretRef};
 pub use config::Config;
-pub use engine::{Engine, EngineStats, is_relevant, matching_entries};
+pub use engine::{Engine, EngineStats, engine_wants, is_relevant, matching_entries};
 pub use incident::Incident;
 pub use registry::{RULES, RuleId, RuleInfo, Severity, info};

@@ -29,9 +29,17 @@ pub struct PodSecrets {
 }
 
 impl PodSecrets {
+    /// A pod creation with its spec: what [`PodSecrets::observe`] reads.
+    pub fn carries_spec(ev: &AuditEvent<'_>) -> bool {
+        ev.resource() == "pods"
+            && ev.subresource().is_empty()
+            && ev.verb() == "create"
+            && ev.request_object.is_some()
+    }
+
     /// Record a pod creation's spec, if the event carries one.
     pub fn observe(&mut self, ev: &AuditEvent<'_>) {
-        if ev.resource() != "pods" || !ev.subresource().is_empty() || ev.verb() != "create" {
+        if !Self::carries_spec(ev) {
             return;
         }
         let Some(req) = ev.request_object.as_ref() else {

@@ -1,11 +1,13 @@
 //! The pipeline from bytes to engine: lines or documents, bad-input
 //! accounting, the prefilter, parsing, detection. Both front-ends feed it.
 
+pub mod classify;
+pub mod parallel;
 pub mod prefilter;
 
-use crate::audit::input::{RecordError, parse_event};
 use crate::audit::lines::Line;
 use crate::detect::{Config, Engine};
+use classify::{Verdict, classify, classify_text};
 use prefilter::Prefilter;
 use std::sync::Arc;
 
@@ -92,43 +94,42 @@ impl Ingest {
 
     /// One line of a JSON-lines input.
     pub fn line(&mut self, source: &Arc<str>, line_no: u64, line: Line<'_>) {
-        let bytes = match line {
-            Line::TooLong(n) => {
+        let v = classify(line, self.prefilter.as_ref(), &self.engine.cfg);
+        self.apply(source, line_no, v);
+    }
+
+    /// Act on a line's verdict: count it, report it, or feed the engine.
+    pub fn apply(&mut self, source: &Arc<str>, line_no: u64, v: Verdict<'_>) {
+        match v {
+            Verdict::Blank => self.stats.blank += 1,
+            Verdict::Malformed(e) => {
                 self.stats.records += 1;
-                self.malformed(source, line_no, RecordError::TooLong(n).to_string());
-                return;
+                self.malformed(source, line_no, e.to_string());
             }
-            Line::Text(b) => b,
-        };
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            self.stats.blank += 1;
-            return;
-        }
-        self.stats.records += 1;
-        if let Some(p) = &self.prefilter {
-            // Invalid UTF-8 is still reported: only valid lines are skipped.
-            if !p.keep(bytes) && std::str::from_utf8(bytes).is_ok() {
+            Verdict::Skipped => {
+                self.stats.records += 1;
                 self.stats.prefiltered += 1;
                 self.engine.count_skipped(1);
-                return;
+            }
+            Verdict::Unwanted => {
+                self.stats.records += 1;
+                self.engine.count_skipped(1);
+            }
+            Verdict::Wanted(ev, text) => {
+                self.stats.records += 1;
+                self.engine.process(&ev, text);
             }
         }
-        match std::str::from_utf8(bytes) {
-            Ok(text) => self.parse_and_process(source, line_no, text),
-            Err(_) => self.malformed(source, line_no, RecordError::NotUtf8.to_string()),
-        }
+    }
+
+    /// The prefilter in use, if any (the parallel path shares it).
+    pub fn prefilter(&self) -> Option<&Prefilter> {
+        self.prefilter.as_ref()
     }
 
     /// One item of a whole-document input.
     pub fn record(&mut self, source: &Arc<str>, line_no: u64, text: &str) {
-        self.stats.records += 1;
-        self.parse_and_process(source, line_no, text);
-    }
-
-    fn parse_and_process(&mut self, source: &Arc<str>, line_no: u64, text: &str) {
-        match parse_event(text) {
-            Ok(ev) => self.engine.process(&ev, text),
-            Err(e) => self.malformed(source, line_no, e.to_string()),
-        }
+        let v = classify_text(text, &self.engine.cfg);
+        self.apply(source, line_no, v);
     }
 }

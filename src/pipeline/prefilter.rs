@@ -8,6 +8,7 @@
 use crate::detect::Config;
 use memchr::memmem::Finder;
 
+#[derive(Clone)]
 pub struct Prefilter {
     needles: Vec<Finder<'static>>,
     escape: Finder<'static>,

@@ -4,4 +4,4 @@
 pub mod follow;
 pub mod read;
 
-pub use read::{SourceError, open, read_all};
+pub use read::{SourceError, open, read_all, read_all_with};

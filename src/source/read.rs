@@ -51,8 +51,21 @@ pub fn maybe_gunzip(r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>>
 /// each block (bytes of the decoded stream).
 pub fn read_all(
     name: &str,
+    r: Box<dyn Read + Send>,
+    ingest: &mut Ingest,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), SourceError> {
+    read_all_with(name, r, ingest, 1, progress)
+}
+
+/// [`read_all`] with JSON lines classified on `threads` threads
+/// (`pipeline::parallel`); 1 is the plain path. Documents are always read
+/// on the calling thread.
+pub fn read_all_with(
+    name: &str,
     mut r: Box<dyn Read + Send>,
     ingest: &mut Ingest,
+    threads: usize,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), SourceError> {
     let source: Arc<str> = Arc::from(name);
@@ -71,11 +84,10 @@ pub fn read_all(
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(err(e)),
         };
-        total += n as u64;
-        ingest.stats.bytes += n as u64;
         if first {
             first = false;
             if detect_format(&buf[..n]) == Format::Document {
+                ingest.stats.bytes += n as u64;
                 let mut all = buf[..n].to_vec();
                 r.read_to_end(&mut all).map_err(err)?;
                 ingest.stats.bytes += (all.len() - n) as u64;
@@ -83,7 +95,16 @@ pub fn read_all(
                 read_document(&source, &all, ingest);
                 return Ok(());
             }
+            if threads > 1 {
+                buf.truncate(n);
+                return crate::pipeline::parallel::feed_lines(
+                    &source, buf, r, ingest, threads, progress,
+                )
+                .map_err(err);
+            }
         }
+        total += n as u64;
+        ingest.stats.bytes += n as u64;
         splitter.feed(&buf[..n], &mut |line_no, line| {
             ingest.line(&source, line_no, line)
         });
