@@ -179,24 +179,70 @@ impl Serialize for RawJson<'_> {
     }
 }
 
-/// `sourceIPs` is an array; some pipelines flatten it to a string.
+/// `sourceIPs` is an array; some pipelines flatten it to a string. A
+/// hand-written visitor rather than `#[serde(untagged)]`: untagged enums
+/// buffer the value (losing the borrow, so every IP was copied) and build
+/// an error string for each variant that does not fit; this was 6% of a
+/// scan.
 fn string_or_seq<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Vec<Cow<'a, str>>, D::Error> {
+    struct Ips<'a>(std::marker::PhantomData<&'a ()>);
+
     #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany<'a> {
-        One(#[serde(borrow)] Cow<'a, str>),
-        Many(#[serde(borrow)] Vec<Cow<'a, str>>),
-        Null(()),
+    struct Elem<'a>(#[serde(borrow)] Cow<'a, str>);
+
+    fn split<'a>(s: &str, own: bool, borrowed: Option<&'a str>) -> Vec<Cow<'a, str>> {
+        match borrowed {
+            Some(b) if !own => b
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(Cow::Borrowed)
+                .collect(),
+            _ => s
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| Cow::Owned(p.to_string()))
+                .collect(),
+        }
     }
-    Ok(match OneOrMany::deserialize(d)? {
-        OneOrMany::One(s) => s
-            .split(',')
-            .map(|p| Cow::Owned(p.trim().to_string()))
-            .filter(|p: &Cow<str>| !p.is_empty())
-            .collect(),
-        OneOrMany::Many(v) => v,
-        OneOrMany::Null(()) => Vec::new(),
-    })
+
+    impl<'de: 'a, 'a> serde::de::Visitor<'de> for Ips<'a> {
+        type Value = Vec<Cow<'a, str>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of IP addresses, or one comma-separated string")
+        }
+
+        fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+            Ok(split(s, false, Some(s)))
+        }
+
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            Ok(split(s, true, None))
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(2).min(16));
+            while let Some(Elem(ip)) = seq.next_element()? {
+                out.push(ip);
+            }
+            Ok(out)
+        }
+    }
+
+    d.deserialize_any(Ips(std::marker::PhantomData))
 }
 
 fn own(c: Option<Cow<'_, str>>) -> Option<Cow<'static, str>> {

@@ -97,7 +97,9 @@ pub struct Engine {
     /// Alerts created since the last `take_new_alerts`.
     fresh: Vec<usize>,
     /// RequestReceived stages waiting for a later stage of their request.
-    held: HashMap<String, (AuditEvent<'static>, std::sync::Arc<str>)>,
+    /// Held RequestReceived stages, as raw text: most are superseded and
+    /// dropped unread, so they are parsed again only if released alone.
+    held: HashMap<String, std::sync::Arc<str>>,
     held_order: std::collections::VecDeque<(String, Option<i64>)>,
     latest_time: Option<i64>,
 }
@@ -184,10 +186,7 @@ impl Engine {
                 if ev.stage_kind() == crate::audit::Stage::RequestReceived
                     && !self.held.contains_key(id) =>
             {
-                self.held.insert(
-                    id.to_string(),
-                    (ev.clone().into_owned(), std::sync::Arc::from(raw)),
-                );
+                self.held.insert(id.to_string(), std::sync::Arc::from(raw));
                 self.held_order.push_back((id.to_string(), time));
                 self.release_held(false);
                 return;
@@ -207,21 +206,26 @@ impl Engine {
     }
 
     fn release_held(&mut self, all: bool) {
-        while let Some((id, t)) = self.held_order.front().cloned() {
-            if !self.held.contains_key(&id) {
+        while let Some((id, t)) = self.held_order.front() {
+            if !self.held.contains_key(id) {
                 self.held_order.pop_front();
                 continue;
             }
-            let stale = match (t, self.latest_time) {
+            let stale = match (*t, self.latest_time) {
                 (Some(t), Some(latest)) => latest - t > HOLD_FOR,
                 _ => false,
             };
             if !(all || stale || self.held.len() > HOLD_MAX) {
                 break;
             }
-            self.held_order.pop_front();
-            if let Some((ev, raw)) = self.held.remove(&id) {
-                self.evaluate(&ev, &raw);
+            let Some((id, _)) = self.held_order.pop_front() else {
+                break;
+            };
+            if let Some(raw) = self.held.remove(&id) {
+                // It parsed when it arrived; the same text parses again.
+                if let Ok(ev) = crate::audit::input::parse_event(&raw) {
+                    self.evaluate(&ev, &raw);
+                }
             }
         }
     }
