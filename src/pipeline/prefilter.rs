@@ -136,11 +136,9 @@ enum Value<'a> {
 /// Read `: "value"` (JSON allows whitespace around the colon).
 fn resource_value(rest: &[u8]) -> Value<'_> {
     let skip_ws = |b: &[u8]| {
-        let n = b
-            .iter()
+        b.iter()
             .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
-            .count();
-        n
+            .count()
     };
     let mut i = skip_ws(rest);
     if rest.get(i) != Some(&b':') {
