@@ -163,7 +163,7 @@ impl Filter {
         if !self.is_active() || self.inverted() {
             return per_cell;
         }
-        let Some((_, idx)) = self.matcher.fuzzy_indices(&row.haystack(), self.pattern()) else {
+        let Some((_, idx)) = self.matcher.fuzzy_indices(row.haystack(), self.pattern()) else {
             return per_cell;
         };
         let mut start = 0usize;
