@@ -101,6 +101,18 @@ fn allowlist_pane_shows_defaults() {
 }
 
 #[test]
+fn no_default_allowlist_starts_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options(dir.path());
+    opts.no_default_allowlist = true;
+    let mut app = app_from_log(&opts, ATTACK, Status::default());
+    press(&mut app, KeyCode::Char('3'));
+    let s = screen(&app);
+    assert!(s.contains("▶ Allowlist [0/0]"), "{s}");
+    assert!(!s.contains("system:kube-controller"), "{s}");
+}
+
+#[test]
 fn checklist_pane_has_the_response_steps() {
     let (_d, mut app) = attack_app();
     press(&mut app, KeyCode::Char('4'));

@@ -178,6 +178,8 @@ pub struct App {
     pub warnings: Vec<String>,
     pub mouse_captured: bool,
     pub config_dir: PathBuf,
+    /// What a missing allowlist file starts as (defaults or empty).
+    pub allowlist_init: String,
     pub commands: Option<Sender<Command>>,
     pub quit: bool,
     /// Set when something visible changed and a redraw is due.
@@ -215,6 +217,7 @@ impl App {
             warnings: Vec::new(),
             mouse_captured: true,
             config_dir: PathBuf::new(),
+            allowlist_init: crate::allowlist::init_text(),
             commands: None,
             quit: false,
             dirty: true,

@@ -113,8 +113,7 @@ pub(super) fn reload_allowlist(app: &mut App) {
     let Ok(path) = app.allowlist.as_ref().map(|f| f.path.clone()) else {
         return;
     };
-    match crate::allowlist::AllowlistFile::open(&path, &crate::allowlist::init_text(), RuleId::IDS)
-    {
+    match crate::allowlist::AllowlistFile::open(&path, &app.allowlist_init, RuleId::IDS) {
         Ok(f) => {
             app.generation += 1;
             app.send(Command::Reevaluate {

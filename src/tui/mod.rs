@@ -87,6 +87,9 @@ pub struct TuiOptions {
     /// Theme name (built-in or `<config_dir>/themes/NAME.toml`) or path.
     pub theme: Option<String>,
     pub no_color: bool,
+    /// With no allowlist file, start from an empty allowlist instead of
+    /// the built-in defaults (`--no-default-allowlist`).
+    pub no_default_allowlist: bool,
     /// Where checklist state is kept (`$XDG_STATE_HOME/ktriage`).
     pub state_dir: PathBuf,
     /// Where `keys.toml` and `themes/` are looked up (`$XDG_CONFIG_HOME/ktriage`).
@@ -163,13 +166,28 @@ fn inputs(opts: &TuiOptions) -> (Vec<Input>, String, bool) {
 
 /// Load the allowlist file; a file that does not parse is reported and the
 /// built-in defaults are used for detection (the file is left untouched).
-fn load_allowlist(path: &Path) -> (Result<AllowlistFile, String>, crate::allowlist::Allowlist) {
-    match AllowlistFile::open(path, &crate::allowlist::init_text(), RuleId::IDS) {
+fn load_allowlist(
+    path: &Path,
+    init: &str,
+    no_defaults: bool,
+) -> (Result<AllowlistFile, String>, crate::allowlist::Allowlist) {
+    match AllowlistFile::open(path, init, RuleId::IDS) {
         Ok(f) => {
             let a = f.allowlist.clone();
             (Ok(f), a)
         }
+        Err(e) if no_defaults => (Err(e.to_string()), crate::allowlist::Allowlist::default()),
         Err(e) => (Err(e.to_string()), crate::allowlist::default_allowlist()),
+    }
+}
+
+/// What a missing allowlist file starts as: the commented built-in
+/// defaults, or nothing with `--no-default-allowlist`.
+pub fn allowlist_init(no_defaults: bool) -> String {
+    if no_defaults {
+        "# ktriage allowlist (started without the built-in defaults)\n".to_string()
+    } else {
+        crate::allowlist::init_text()
     }
 }
 
@@ -179,7 +197,8 @@ pub fn build_app(opts: &TuiOptions, source_key: &str) -> (App, crate::allowlist:
     let (theme, theme_warning) =
         Theme::resolve(opts.theme.as_deref(), &opts.config_dir, opts.no_color);
     let (keymap, keys_warning) = Keymap::load(&opts.config_dir);
-    let (file, allowlist) = load_allowlist(&opts.allowlist_path);
+    let init = allowlist_init(opts.no_default_allowlist);
+    let (file, allowlist) = load_allowlist(&opts.allowlist_path, &init, opts.no_default_allowlist);
     let store = ChecklistStore::open(&opts.state_dir, source_key);
     let mut warnings: Vec<String> = [theme_warning, keys_warning, store.load_error.clone()]
         .into_iter()
@@ -191,6 +210,7 @@ pub fn build_app(opts: &TuiOptions, source_key: &str) -> (App, crate::allowlist:
     let mut app = App::new(theme, keymap, file, store, source_key.to_string());
     app.warnings = warnings;
     app.config_dir = opts.config_dir.clone();
+    app.allowlist_init = init;
     (app, allowlist)
 }
 

@@ -23,6 +23,7 @@ pub fn options(dir: &Path) -> TuiOptions {
         config: Config::default(),
         theme: None,
         no_color: false,
+        no_default_allowlist: false,
         state_dir: dir.join("state"),
         config_dir: dir.join("config"),
     }

@@ -12,7 +12,7 @@ use ratatui::layout::{Constraint, Rect};
 
 const COLS: &[Col] = &[
     col("", Constraint::Length(5), 0),
-    col("STEP / EVIDENCE", Constraint::Fill(3), 0),
+    col("STEP / EVIDENCE", Constraint::Fill(5), 0),
     col("NOTE", Constraint::Fill(1), 0),
 ];
 
