@@ -1,5 +1,5 @@
 //! Micro-benchmarks of the hot path, on generated traffic
-//! (`benches/support/generator.rs`): parsing one event, the byte prefilter,
+//! (`benches/support/generator/`): parsing one event, the byte prefilter,
 //! and detection per event.
 //!
 //! ```sh
@@ -12,7 +12,7 @@
 //! second, and the time per event is the mean time divided by the events
 //! in the batch (printed at the start).
 
-#[path = "support/generator.rs"]
+#[path = "support/generator/mod.rs"]
 mod generator;
 
 use divan::counter::{BytesCount, ItemsCount};

@@ -7,9 +7,9 @@
 //! ```
 //!
 //! The same seed and size give the same bytes. See
-//! `benches/support/generator.rs` for the traffic and the attacks.
+//! `benches/support/generator/` for the traffic and the attacks.
 
-#[path = "../benches/support/generator.rs"]
+#[path = "../benches/support/generator/mod.rs"]
 mod generator;
 
 use std::io::Write;

@@ -2,7 +2,7 @@
 //! the default allowlist except for the attacks it injects, and the
 //! prefilter changes nothing about what a scan of it finds.
 
-#[path = "../benches/support/generator.rs"]
+#[path = "../benches/support/generator/mod.rs"]
 mod generator;
 
 use ktriage::allowlist;
