@@ -399,7 +399,9 @@ fn follow_file(args: &ScanArgs, path: &Path, ingest: &mut Ingest) -> Result<i32>
     let mut last_data = Instant::now();
     let mut flushed = true;
     loop {
-        let n = follower.read_available(&mut |src, no, line| ingest.line(src, no, line))?;
+        let n = follower.read_available(&mut |src, no, line| {
+            ingest.line(src, no, line);
+        })?;
         if n > 0 {
             last_data = Instant::now();
             flushed = false;

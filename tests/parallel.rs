@@ -124,3 +124,31 @@ fn a_pod_spec_skipped_by_neither_path_links_the_same_execs() {
     let text = lines(&[pod, get_secret("mallory", "prod", "db", 10, 200)]);
     assert_all_paths_agree("pod spec", text.as_bytes());
 }
+
+/// The TUI keeps exactly the lines `Ingest::line` says the engine took, to
+/// replay them after an allowlist edit: pod specs must be among them, or
+/// a re-evaluation would forget which pods use which secrets.
+#[test]
+fn ingest_reports_every_line_the_engine_took_pod_specs_included() {
+    use ktriage::audit::lines::Line;
+    let cfg = Config::default();
+    let mut ing =
+        Ingest::new(Engine::new(cfg.clone(), allowlist::default_allowlist())).with_prefilter(&cfg);
+    let pod = ev(json!({
+        "level": "Request", "verb": "create",
+        "requestURI": "/api/v1/namespaces/prod/pods",
+        "objectRef": {"resource": "pods", "namespace": "prod", "name": "api-0"},
+        "requestObject": {"metadata": {"name": "api-0"}, "spec": {"volumes": [{"name": "v", "secret": {"secretName": "db"}}]}},
+    }));
+    let lease = ev(
+        json!({"verb": "update", "objectRef": {"resource": "leases", "namespace": "kube-node-lease", "name": "n1"}}),
+    );
+    let text = lines(&[pod, get_secret("mallory", "prod", "db", 10, 200), lease]);
+    let src: std::sync::Arc<str> = "audit.log".into();
+    let took: Vec<bool> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| ing.line(&src, i as u64 + 1, Line::Text(l.as_bytes())))
+        .collect();
+    assert_eq!(took, [true, true, false]);
+}

@@ -173,9 +173,7 @@ impl Engine {
             self.activity.pods.observe(ev);
             return;
         }
-        // Counted here, held or not, so a caller can tell from this count
-        // alone whether the engine wanted the line (the TUI keeps exactly
-        // those for re-evaluation).
+        // Counted on arrival, held or not: every relevant event.
         self.stats.relevant += 1;
         let time = ev.time_micros();
         if let Some(t) = time {

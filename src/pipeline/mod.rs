@@ -92,14 +92,17 @@ impl Ingest {
         self.engine.flush();
     }
 
-    /// One line of a JSON-lines input.
-    pub fn line(&mut self, source: &Arc<str>, line_no: u64, line: Line<'_>) {
+    /// One line of a JSON-lines input. True when the engine took it (a
+    /// rule looks at it, or it is a pod spec): the lines a caller must keep
+    /// to replay the same results later.
+    pub fn line(&mut self, source: &Arc<str>, line_no: u64, line: Line<'_>) -> bool {
         let v = classify(line, self.prefilter.as_ref(), &self.engine.cfg);
-        self.apply(source, line_no, v);
+        self.apply(source, line_no, v)
     }
 
-    /// Act on a line's verdict: count it, report it, or feed the engine.
-    pub fn apply(&mut self, source: &Arc<str>, line_no: u64, v: Verdict<'_>) {
+    /// Act on a line's verdict: count it, report it, or feed the engine
+    /// (true then).
+    pub fn apply(&mut self, source: &Arc<str>, line_no: u64, v: Verdict<'_>) -> bool {
         match v {
             Verdict::Blank => self.stats.blank += 1,
             Verdict::Malformed(e) => {
@@ -118,8 +121,10 @@ impl Ingest {
             Verdict::Wanted(ev, text) => {
                 self.stats.records += 1;
                 self.engine.process(&ev, text);
+                return true;
             }
         }
+        false
     }
 
     /// The prefilter in use, if any (the parallel path shares it).
@@ -128,8 +133,8 @@ impl Ingest {
     }
 
     /// One item of a whole-document input.
-    pub fn record(&mut self, source: &Arc<str>, line_no: u64, text: &str) {
+    pub fn record(&mut self, source: &Arc<str>, line_no: u64, text: &str) -> bool {
         let v = classify_text(text, &self.engine.cfg);
-        self.apply(source, line_no, v);
+        self.apply(source, line_no, v)
     }
 }

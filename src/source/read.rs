@@ -109,11 +109,13 @@ pub fn read_all_with(
         total += n as u64;
         ingest.stats.bytes += n as u64;
         splitter.feed(&buf[..n], &mut |line_no, line| {
-            ingest.line(&source, line_no, line)
+            ingest.line(&source, line_no, line);
         });
         progress(total);
     }
-    splitter.finish(&mut |line_no, line| ingest.line(&source, line_no, line));
+    splitter.finish(&mut |line_no, line| {
+        ingest.line(&source, line_no, line);
+    });
     Ok(())
 }
 
@@ -135,7 +137,9 @@ fn read_document(source: &Arc<str>, bytes: &[u8], ingest: &mut Ingest) {
             std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("")
         }
     };
-    if let Err(e) = walk_document(text, &mut |t, l| ingest.record(source, l, t)) {
+    if let Err(e) = walk_document(text, &mut |t, l| {
+        ingest.record(source, l, t);
+    }) {
         ingest.malformed(source, 1, format!("document: {e}"));
     }
 }

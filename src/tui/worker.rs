@@ -178,15 +178,14 @@ impl Worker {
         }
     }
 
-    /// Feed one line, keeping its text if the engine found it relevant.
+    /// Feed one line, keeping its text if the engine took it (rules and pod
+    /// specs alike), so a re-evaluation replays everything that mattered.
     fn line(&mut self, src: &Arc<str>, no: u64, line: Line<'_>) {
         let bytes = match &line {
             Line::Text(b) => Some(*b),
             Line::TooLong(_) => None,
         };
-        let before = self.ingest.engine.stats.relevant;
-        self.ingest.line(src, no, line);
-        if self.ingest.engine.stats.relevant > before {
+        if self.ingest.line(src, no, line) {
             if let Some(text) = bytes.and_then(|b| std::str::from_utf8(b).ok()) {
                 self.retained.push(Arc::from(text));
             }
@@ -195,9 +194,7 @@ impl Worker {
     }
 
     fn record(&mut self, src: &Arc<str>, no: u64, text: &str) {
-        let before = self.ingest.engine.stats.relevant;
-        self.ingest.record(src, no, text);
-        if self.ingest.engine.stats.relevant > before {
+        if self.ingest.record(src, no, text) {
             self.retained.push(Arc::from(text));
         }
         self.dirty = true;
