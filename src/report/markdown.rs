@@ -7,12 +7,10 @@ use crate::detect::{Alert, Engine, Incident, info};
 use crate::time::format_micros;
 use std::fmt::Write;
 
-/// Escape text for a Markdown table cell or inline code.
-fn md(s: &str) -> String {
-    inert(s)
-        .replace('|', "\\|")
-        .replace('`', "'")
-        .replace('\n', " ")
+/// Escape text for a Markdown table cell or inline code: inert (so a
+/// newline is already spelt `\u{a}`), and no `|` or backtick to break out.
+pub(crate) fn md(s: &str) -> String {
+    inert(s).replace('|', "\\|").replace('`', "'")
 }
 
 fn t(x: Option<i64>) -> String {

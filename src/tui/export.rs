@@ -4,20 +4,14 @@
 
 use super::checklist::{ChecklistStore, items};
 use super::snapshot::Snapshot;
-use super::text::clean;
 use crate::detect::Incident;
+use crate::report::markdown::md;
 use crate::time::format_short;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 fn t(x: Option<i64>) -> String {
     x.map(format_short).unwrap_or_else(|| "-".into())
-}
-
-/// Markdown-safe inline text: inert, and without characters that would
-/// start markup inside a table cell or list.
-fn md(s: &str) -> String {
-    clean(s).replace('|', "\\|").replace('`', "'")
 }
 
 pub fn incident_markdown(
