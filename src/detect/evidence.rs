@@ -42,25 +42,53 @@ pub struct ExecEvidence<'a> {
     pub link: ExecLink,
 }
 
-/// Namespaces whose secrets were served or refused (`None`: cluster-wide).
-fn affected(inc: &Incident) -> (Option<BTreeSet<&str>>, BTreeSet<(&str, &str)>) {
-    let mut namespaces = BTreeSet::new();
-    let mut names = BTreeSet::new();
-    let mut cluster_wide = false;
-    for s in inc.secrets_to_rotate.iter().chain(&inc.denied_secrets) {
-        let Some((ns, rest)) = s.split_once('/') else {
-            continue;
-        };
-        if ns == "*" {
-            cluster_wide = true;
-            continue;
+/// What an incident's secret lists say was touched. The only place that
+/// reads the rotation-list strings (`ns/name`, `ns/* (…)`, `*/* (…)`).
+struct Affected<'a> {
+    /// Namespaces whose secrets were served or refused (`None`: cluster-wide).
+    namespaces: Option<BTreeSet<&'a str>>,
+    /// Named secrets served or refused.
+    names: BTreeSet<(&'a str, &'a str)>,
+    /// Namespaces (or `*`, the cluster) served whole: every secret there
+    /// is affected, named or not.
+    whole: BTreeSet<&'a str>,
+}
+
+impl<'a> Affected<'a> {
+    fn of(inc: &'a Incident) -> Self {
+        let mut namespaces = BTreeSet::new();
+        let mut names = BTreeSet::new();
+        let mut cluster_wide = false;
+        for s in inc.secrets_to_rotate.iter().chain(&inc.denied_secrets) {
+            let Some((ns, rest)) = s.split_once('/') else {
+                continue;
+            };
+            if ns == "*" {
+                cluster_wide = true;
+                continue;
+            }
+            namespaces.insert(ns);
+            if !rest.starts_with('*') {
+                names.insert((ns, rest));
+            }
         }
-        namespaces.insert(ns);
-        if !rest.starts_with('*') {
-            names.insert((ns, rest));
+        let whole = (inc.secrets_to_rotate.iter())
+            .filter_map(|s| s.split_once("/*").map(|(ns, _)| ns))
+            .collect();
+        Affected {
+            namespaces: (!cluster_wide).then_some(namespaces),
+            names,
+            whole,
         }
     }
-    ((!cluster_wide).then_some(namespaces), names)
+
+    fn namespace(&self, ns: &str) -> bool {
+        self.namespaces.as_ref().is_none_or(|set| set.contains(ns))
+    }
+
+    fn secret(&self, ns: &str, name: &str) -> bool {
+        self.whole.contains("*") || self.whole.contains(ns) || self.names.contains(&(ns, name))
+    }
 }
 
 /// The exec sessions to check for an incident, oldest first.
@@ -68,33 +96,22 @@ pub fn exec_sessions<'a>(
     inc: &Incident,
     identities: impl IntoIterator<Item = &'a IdentityActivity>,
 ) -> Vec<ExecEvidence<'a>> {
-    let (namespaces, names) = affected(inc);
-    let ns_affected = |ns: &str| namespaces.as_ref().is_none_or(|set| set.contains(ns));
-    // Namespaces (or `*`, the cluster) listed whole: every secret there is
-    // affected, named or not (`prod/* (all secrets in prod; …)`).
-    let wide: BTreeSet<&str> = inc
-        .secrets_to_rotate
-        .iter()
-        .filter_map(|s| s.split_once("/*").map(|(ns, _)| ns))
-        .collect();
+    let affected = Affected::of(inc);
     let mut out = Vec::new();
     for a in identities {
         let own = inc.identities.iter().any(|i| i == &a.identity);
         for x in &a.execs {
             let link = match &x.pod_secrets {
                 Some(used) => {
-                    let hit: Vec<String> = used
-                        .iter()
-                        .filter(|n| {
-                            wide.contains("*")
-                                || wide.contains(x.namespace.as_str())
-                                || names.contains(&(x.namespace.as_str(), n.as_str()))
-                        })
+                    let hit: Vec<String> = (used.iter())
+                        .filter(|n| affected.secret(&x.namespace, n))
                         .cloned()
                         .collect();
                     (!hit.is_empty()).then_some(ExecLink::UsesSecrets(hit))
                 }
-                None => ns_affected(&x.namespace).then_some(ExecLink::SpecNotSeen),
+                None => affected
+                    .namespace(&x.namespace)
+                    .then_some(ExecLink::SpecNotSeen),
             };
             let link = link.or(own.then_some(ExecLink::ByIncidentIdentity));
             if let Some(link) = link {
