@@ -250,6 +250,12 @@ fn popup(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
+/// A popup: clear what lies under `area`, then draw `body` in the frame.
+fn draw_popup(f: &mut Frame, app: &App, area: Rect, title: &str, body: Paragraph<'_>) {
+    f.render_widget(Clear, area);
+    f.render_widget(body.block(framed(app, title)), area);
+}
+
 fn framed<'a>(app: &App, title: &'a str) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
@@ -295,13 +301,8 @@ fn draw_help(f: &mut Frame, app: &App, scroll: u16) {
         "Rebind keys in $XDG_CONFIG_HOME/ktriage/keys.toml: [keys] \"ctrl-q\" = \"quit\".",
         app.theme.dim(),
     ));
-    f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(framed(app, "Help — q/Esc closes"))
-            .scroll((scroll, 0)),
-        area,
-    );
+    let body = Paragraph::new(lines).scroll((scroll, 0));
+    draw_popup(f, app, area, "Help — q/Esc closes", body);
 }
 
 fn draw_detail(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: u16) {
@@ -314,14 +315,10 @@ fn draw_detail(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: 
         .iter()
         .map(|l| Line::styled(l.as_str(), app.theme.text()))
         .collect();
-    f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(body)
-            .wrap(Wrap { trim: false })
-            .block(framed(app, title))
-            .scroll((scroll, 0)),
-        area,
-    );
+    let body = Paragraph::new(body)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0));
+    draw_popup(f, app, area, title, body);
 }
 
 fn draw_form(f: &mut Frame, app: &App, form: &Form) {
@@ -358,13 +355,8 @@ fn draw_form(f: &mut Frame, app: &App, form: &Form) {
             app.theme.dim(),
         )),
     }
-    f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(framed(app, form.title())),
-        area,
-    );
+    let body = Paragraph::new(lines).wrap(Wrap { trim: false });
+    draw_popup(f, app, area, form.title(), body);
 }
 
 fn draw_confirm(f: &mut Frame, app: &App, i: usize) {
@@ -385,11 +377,6 @@ fn draw_confirm(f: &mut Frame, app: &App, i: usize) {
             app.theme.dim(),
         ),
     ];
-    f.render_widget(Clear, area);
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(framed(app, "Delete")),
-        area,
-    );
+    let body = Paragraph::new(lines).wrap(Wrap { trim: true });
+    draw_popup(f, app, area, "Delete", body);
 }
