@@ -54,7 +54,41 @@ pub struct TuiArgs {
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
     #[command(flatten)]
+    pub window: TimeWindow,
+    #[command(flatten)]
     pub common: Common,
+}
+
+/// `--since` / `--until`, as in `journalctl` and `kubectl logs`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct TimeWindow {
+    /// Judge only events at or after this time: RFC 3339 (2026-07-01T14:00:00Z) or an age (2h, 30m, 7d)
+    #[arg(long, value_name = "TIME", value_parser = parse_when)]
+    pub since: Option<i64>,
+    /// Judge only events before this time: RFC 3339 or an age (2h = two hours ago)
+    #[arg(long, value_name = "TIME", value_parser = parse_when)]
+    pub until: Option<i64>,
+}
+
+impl TimeWindow {
+    pub fn bounds(&self) -> ktriage::pipeline::Bounds {
+        ktriage::pipeline::Bounds {
+            since: self.since,
+            until: self.until,
+        }
+    }
+}
+
+/// RFC 3339, or a duration meaning "that long ago" (the clock is read here,
+/// at the edge; the engine never reads it).
+fn parse_when(s: &str) -> Result<i64, String> {
+    if let Some(t) = ktriage::time::parse_rfc3339_micros(s) {
+        return Ok(t);
+    }
+    match ktriage::time::parse_duration_micros(s) {
+        Ok(d) => Ok(chrono::Utc::now().timestamp_micros() - d),
+        Err(e) => Err(format!("not an RFC 3339 time or an age like 2h: {e}")),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -104,7 +138,7 @@ pub enum ColorChoice {
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
-    /// Audit logs (JSON lines, EventList or JSON array; gzip ok). `-` or none with a pipe reads stdin.
+    /// Audit logs or directories of them: native, EKS, GKE, AKS or Elastic exports; gzip ok. `-` or none with a pipe reads stdin.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format [default: text; jsonl with --follow]
@@ -128,6 +162,8 @@ pub struct ScanArgs {
     /// Detection itself always runs in input order on one thread.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub threads: Option<u16>,
+    #[command(flatten)]
+    pub window: TimeWindow,
     #[command(flatten)]
     pub common: Common,
 }
@@ -257,28 +293,50 @@ fn allowlist_cmd(cmd: &AllowlistCmd) -> Result<()> {
     }
 }
 
-/// Inputs of a scan: each path, or stdin.
-fn inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+/// Inputs of a scan: each path (a directory is its audit logs), or stdin.
+/// Fails before anything is read if an input cannot be opened.
+fn inputs(paths: &[PathBuf]) -> Result<source::InputSet> {
     if paths.is_empty() {
         if std::io::stdin().is_terminal() {
             bail!("no input: give an audit log path, or pipe one in (ktriage scan - < audit.log)");
         }
-        return Ok(vec![PathBuf::from("-")]);
+        return Ok(source::resolve(&[PathBuf::from("-")])?);
     }
-    // Fail before scanning anything if an input cannot be opened.
-    for p in paths.iter().filter(|p| p.as_os_str() != "-") {
-        std::fs::File::open(p).with_context(|| format!("cannot open {}", p.display()))?;
+    let set = source::resolve(paths)?;
+    for i in &set.inputs {
+        if let source::Input::File(p) = i {
+            std::fs::File::open(p).map_err(|cause| source::SourceError::Open {
+                path: p.display().to_string(),
+                cause,
+            })?;
+        }
     }
-    Ok(paths.to_vec())
+    Ok(set)
 }
 
-fn summary(ingest: &Ingest, files: usize, incidents: usize, verbose: bool) {
+/// The summary on stderr: totals, then one line per input with the formats
+/// detected, then every problem. Returns true when an input could not be
+/// judged (exit code 2).
+fn summary(ingest: &Ingest, set: &source::InputSet, incidents: usize, verbose: bool) -> bool {
     let s = &ingest.stats;
     let e = &ingest.engine.stats;
+    let mut extra = String::new();
+    if s.outside_bounds > 0 {
+        extra.push_str(&format!(
+            "; {} outside --since/--until (not judged)",
+            s.outside_bounds
+        ));
+    }
+    if s.late > 0 {
+        extra.push_str(&format!(
+            "; {} late event(s) (more than 60 s out of order, judged where they arrived)",
+            s.late
+        ));
+    }
     eprintln!(
-        "ktriage: {} events read from {} input(s) ({:.1} MB); {} security-relevant requests; {} malformed line(s) skipped; {} untimed event(s) ({} skipped by windowed rules); {} alert(s) in {} incident(s)",
+        "ktriage: {} events read from {} input(s) ({:.1} MB); {} security-relevant requests; {} malformed line(s) skipped; {} untimed event(s) ({} skipped by windowed rules){extra}; {} alert(s) in {} incident(s)",
         e.events,
-        files,
+        s.inputs.len(),
         s.bytes as f64 / 1e6,
         e.requests,
         s.malformed,
@@ -287,6 +345,23 @@ fn summary(ingest: &Ingest, files: usize, incidents: usize, verbose: bool) {
         ingest.engine.alerts().len(),
         incidents
     );
+    for i in &s.inputs {
+        eprintln!(
+            "  {}: {} record(s), {} event(s): {}",
+            report::inert(&i.name),
+            i.records,
+            i.events,
+            report::inert(&i.format_names())
+        );
+    }
+    if !set.skipped.is_empty() {
+        let names: Vec<String> = set
+            .skipped
+            .iter()
+            .map(|p| report::inert(&p.display().to_string()).into_owned())
+            .collect();
+        eprintln!("  not read (not audit logs by name): {}", names.join(", "));
+    }
     if !verbose && s.malformed > 0 {
         for m in s.first_malformed.iter().take(5) {
             eprintln!("  {}", report::inert(&m.to_string()));
@@ -295,6 +370,20 @@ fn summary(ingest: &Ingest, files: usize, incidents: usize, verbose: bool) {
             eprintln!("  … {} more (use --verbose to list all)", s.malformed - 5);
         }
     }
+    let mut failed = false;
+    for h in ingest.health() {
+        match h {
+            ktriage::pipeline::Health::Ok => {}
+            ktriage::pipeline::Health::Warning(w) => {
+                eprintln!("ktriage: WARNING: {}", report::inert(&w))
+            }
+            ktriage::pipeline::Health::Error(w) => {
+                failed = true;
+                eprintln!("ktriage: ERROR: {}", report::inert(&w))
+            }
+        }
+    }
+    failed
 }
 
 fn want_color(c: ColorChoice) -> bool {
@@ -311,41 +400,62 @@ fn want_color(c: ColorChoice) -> bool {
 fn scan(args: &ScanArgs) -> Result<i32> {
     let cfg = load_config(&args.common)?;
     let allow = load_allowlist(&args.common)?;
-    // A followed file may not exist yet: the follower waits for it.
-    let paths = if args.follow {
-        args.paths.clone()
-    } else {
-        inputs(&args.paths)?
-    };
     let engine = Engine::new(cfg.clone(), allow);
-    let mut ingest = Ingest::new(engine).with_prefilter(&cfg);
+    let mut ingest = Ingest::new(engine)
+        .with_prefilter(&cfg)
+        .with_bounds(args.window.bounds());
     if args.verbose {
         ingest = ingest
             .on_malformed(|m: &Malformed| eprintln!("ktriage: {}", report::inert(&m.to_string())));
     }
     if args.follow {
-        return follow(args, paths, ingest);
+        // A followed file may not exist yet: the follower waits for it.
+        return follow(args, args.paths.clone(), ingest);
     }
-    for p in &paths {
-        let (name, reader) = if p.as_os_str() == "-" {
-            (
-                "(stdin)".to_string(),
-                source::read::maybe_gunzip(Box::new(std::io::stdin()))
-                    .context("cannot read stdin")?,
-            )
-        } else {
-            (p.display().to_string(), source::open(p)?)
-        };
-        let threads = args
-            .threads
-            .map_or_else(ktriage::pipeline::parallel::default_threads, usize::from);
-        source::read_all_with(&name, reader, &mut ingest, threads, &mut |_| {})?;
-    }
+    let set = inputs(&args.paths)?;
+    let threads = args
+        .threads
+        .map_or_else(ktriage::pipeline::parallel::default_threads, usize::from);
+    source::read::read_set(&set.inputs, &mut ingest, threads, &mut |_, _| {
+        std::ops::ControlFlow::Continue(())
+    })?;
     ingest.finish();
     let incidents = ingest.engine.incidents();
     let alerts = ingest.engine.alerts();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let errors: Vec<String> = ingest
+        .health()
+        .into_iter()
+        .filter_map(|h| match h {
+            ktriage::pipeline::Health::Error(e) => Some(e),
+            _ => None,
+        })
+        .collect();
     match args.format.unwrap_or(Format::Text) {
+        Format::Text if !errors.is_empty() => {
+            // Never a bare "No alerts." when part of the input was not read.
+            writeln!(
+                out,
+                "NOT JUDGED: {} input problem(s); what follows covers only what could be read:",
+                errors.len()
+            )?;
+            for e in &errors {
+                writeln!(out, "  {}", report::inert(e))?;
+            }
+            writeln!(out)?;
+            if incidents.is_empty() {
+                writeln!(out, "No alerts in what could be read.")?;
+            } else {
+                report::text::write(
+                    &mut out,
+                    alerts,
+                    &incidents,
+                    &report::text::Style {
+                        color: want_color(args.color),
+                    },
+                )?
+            }
+        }
         Format::Text => report::text::write(
             &mut out,
             alerts,
@@ -354,14 +464,26 @@ fn scan(args: &ScanArgs) -> Result<i32> {
                 color: want_color(args.color),
             },
         )?,
-        Format::Jsonl => report::jsonl::write(&mut out, alerts, &incidents)?,
+        Format::Jsonl => {
+            report::jsonl::write(&mut out, alerts, &incidents)?;
+            serde_json::to_writer(
+                &mut out,
+                &report::summary::summary_line(&ingest, incidents.len()),
+            )?;
+            out.write_all(b"\n")?;
+        }
         Format::Markdown => {
-            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            let names: Vec<String> = set.inputs.iter().map(|i| i.name()).collect();
             report::markdown::write(&mut out, &ingest.engine, &incidents, &names)?
         }
     }
     out.flush()?;
-    summary(&ingest, paths.len(), incidents.len(), args.verbose);
+    let unreadable = summary(&ingest, &set, incidents.len(), args.verbose);
+    if unreadable {
+        // An input that could not be judged is never a clean result,
+        // whatever the others held.
+        return Ok(2);
+    }
     Ok(fail_code(&ingest.engine, args.fail_on))
 }
 

@@ -49,11 +49,16 @@ fn jsonl_contract_on_the_exfil_sample() {
     let objs = jsonl(&out);
     let kinds: Vec<&str> = objs.iter().map(|o| o["kind"].as_str().unwrap()).collect();
     let first_incident = kinds.iter().position(|k| *k == "incident").unwrap();
+    let (last, body) = kinds.split_last().unwrap();
+    assert_eq!(*last, "summary", "one summary record closes the stream");
     assert!(
-        kinds[..first_incident].iter().all(|k| *k == "alert")
-            && kinds[first_incident..].iter().all(|k| *k == "incident"),
+        body[..first_incident].iter().all(|k| *k == "alert")
+            && body[first_incident..].iter().all(|k| *k == "incident"),
         "alerts then incidents: {kinds:?}"
     );
+    let summary = objs.last().unwrap();
+    assert_eq!(summary["complete"], true);
+    assert_eq!(summary["inputs"][0]["formats"][0][0], "native");
     for a in objs.iter().filter(|o| o["kind"] == "alert") {
         for f in [
             "id",
@@ -258,11 +263,13 @@ fn allowlist_init_then_check_then_no_overwrite() {
         ],
         None,
     );
+    let objs = jsonl(&out);
     assert!(
-        out.stdout.is_empty(),
+        objs.iter().all(|o| o["kind"] == "summary") && objs.len() == 1,
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    assert_eq!(objs[0]["alerts"], 0);
     // A broken allowlist stops the scan with its line number.
     std::fs::write(&f, "[[allow]]\nkind = \"nope\"\nvalue = \"x\"\n").unwrap();
     let out = ktriage(&["scan", "--allowlist", fs, benign.to_str().unwrap()], None);

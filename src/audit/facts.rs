@@ -191,6 +191,20 @@ impl<'a> AuditEvent<'a> {
         .find_map(|t| crate::time::parse_rfc3339_micros(t))
     }
 
+    /// When the line was written: `stageTimestamp`, else
+    /// `requestReceivedTimestamp`, else `timestamp`. Inputs are merged in
+    /// this order (a long watch is written when it ends, not when it began).
+    pub fn write_time_micros(&self) -> Option<i64> {
+        [
+            &self.stage_timestamp,
+            &self.request_received_timestamp,
+            &self.timestamp,
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|t| crate::time::parse_rfc3339_micros(t))
+    }
+
     /// The source IP trust is decided on: the direct peer (last entry), or,
     /// when the peer is a trusted proxy, one step back per trusted hop.
     /// Entries before it can be set by the client (X-Forwarded-For).
@@ -224,8 +238,10 @@ impl<'a> AuditEvent<'a> {
                 return false;
             }
         }
-        // Shippers often strip kind/apiVersion: then demand the core fields.
+        // Shippers often strip kind/apiVersion, and hand-written events
+        // carry only `kind: "Event"`: then demand a verb besides.
         (self.kind.is_some() && self.api_version.is_some())
-            || (self.verb.is_some() && (self.audit_id.is_some() || self.request_uri.is_some()))
+            || (self.verb.is_some()
+                && (self.kind.is_some() || self.audit_id.is_some() || self.request_uri.is_some()))
     }
 }

@@ -31,6 +31,10 @@ pub fn detect_format(head: &[u8]) -> Format {
                 Some(i) => &head[..i],
                 None => head,
             };
+            if concatenated(first_line) {
+                // `{…}{…}` with no separator: Firehose objects.
+                return Format::Document;
+            }
             match serde_json::from_slice::<KindOnly>(first_line) {
                 Ok(k) if k.kind.as_deref() == Some("EventList") => Format::Document,
                 Ok(_) => Format::JsonLines,
@@ -58,9 +62,37 @@ struct KindOnly {
     kind: Option<String>,
 }
 
+/// An unfinished first line that opens a whole-document export: an
+/// EventList, or a wrapper whose array holds the records.
 fn looks_like_event_list(b: &[u8]) -> bool {
     let b = &b[..b.len().min(4096)];
     memchr::memmem::find(b, b"\"EventList\"").is_some()
+        || WRAPPERS.iter().any(|w| opens_array(b, w.as_bytes()))
+}
+
+/// `"key"` followed by `:` and `[` (or `{` for `hits`).
+fn opens_array(b: &[u8], key: &[u8]) -> bool {
+    let mut quoted = Vec::with_capacity(key.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(key);
+    quoted.push(b'"');
+    memchr::memmem::find_iter(b, &quoted).any(|at| {
+        let rest = b[at + quoted.len()..].trim_ascii_start();
+        rest.strip_prefix(b":")
+            .map(|r| r.trim_ascii_start())
+            .is_some_and(|r| r.starts_with(b"[") || (key == b"hits" && r.starts_with(b"{")))
+    })
+}
+
+/// One complete JSON value followed by another on the same line.
+fn concatenated(line: &[u8]) -> bool {
+    let mut it = serde_json::Deserializer::from_slice(line).into_iter::<IgnoredAny>();
+    match it.next() {
+        Some(Ok(_)) => line[it.byte_offset()..]
+            .trim_ascii_start()
+            .starts_with(b"{"),
+        _ => false,
+    }
 }
 
 fn is_pretty(head: &[u8]) -> bool {
@@ -78,6 +110,8 @@ pub enum RecordError {
     TooLong(usize),
     Json(String),
     NotAnEvent,
+    /// Valid JSON in no format ktriage reads: what it looked like.
+    Unknown(String),
 }
 
 impl fmt::Display for RecordError {
@@ -87,6 +121,9 @@ impl fmt::Display for RecordError {
             RecordError::TooLong(n) => write!(f, "line of {n} bytes is over the 1 MiB limit"),
             RecordError::Json(e) => write!(f, "malformed JSON: {e}"),
             RecordError::NotAnEvent => write!(f, "JSON value is not an audit event"),
+            RecordError::Unknown(shape) => {
+                write!(f, "not an audit event in any format ktriage reads: {shape}")
+            }
         }
     }
 }
@@ -227,7 +264,7 @@ impl<'de, 'x, 't> Visitor<'de> for TopSeed<'x, 't> {
         let mut saw_items = false;
         let mut fields: Vec<(String, &'de RawValue)> = Vec::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == "items" {
+            if WRAPPERS.contains(&key.as_ref()) {
                 saw_items = true;
                 map.next_value_seed(ItemsSeed {
                     item: &mut *self.item,
@@ -259,6 +296,13 @@ impl<'de, 'x, 't> Visitor<'de> for TopSeed<'x, 't> {
     }
 }
 
+/// Keys whose array value holds the records of a whole-document export:
+/// `EventList.items`, CloudWatch `events` and Firehose `logEvents`, Azure
+/// `records`. They are streamed item by item (a truncated export still
+/// yields what came before the damage); `hits.hits` (an Elastic `_search`
+/// response) too. Anything else is left to the format adapters.
+const WRAPPERS: [&str; 5] = ["items", "events", "records", "logEvents", "hits"];
+
 struct ItemsSeed<'x, 't> {
     item: &'x mut dyn FnMut(&str, u64),
     lines: &'x mut LineCounter<'t>,
@@ -268,11 +312,56 @@ struct ItemsSeed<'x, 't> {
 impl<'de, 'x, 't> DeserializeSeed<'de> for ItemsSeed<'x, 't> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(TopSeed {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, 'x, 't> Visitor<'de> for ItemsSeed<'x, 't> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        TopSeed {
             item: self.item,
             lines: self.lines,
             count: self.count,
-        })
+        }
+        .visit_seq(seq)
+    }
+    /// `hits: {total, hits: [...]}`: the inner `hits` holds the records.
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "hits" {
+                map.next_value_seed(ItemsSeed {
+                    item: &mut *self.item,
+                    lines: &mut *self.lines,
+                    count: &mut *self.count,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+    // A wrapper key with a scalar value holds no records.
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! The audit-log side: the event model and the input formats. Parsing only;
 //! no rule lives here.
 
+pub mod adapt;
 pub mod event;
 pub mod facts;
 pub mod input;

@@ -9,6 +9,7 @@
 
 use super::prefilter::Prefilter;
 use crate::audit::AuditEvent;
+use crate::audit::adapt::{Adapted, Dialect, adapt};
 use crate::audit::input::{RecordError, parse_event};
 use crate::audit::lines::Line;
 use crate::detect::{Config, engine_wants};
@@ -28,6 +29,10 @@ pub enum Verdict<'a> {
     Unwanted,
     /// Parsed and wanted by the engine, with its text.
     Wanted(AuditEvent<'a>, &'a str),
+    /// A managed-cluster export record: the native events it holds.
+    Foreign(Vec<(Dialect, String)>),
+    /// A record that by design holds no event (a control message).
+    Ignored(&'static str),
 }
 
 /// Classify one line. `prefilter` is `None` for the plain, parse-everything
@@ -51,10 +56,18 @@ pub fn classify<'a>(line: Line<'a>, prefilter: Option<&Prefilter>, cfg: &Config)
 }
 
 /// Classify one record known to be text (a line, or an item of a document).
+/// The native parser goes first (zero-copy); only what it rejects is tried
+/// against the format adapters.
 pub fn classify_text<'a>(text: &'a str, cfg: &Config) -> Verdict<'a> {
     match parse_event(text) {
         Ok(ev) if engine_wants(&ev, cfg) => Verdict::Wanted(ev, text),
         Ok(_) => Verdict::Unwanted,
+        Err(e @ (RecordError::NotAnEvent | RecordError::Json(_))) => match adapt(text) {
+            None => Verdict::Malformed(e),
+            Some(Adapted::Events(events)) => Verdict::Foreign(events),
+            Some(Adapted::Ignored(why)) => Verdict::Ignored(why),
+            Some(Adapted::Unknown(shape)) => Verdict::Malformed(RecordError::Unknown(shape)),
+        },
         Err(e) => Verdict::Malformed(e),
     }
 }

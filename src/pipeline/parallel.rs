@@ -88,6 +88,9 @@ enum Compact {
     Skipped,
     Unwanted,
     Wanted,
+    /// Export records own their converted text: sent as they are.
+    Foreign(Vec<(crate::audit::adapt::Dialect, String)>),
+    Ignored(&'static str),
 }
 
 /// How many threads classify: the cores, minus none (the reader and the
@@ -100,15 +103,16 @@ pub fn default_threads() -> usize {
 }
 
 /// Feed JSON lines from `r` (whose first bytes, already read, are `head`)
-/// to `ingest`, classifying on `threads` threads. `progress(bytes)` is
-/// called on the calling thread after each batch is applied.
+/// to `ingest`, classifying on `threads` threads. `progress(ingest, bytes)`
+/// is called on the calling thread after each batch is applied; `Break`
+/// stops reading (the threads wind down as their channels close).
 pub fn feed_lines(
     source: &Arc<str>,
     head: Vec<u8>,
     mut r: Box<dyn Read + Send>,
     ingest: &mut Ingest,
     threads: usize,
-    progress: &mut dyn FnMut(u64),
+    progress: crate::source::read::Progress<'_>,
 ) -> io::Result<()> {
     let threads = threads.max(1);
     let (work_tx, work_rx) = sync_channel::<Batch>(threads * 2);
@@ -142,6 +146,8 @@ pub fn feed_lines(
                             Verdict::Skipped => Compact::Skipped,
                             Verdict::Unwanted => Compact::Unwanted,
                             Verdict::Wanted(..) => Compact::Wanted,
+                            Verdict::Foreign(v) => Compact::Foreign(v),
+                            Verdict::Ignored(w) => Compact::Ignored(w),
                         })
                         .collect();
                     if done_tx.send(Classified { batch, verdicts }).is_err() {
@@ -151,7 +157,8 @@ pub fn feed_lines(
             });
         }
         drop(done_tx);
-        apply_in_order(source, ingest, &done_rx, &spare_tx, progress);
+        // Moved in, so that stopping early drops it and unblocks the pool.
+        apply_in_order(source, ingest, done_rx, spare_tx, progress);
     });
     match read_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
         Some(e) => Err(e),
@@ -164,9 +171,9 @@ pub fn feed_lines(
 fn apply_in_order(
     source: &Arc<str>,
     ingest: &mut Ingest,
-    done: &Receiver<Classified>,
-    spare: &SyncSender<Batch>,
-    progress: &mut dyn FnMut(u64),
+    done: Receiver<Classified>,
+    spare: SyncSender<Batch>,
+    progress: crate::source::read::Progress<'_>,
 ) {
     let mut waiting: BTreeMap<u64, Classified> = BTreeMap::new();
     let mut next = 0u64;
@@ -182,6 +189,8 @@ fn apply_in_order(
                     Compact::Malformed(e) => Verdict::Malformed(e),
                     Compact::Skipped => Verdict::Skipped,
                     Compact::Unwanted => Verdict::Unwanted,
+                    Compact::Foreign(v) => Verdict::Foreign(v),
+                    Compact::Ignored(w) => Verdict::Ignored(w),
                     // The second parse of a line that parsed already.
                     Compact::Wanted => match line {
                         Line::Text(b) => {
@@ -195,9 +204,11 @@ fn apply_in_order(
             }
             ingest.stats.bytes += c.batch.bytes;
             total += c.batch.bytes;
-            progress(total);
             // Give the buffers back; if the reader is gone, drop them.
             let _ = spare.try_send(c.batch);
+            if progress(ingest, total).is_break() {
+                return;
+            }
         }
     }
 }

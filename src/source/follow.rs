@@ -329,7 +329,7 @@ impl Follower {
         };
         let path = path.display().to_string();
         f.open_current()
-            .map_err(|source| SourceError::Open { path, source })?;
+            .map_err(|cause| SourceError::Open { path, cause })?;
         Ok(f)
     }
 
@@ -418,7 +418,7 @@ impl Follower {
     fn read_err(&self, source: io::Error) -> SourceError {
         SourceError::Read {
             path: self.path.display().to_string(),
-            source,
+            cause: source,
         }
     }
 

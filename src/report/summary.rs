@@ -1,0 +1,76 @@
+//! The `kind: "summary"` jsonl record: what was read, in what formats, and
+//! what could not be judged, so a pipeline that only reads stdout can tell
+//! "no alerts" from "nothing readable" (exit code 2 says it too).
+
+use crate::pipeline::{Health, Ingest};
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct InputLine {
+    pub name: String,
+    pub records: u64,
+    pub events: u64,
+    pub malformed: u64,
+    /// Format ids (`native`, `eks-cloudwatch`, `gke-logentry`, …) with the
+    /// number of events parsed in each.
+    pub formats: Vec<(&'static str, u64)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct SummaryLine {
+    pub kind: &'static str,
+    pub inputs: Vec<InputLine>,
+    pub events: u64,
+    pub requests: u64,
+    pub malformed: u64,
+    pub outside_bounds: u64,
+    pub late: u64,
+    pub alerts: usize,
+    pub incidents: usize,
+    /// False when any input could not be judged: the alerts above then
+    /// cover only what could be read.
+    pub complete: bool,
+}
+
+pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
+    let inputs: Vec<InputLine> = ingest
+        .stats
+        .inputs
+        .iter()
+        .map(|i| {
+            let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+            for h in i.health() {
+                match h {
+                    Health::Error(e) => errors.push(e),
+                    Health::Warning(w) => warnings.push(w),
+                    Health::Ok => {}
+                }
+            }
+            InputLine {
+                name: i.name.to_string(),
+                records: i.records,
+                events: i.events,
+                malformed: i.malformed,
+                formats: i.formats().into_iter().map(|(d, n)| (d.id(), n)).collect(),
+                errors,
+                warnings,
+            }
+        })
+        .collect();
+    SummaryLine {
+        kind: "summary",
+        complete: inputs.iter().all(|i| i.errors.is_empty()),
+        inputs,
+        events: ingest.engine.stats.events,
+        requests: ingest.engine.stats.requests,
+        malformed: ingest.stats.malformed,
+        outside_bounds: ingest.stats.outside_bounds,
+        late: ingest.stats.late,
+        alerts: ingest.engine.alerts().len(),
+        incidents,
+    }
+}
