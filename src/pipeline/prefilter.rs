@@ -11,7 +11,9 @@
 //! engine cares about (other occurrences, in request bodies, only make it
 //! keep more), when a `\uXXXX` escape could be disguising a key or value,
 //! or when it does not look like an event at all (so bad input is parsed
-//! and reported). For the resources whose relevance depends on more
+//! and reported), or when it holds an event as an escaped JSON string
+//! (`\"resource\"`: managed-cluster exports wrap events that way, several
+//! to a line, where the unescaped keys seen are another event's). For the resources whose relevance depends on more
 //! (pods: exec, attach or a spec using a secret; service accounts: token;
 //! configmaps: impersonation), the line must also contain the word that
 //! makes it relevant.
@@ -34,6 +36,8 @@ fn verbatim_in_json(name: &str) -> bool {
 #[derive(Clone)]
 pub struct Prefilter {
     resource: Finder<'static>,
+    /// `\"resource\"`: an event inside a JSON string (an export wrapper).
+    escaped_resource: Finder<'static>,
     verb: Finder<'static>,
     escape: Finder<'static>,
     /// Pods: relevant with one of these (exec, attach, a secret in a spec).
@@ -56,6 +60,7 @@ impl Prefilter {
         configmap_words.extend(proxies.iter().map(|p| finder(p)));
         Prefilter {
             resource: finder("\"resource\""),
+            escaped_resource: finder("\\\"resource\\\""),
             verb: finder("\"verb\""),
             escape: finder("\\u"),
             // "secret" covers secretName, secretKeyRef and secretRef.
@@ -81,7 +86,9 @@ impl Prefilter {
                 }
             }
         }
-        !self.looks_like_event(line) || self.has_disguising_escape(line)
+        !self.looks_like_event(line)
+            || self.has_disguising_escape(line)
+            || self.escaped_resource.find(line).is_some()
     }
 
     fn wants_resource(&self, value: &[u8], line: &[u8]) -> bool {
@@ -193,6 +200,9 @@ mod tests {
         // A nested "resource" never hides the objectRef one.
         assert!(p.keep(br#"{"verb":"create","requestObject":{"resource":"x"},"objectRef":{"resource":"secrets"}}"#));
         assert!(!p.keep(br#"{"verb":"get","a":"resource","objectRef":{"resource":"nodes"}}"#));
+        // An event held in a string (an export wrapper) is parsed, even
+        // beside an unescaped event about another resource.
+        assert!(p.keep(br#"{"records":[{"properties":{"log":{"verb":"get","objectRef":{"resource":"leases"}}}},{"properties":{"log":"{\"verb\":\"get\",\"objectRef\":{\"resource\":\"secrets\"}}"}}]}"#));
         // An escaped value is parsed.
         assert!(p.keep(br#"{"verb":"get","objectRef":{"resource":"s\\ecrets"}}"#));
     }

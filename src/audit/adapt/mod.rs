@@ -91,6 +91,11 @@ impl Dialect {
                 "kube-audit-admin leaves out get and list requests: secret reads cannot be seen \
                  in this input (export the kube-audit category instead)",
             ),
+            Dialect::Gke => Some(
+                "GKE audit entries carry no user groups: a binding to a Group cannot be linked \
+                 to the identities that use it (escalate-then-loot sees User and ServiceAccount \
+                 subjects only)",
+            ),
             _ => None,
         }
     }
