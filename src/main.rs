@@ -26,6 +26,7 @@ fn run_tui(args: &cli::TuiArgs) -> anyhow::Result<i32> {
         theme: args.theme.clone(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         no_default_allowlist: args.common.no_default_allowlist,
+        bounds: args.window.bounds(),
         state_dir: ktriage::paths::state_dir(),
         config_dir: ktriage::paths::config_dir(),
     })?;

@@ -335,6 +335,23 @@ impl Ingest {
         }
     }
 
+    /// A new engine (an allowlist edit): every retained event is replayed
+    /// into it; counts, inputs and bounds stay. Totals keep the events the
+    /// retention budget no longer holds.
+    pub fn rebuild(&mut self, engine: Engine) {
+        let total = self.engine.stats.events;
+        self.engine = engine;
+        if let Some(r) = self.retained.as_ref() {
+            for text in &r.lines {
+                if let Ok(ev) = parse_event(text) {
+                    self.engine.process(&ev, text);
+                }
+            }
+        }
+        let replayed = self.engine.stats.events;
+        self.engine.count_skipped(total.saturating_sub(replayed));
+    }
+
     /// The prefilter in use, if any (the parallel path shares it).
     pub fn prefilter(&self) -> Option<&Prefilter> {
         self.prefilter.as_ref()

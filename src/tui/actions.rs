@@ -260,6 +260,19 @@ fn show_problems(app: &mut App) {
         lines.push(String::new());
         lines.push(format!("input error: {}", super::text::clean(e)));
     }
+    if !st.problems.is_empty() {
+        lines.push(String::new());
+        lines.extend(st.problems.iter().map(|p| super::text::clean(p)));
+    }
+    if !st.inputs.is_empty() {
+        lines.push(String::new());
+        lines.push("inputs and the formats detected:".into());
+        lines.extend(
+            st.inputs
+                .iter()
+                .map(|i| format!("  {}", super::text::clean(i))),
+        );
+    }
     if !app.warnings.is_empty() {
         lines.push(String::new());
         lines.push("warnings:".into());

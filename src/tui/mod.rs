@@ -90,6 +90,8 @@ pub struct TuiOptions {
     /// With no allowlist file, start from an empty allowlist instead of
     /// the built-in defaults (`--no-default-allowlist`).
     pub no_default_allowlist: bool,
+    /// `--since` / `--until`: only events in these bounds are judged.
+    pub bounds: crate::pipeline::Bounds,
     /// Where checklist state is kept (`$XDG_STATE_HOME/ktriage`).
     pub state_dir: PathBuf,
     /// Where `keys.toml` and `themes/` are looked up (`$XDG_CONFIG_HOME/ktriage`).
@@ -144,8 +146,29 @@ fn inputs(opts: &TuiOptions) -> (Vec<Input>, String, bool) {
                     .to_string()
             })
             .collect();
+        // Directories expand to their audit logs, the live file last (it
+        // is the one followed); a path that cannot be resolved is still
+        // passed on, so its error shows in the status bar.
+        let files = match crate::source::resolve(&opts.paths) {
+            Ok(set) => {
+                let mut files: Vec<PathBuf> = set
+                    .inputs
+                    .into_iter()
+                    .filter_map(|i| match i {
+                        crate::source::Input::File(p) => Some(p),
+                        crate::source::Input::Stdin => None,
+                    })
+                    .collect();
+                if let Some(live) = set.live {
+                    files.retain(|p| *p != live);
+                    files.push(live);
+                }
+                files
+            }
+            Err(_) => opts.paths.clone(),
+        };
         return (
-            opts.paths.iter().cloned().map(Input::File).collect(),
+            files.into_iter().map(Input::File).collect(),
             names.join(","),
             false,
         );
@@ -243,6 +266,7 @@ pub fn run(opts: TuiOptions) -> anyhow::Result<()> {
             poll: opts.poll,
             config: opts.config.clone(),
             allowlist,
+            bounds: opts.bounds,
         },
         snap_tx,
         cmd_rx,

@@ -90,6 +90,10 @@ pub struct Status {
     pub retained_dropped: u64,
     pub reevaluating: bool,
     pub error: Option<String>,
+    /// One line per input: its formats and event count.
+    pub inputs: Vec<String>,
+    /// What could not be judged, per input (errors first).
+    pub problems: Vec<String>,
 }
 
 /// One published picture of the engine.

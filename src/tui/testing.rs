@@ -24,6 +24,7 @@ pub fn options(dir: &Path) -> TuiOptions {
         theme: None,
         no_color: false,
         no_default_allowlist: false,
+        bounds: Default::default(),
         state_dir: dir.join("state"),
         config_dir: dir.join("config"),
     }

@@ -1,5 +1,7 @@
-//! The worker thread: owns the `Ingest` and its `Engine`, reads the inputs,
-//! follows the live file, and publishes snapshots to the UI.
+//! The worker thread: owns the `Ingest` and its `Engine`, reads the inputs
+//! through the one reader in `source` (every format, gzip by magic bytes,
+//! several inputs merged by time, JSON lines on several threads: the same
+//! path as `scan`), follows the live file, and publishes snapshots.
 //!
 //! Two rules keep the UI responsive under a flood: the worker never blocks
 //! on the UI (snapshots go through a one-slot `sync_channel` with
@@ -9,23 +11,23 @@
 //! gets expensive.
 //!
 //! Re-evaluation after an allowlist edit replays the raw text of every
-//! security-relevant line into a fresh engine. Those lines are kept here,
-//! not with `Ingest::retaining`, because they need a memory budget: past
-//! [`RETAIN_BUDGET`] bytes the oldest are dropped (and the status bar says
-//! re-evaluation covers only the newest part), so a day-long flood cannot
-//! grow memory without bound.
+//! event the engine took into a fresh engine (`Ingest::rebuild`). The text
+//! is kept by `Ingest::retaining` within [`RETAIN_BUDGET`] bytes: past it
+//! the oldest go (and the status bar says re-evaluation covers only the
+//! newest part), so a day-long flood cannot grow memory without bound.
+//! Events converted from an export are kept as native JSON.
 
 use super::demo;
 use super::inbox::{Sent, SnapshotSender};
 use super::snapshot::{SnapshotCache, Status};
 use super::tail::{Live, POLL_INTERVAL};
 use crate::allowlist::Allowlist;
-use crate::audit::input::{Format, detect_format, walk_document};
+use crate::audit::input::{Format, detect_format};
 use crate::audit::lines::{DEFAULT_MAX_LINE, Line, LineSplitter};
 use crate::detect::{Config, Engine};
-use crate::pipeline::Ingest;
-use std::collections::VecDeque;
+use crate::pipeline::{Health, Ingest};
 use std::io::Read;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
@@ -47,6 +49,16 @@ pub enum Input {
     Demo,
 }
 
+impl Input {
+    fn source(&self) -> Option<crate::source::Input> {
+        match self {
+            Input::File(p) => Some(crate::source::Input::File(p.clone())),
+            Input::Stdin => Some(crate::source::Input::Stdin),
+            Input::Demo => None,
+        }
+    }
+}
+
 /// What the worker needs to start.
 pub struct WorkerConfig {
     pub inputs: Vec<Input>,
@@ -55,6 +67,8 @@ pub struct WorkerConfig {
     pub poll: bool,
     pub config: Config,
     pub allowlist: Allowlist,
+    /// `--since` / `--until`.
+    pub bounds: crate::pipeline::Bounds,
 }
 
 /// Requests from the UI.
@@ -67,32 +81,15 @@ pub enum Command {
     },
 }
 
-/// Relevant raw lines, oldest first, within a byte budget.
-#[derive(Default)]
-struct Retained {
-    lines: VecDeque<Arc<str>>,
-    bytes: usize,
-    dropped: u64,
-}
-
-impl Retained {
-    fn push(&mut self, line: Arc<str>) {
-        self.bytes += line.len();
-        self.lines.push_back(line);
-        while self.bytes > RETAIN_BUDGET {
-            let Some(old) = self.lines.pop_front() else {
-                break;
-            };
-            self.bytes -= old.len();
-            self.dropped += 1;
-        }
-    }
-}
-
 struct Worker {
-    cfg: Config,
     ingest: Ingest,
-    retained: Retained,
+    p: Pub,
+}
+
+/// Everything but the ingest: publication and commands. Apart so that the
+/// reader, which holds the ingest, can call back into it between blocks.
+struct Pub {
+    cfg: Config,
     tx: SnapshotSender,
     rx: Receiver<Command>,
     cache: SnapshotCache,
@@ -106,8 +103,11 @@ struct Worker {
     disconnected: bool,
 }
 
-fn new_ingest(cfg: &Config, allowlist: Allowlist) -> Ingest {
-    Ingest::new(Engine::new(cfg.clone(), allowlist)).with_prefilter(cfg)
+fn new_ingest(cfg: &Config, allowlist: Allowlist, bounds: crate::pipeline::Bounds) -> Ingest {
+    Ingest::new(Engine::new(cfg.clone(), allowlist))
+        .with_prefilter(cfg)
+        .with_bounds(bounds)
+        .retaining(RETAIN_BUDGET)
 }
 
 /// Start the worker; it stops when the UI drops its command sender.
@@ -116,20 +116,21 @@ pub fn spawn(wc: WorkerConfig, tx: SnapshotSender, rx: Receiver<Command>, status
         .name("ktriage-worker".into())
         .spawn(move || {
             let mut w = Worker {
-                ingest: new_ingest(&wc.config, wc.allowlist.clone()),
-                cfg: wc.config.clone(),
-                retained: Retained::default(),
-                tx,
-                rx,
-                cache: SnapshotCache::default(),
-                status,
-                seq: 0,
-                generation: 0,
-                dirty: true,
-                last_publish: Instant::now() - MIN_PUBLISH,
-                publish_every: MIN_PUBLISH,
-                rate_mark: (Instant::now(), 0),
-                disconnected: false,
+                ingest: new_ingest(&wc.config, wc.allowlist.clone(), wc.bounds),
+                p: Pub {
+                    cfg: wc.config.clone(),
+                    tx,
+                    rx,
+                    cache: SnapshotCache::default(),
+                    status,
+                    seq: 0,
+                    generation: 0,
+                    dirty: true,
+                    last_publish: Instant::now() - MIN_PUBLISH,
+                    publish_every: MIN_PUBLISH,
+                    rate_mark: (Instant::now(), 0),
+                    disconnected: false,
+                },
             };
             w.run(wc);
         })
@@ -138,239 +139,238 @@ pub fn spawn(wc: WorkerConfig, tx: SnapshotSender, rx: Receiver<Command>, status
 
 impl Worker {
     fn run(&mut self, wc: WorkerConfig) {
-        self.status.loading = true;
-        self.status.bytes_total = wc
+        let p = &mut self.p;
+        p.status.loading = true;
+        p.status.bytes_total = wc
             .inputs
             .iter()
             .map(|i| match i {
-                Input::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+                Input::File(f) => std::fs::metadata(f).ok().map(|m| m.len()),
                 Input::Stdin => None,
                 Input::Demo => Some(demo::total_bytes() as u64),
             })
             .sum();
-        let last = wc.inputs.len().saturating_sub(1);
-        for (i, input) in wc.inputs.iter().enumerate() {
-            if self.disconnected {
-                return;
-            }
-            let follow =
-                wc.follow_last && i == last && matches!(input, Input::File(p) if !is_gzip(p));
-            let result = match input {
-                Input::Demo => {
-                    self.feed_text("demo", &demo::merged_lines());
-                    Ok(())
-                }
-                Input::Stdin => self.read_stdin(),
-                Input::File(p) if follow => self.follow(p, wc.poll),
-                Input::File(p) => self.read_file(p),
-            };
-            if let Err(e) = result {
-                self.status.error = Some(e);
-                self.dirty = true;
-            }
-        }
-        self.status.loading = false;
-        self.status.done = true;
-        self.dirty = true;
-        // Nothing (more) to read: keep answering commands until the UI quits.
-        while !self.disconnected {
-            self.idle(Duration::from_millis(200));
-        }
-    }
-
-    /// Feed one line, keeping its text if the engine took it (rules and pod
-    /// specs alike), so a re-evaluation replays everything that mattered.
-    fn line(&mut self, src: &Arc<str>, no: u64, line: Line<'_>) {
-        let bytes = match &line {
-            Line::Text(b) => Some(*b),
-            Line::TooLong(_) => None,
+        // The live file (the last, when following and not gzip) is read by
+        // the follower; the rest go through the one reader, merged by time.
+        let follow = match wc.inputs.last() {
+            Some(Input::File(f)) if wc.follow_last && !is_gzip_file(f) => Some(f.clone()),
+            _ => None,
         };
-        if self.ingest.line(src, no, line) {
-            if let Some(text) = bytes.and_then(|b| std::str::from_utf8(b).ok()) {
-                self.retained.push(Arc::from(text));
-            }
+        let stdin = matches!(wc.inputs.last(), Some(Input::Stdin));
+        let load: Vec<crate::source::Input> = wc
+            .inputs
+            .iter()
+            .take(wc.inputs.len() - usize::from(follow.is_some() || stdin))
+            .filter_map(Input::source)
+            .collect();
+        if wc.inputs.iter().any(|i| matches!(i, Input::Demo)) {
+            self.feed_text("demo", &demo::merged_lines());
         }
-        self.dirty = true;
+        if !load.is_empty() {
+            let threads = crate::pipeline::parallel::default_threads();
+            let p = &mut self.p;
+            let base = p.status.bytes_read;
+            let result =
+                crate::source::read::read_set(&load, &mut self.ingest, threads, &mut |ing, n| {
+                    p.status.bytes_read = base + n;
+                    p.dirty = true;
+                    p.between_blocks(ing);
+                    if p.disconnected {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                });
+            if let Err(e) = result {
+                self.p.status.error = Some(e.to_string());
+            }
+            self.p.dirty = true;
+        }
+        if self.p.disconnected {
+            return;
+        }
+        let result = if stdin {
+            self.read_stdin()
+        } else if let Some(f) = follow {
+            self.follow(&f, wc.poll)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = result {
+            self.p.status.error = Some(e);
+            self.p.dirty = true;
+        }
+        self.p.status.loading = false;
+        self.p.status.done = true;
+        self.p.dirty = true;
+        // Nothing (more) to read: keep answering commands until the UI quits.
+        while !self.p.disconnected {
+            self.p.idle(&mut self.ingest, Duration::from_millis(200));
+        }
     }
 
-    fn record(&mut self, src: &Arc<str>, no: u64, text: &str) {
-        if self.ingest.record(src, no, text) {
-            self.retained.push(Arc::from(text));
-        }
-        self.dirty = true;
+    fn line(&mut self, src: &Arc<str>, no: u64, line: Line<'_>) {
+        self.ingest.line(src, no, line);
+        self.p.dirty = true;
     }
 
     fn feed_text(&mut self, name: &str, text: &str) {
         let src: Arc<str> = Arc::from(name);
+        self.ingest.add_input(name);
         for (i, l) in text.lines().enumerate() {
             self.line(&src, i as u64 + 1, Line::Text(l.as_bytes()));
-            self.status.bytes_read += l.len() as u64 + 1;
+            self.p.status.bytes_read += l.len() as u64 + 1;
             if i % 4096 == 0 {
-                self.between_blocks();
+                self.p.between_blocks(&mut self.ingest);
             }
         }
     }
 
-    /// One block of a stream (file or stdin): JSON lines are fed as they
-    /// complete; a whole-document input is collected and walked at the end.
-    fn feed_block(&mut self, st: &mut Stream, block: &[u8]) {
-        self.status.bytes_read += block.len() as u64;
-        self.ingest.stats.bytes += block.len() as u64;
-        if std::mem::take(&mut st.first) && detect_format(block) == Format::Document {
-            st.document = Some(Vec::new());
-        }
-        if let Some(doc) = st.document.as_mut() {
-            doc.extend_from_slice(block);
-            return;
-        }
-        let src = st.src.clone();
-        st.splitter
-            .feed(block, &mut |no, line| self.line(&src, no, line));
-    }
-
-    fn finish_stream(&mut self, mut st: Stream) {
-        let src = st.src.clone();
-        match st.document.take() {
-            Some(doc) => {
-                let text = String::from_utf8_lossy(&doc);
-                if let Err(e) = walk_document(&text, &mut |t, l| self.record(&src, l, t)) {
-                    self.ingest.malformed(&src, 1, format!("document: {e}"));
-                }
-            }
-            None => st
-                .splitter
-                .finish(&mut |no, line| self.line(&src, no, line)),
-        }
-    }
-
-    fn read_file(&mut self, path: &std::path::Path) -> Result<(), String> {
-        let name = path.display().to_string();
-        let mut r = crate::source::open(path).map_err(|e| e.to_string())?;
-        let mut st = Stream::new(&name);
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = match r.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(format!("error reading {name}: {e}")),
-            };
-            self.feed_block(&mut st, &buf[..n]);
-            self.between_blocks();
-            if self.disconnected {
-                return Ok(());
-            }
-        }
-        self.finish_stream(st);
-        Ok(())
-    }
-
-    /// stdin is read on its own thread: a quiet pipe must not stop the
-    /// worker from answering re-evaluation requests.
+    /// stdin is read (and un-gzipped) on its own thread: a quiet pipe must
+    /// not stop the worker from answering re-evaluation requests. Lines
+    /// stream as they come; a whole document is collected, then read by the
+    /// same document path as a file.
     fn read_stdin(&mut self) -> Result<(), String> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(8);
         std::thread::spawn(move || {
-            let mut stdin = std::io::stdin().lock();
+            let mut r = match crate::source::read::maybe_gunzip(Box::new(std::io::stdin())) {
+                Ok(r) => r,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
             loop {
-                let mut buf = vec![0u8; 256 << 10];
-                match stdin.read(&mut buf) {
-                    Ok(0) | Err(_) => return,
+                let mut buf = vec![0u8; crate::source::read::BLOCK];
+                match r.read(&mut buf) {
+                    Ok(0) => return,
                     Ok(n) => {
                         buf.truncate(n);
-                        if tx.send(buf).is_err() {
+                        if tx.send(Ok(buf)).is_err() {
                             return;
                         }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
                     }
                 }
             }
         });
-        self.status.following = true;
-        let mut st = Stream::new("stdin");
+        self.p.status.following = true;
+        let src: Arc<str> = Arc::from("(stdin)");
+        self.ingest.add_input("(stdin)");
+        let mut splitter = LineSplitter::new(DEFAULT_MAX_LINE);
+        let mut first = true;
+        let mut document: Option<Vec<u8>> = None;
         loop {
             match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(block) => {
-                    self.feed_block(&mut st, &block);
-                    self.between_blocks();
+                Ok(Ok(block)) => {
+                    self.p.status.bytes_read += block.len() as u64;
+                    self.ingest.stats.bytes += block.len() as u64;
+                    if std::mem::take(&mut first) && detect_format(&block) == Format::Document {
+                        document = Some(Vec::new());
+                    }
+                    match document.as_mut() {
+                        Some(doc) => doc.extend_from_slice(&block),
+                        None => splitter.feed(&block, &mut |no, line| self.line(&src, no, line)),
+                    }
+                    self.p.between_blocks(&mut self.ingest);
+                }
+                Ok(Err(e)) => {
+                    self.ingest.input_mut().damage = Some(e.to_string());
+                    break;
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    self.status.loading = false;
-                    self.between_blocks();
+                    self.p.status.loading = false;
+                    self.p.between_blocks(&mut self.ingest);
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
             }
-            if self.disconnected {
+            if self.p.disconnected {
                 return Ok(());
             }
         }
-        self.finish_stream(st);
-        self.status.following = false;
-        self.status.follow_note = Some("stdin closed".into());
+        match document {
+            Some(doc) => crate::source::read::read_document(&src, &doc, &mut self.ingest),
+            None => splitter.finish(&mut |no, line| self.line(&src, no, line)),
+        }
+        self.p.dirty = true;
+        self.p.status.following = false;
+        self.p.status.follow_note = Some("stdin closed".into());
         Ok(())
     }
 
     fn follow(&mut self, path: &std::path::Path, poll: bool) -> Result<(), String> {
         let mut live = Live::open(path, poll).map_err(|e| e.to_string())?;
-        let base = self.status.bytes_read;
+        self.ingest.add_input(&path.display().to_string());
+        let base = self.p.status.bytes_read;
         loop {
             let n = live
-                .read_available(&mut |src, no, line| self.line(src, no, line))
+                .read_available(&mut |src, no, line| {
+                    self.ingest.line(src, no, line);
+                    self.p.dirty = true;
+                })
                 .map_err(|e| e.to_string())?;
-            self.status.bytes_read = base + live.bytes_read();
+            let p = &mut self.p;
+            p.status.bytes_read = base + live.bytes_read();
             let note = live.note();
-            if note != self.status.follow_note {
-                self.status.follow_note = note;
-                self.dirty = true;
+            if note != p.status.follow_note {
+                p.status.follow_note = note;
+                p.dirty = true;
             }
-            if n == 0 && self.status.loading {
+            if n == 0 && p.status.loading {
                 // Caught up with the file: the initial load is done.
-                self.status.loading = false;
-                self.status.following = true;
-                self.dirty = true;
+                p.status.loading = false;
+                p.status.following = true;
+                p.dirty = true;
             }
             if n == 0 {
                 // Publish what is pending, then sleep on the file itself so
                 // an append wakes us at once; commands wait at most the
                 // poll interval (or until a held-back publish is due).
-                self.maybe_publish();
-                let due = if self.dirty {
-                    self.publish_every
-                        .saturating_sub(self.last_publish.elapsed())
+                p.maybe_publish(&mut self.ingest);
+                let due = if p.dirty {
+                    p.publish_every.saturating_sub(p.last_publish.elapsed())
                 } else {
                     POLL_INTERVAL
                 };
                 live.wait(due.clamp(Duration::from_millis(1), POLL_INTERVAL));
-                self.handle_commands();
-                self.maybe_publish();
+                p.handle_commands(&mut self.ingest);
+                p.maybe_publish(&mut self.ingest);
             } else {
-                self.between_blocks();
+                p.between_blocks(&mut self.ingest);
             }
-            if self.disconnected {
+            if p.disconnected {
                 return Ok(());
             }
         }
     }
+}
 
+impl Pub {
     /// Commands and publication between blocks of input.
-    fn between_blocks(&mut self) {
-        self.handle_commands();
-        self.maybe_publish();
+    fn between_blocks(&mut self, ingest: &mut Ingest) {
+        self.handle_commands(ingest);
+        self.maybe_publish(ingest);
     }
 
     /// Nothing to read: wait for a command up to `timeout`, publishing.
-    fn idle(&mut self, timeout: Duration) {
-        self.maybe_publish();
+    fn idle(&mut self, ingest: &mut Ingest, timeout: Duration) {
+        self.maybe_publish(ingest);
         match self.rx.recv_timeout(timeout) {
-            Ok(cmd) => self.command(cmd),
+            Ok(cmd) => self.command(ingest, cmd),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => self.disconnected = true,
         }
-        self.maybe_publish();
+        self.maybe_publish(ingest);
     }
 
-    fn handle_commands(&mut self) {
+    fn handle_commands(&mut self, ingest: &mut Ingest) {
         loop {
             match self.rx.try_recv() {
-                Ok(cmd) => self.command(cmd),
+                Ok(cmd) => self.command(ingest, cmd),
                 Err(TryRecvError::Empty) => return,
                 Err(TryRecvError::Disconnected) => {
                     self.disconnected = true;
@@ -380,7 +380,7 @@ impl Worker {
         }
     }
 
-    fn command(&mut self, cmd: Command) {
+    fn command(&mut self, ingest: &mut Ingest, cmd: Command) {
         match cmd {
             Command::Reevaluate {
                 mut allowlist,
@@ -395,46 +395,31 @@ impl Worker {
                     allowlist = a;
                     generation = g;
                 }
-                self.reevaluate(allowlist, generation);
+                self.status.reevaluating = true;
+                self.publish(ingest);
+                ingest.rebuild(Engine::new(self.cfg.clone(), allowlist));
+                self.generation = generation;
+                self.cache.clear();
+                self.status.reevaluating = false;
+                self.publish(ingest);
             }
         }
     }
 
-    fn reevaluate(&mut self, allowlist: Allowlist, generation: u64) {
-        self.status.reevaluating = true;
-        self.publish();
-        let mut fresh = new_ingest(&self.cfg, allowlist);
-        let src: Arc<str> = Arc::from("retained");
-        for (i, text) in self.retained.lines.iter().enumerate() {
-            fresh.record(&src, i as u64 + 1, text);
-        }
-        // Keep the totals: events read, bytes, malformed lines.
-        let replayed = fresh.engine.stats.events;
-        fresh
-            .engine
-            .count_skipped(self.ingest.engine.stats.events.saturating_sub(replayed));
-        fresh.stats = std::mem::take(&mut self.ingest.stats);
-        self.ingest = fresh;
-        self.generation = generation;
-        self.cache.clear();
-        self.status.reevaluating = false;
-        self.publish();
-    }
-
-    fn maybe_publish(&mut self) {
+    fn maybe_publish(&mut self, ingest: &mut Ingest) {
         // Let events/s fall back to 0 when the input goes quiet.
         if self.status.events_per_sec > 0.0 && self.rate_mark.0.elapsed() >= Duration::from_secs(1)
         {
             self.dirty = true;
         }
         if self.dirty && self.last_publish.elapsed() >= self.publish_every && self.tx.ready() {
-            self.publish();
+            self.publish(ingest);
         }
     }
 
-    fn publish(&mut self) {
+    fn publish(&mut self, ingest: &mut Ingest) {
         let now = Instant::now();
-        let events = self.ingest.engine.stats.events;
+        let events = ingest.engine.stats.events;
         let (mark_t, mark_n) = self.rate_mark;
         let dt = now.duration_since(mark_t).as_secs_f64();
         if dt >= 1.0 || self.status.events_per_sec == 0.0 && dt > 0.2 {
@@ -443,18 +428,21 @@ impl Worker {
         }
         let st = &mut self.status;
         st.events = events;
-        st.relevant = self.ingest.engine.stats.relevant;
-        st.malformed = self.ingest.stats.malformed;
-        if st.malformed_list.len() != self.ingest.stats.first_malformed.len() {
-            st.malformed_list = (self.ingest.stats.first_malformed.iter())
+        st.relevant = ingest.engine.stats.relevant;
+        st.malformed = ingest.stats.malformed;
+        if st.malformed_list.len() != ingest.stats.first_malformed.len() {
+            st.malformed_list = (ingest.stats.first_malformed.iter())
                 .map(ToString::to_string)
                 .collect();
         }
-        st.retained = self.retained.lines.len();
-        st.retained_dropped = self.retained.dropped;
+        if let Some(r) = ingest.retained() {
+            st.retained = r.lines.len();
+            st.retained_dropped = r.dropped;
+        }
+        input_status(st, ingest);
         self.seq += 1;
         let snap = self.cache.build(
-            &self.ingest.engine,
+            &ingest.engine,
             self.seq,
             self.generation,
             self.status.clone(),
@@ -471,26 +459,39 @@ impl Worker {
     }
 }
 
-fn is_gzip(p: &std::path::Path) -> bool {
-    p.extension().is_some_and(|e| e == "gz")
-}
-
-/// A stream being read: its name, line splitter, and the document bytes
-/// when the input turned out to be one JSON document.
-struct Stream {
-    src: Arc<str>,
-    splitter: LineSplitter,
-    first: bool,
-    document: Option<Vec<u8>>,
-}
-
-impl Stream {
-    fn new(name: &str) -> Self {
-        Stream {
-            src: Arc::from(name),
-            splitter: LineSplitter::new(DEFAULT_MAX_LINE),
-            first: true,
-            document: None,
+/// Formats per input and what could not be judged, for the status bar and
+/// the problems view (`M`). While loading, an input not yet read to its end
+/// is not judged "empty": only what is known is said.
+fn input_status(st: &mut Status, ingest: &Ingest) {
+    st.inputs = ingest
+        .stats
+        .inputs
+        .iter()
+        .map(|i| format!("{}: {} event(s): {}", i.name, i.events, i.format_names()))
+        .collect();
+    st.problems.clear();
+    let mut first_error = None;
+    for h in ingest.health() {
+        match h {
+            Health::Ok => {}
+            Health::Warning(w) => st.problems.push(format!("warning: {w}")),
+            Health::Error(e) => {
+                // An empty live file is not yet an error: it may fill.
+                if st.following && e.contains("it is empty") {
+                    continue;
+                }
+                first_error.get_or_insert_with(|| e.clone());
+                st.problems.push(format!("ERROR: {e}"));
+            }
         }
     }
+    if let Some(e) = first_error {
+        if !st.loading || st.following {
+            st.error = Some(format!("NOT JUDGED: {e}"));
+        }
+    }
+}
+
+fn is_gzip_file(p: &std::path::Path) -> bool {
+    crate::source::gunzip::is_gzip_file(p)
 }
