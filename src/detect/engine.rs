@@ -393,16 +393,22 @@ impl Engine {
         // A request already in the alert but past its evidence cap is
         // known by the request tracker only; adding it again would count it
         // twice. (One still stored is updated in place by `add`.)
-        for e in hit.earlier {
+        for mut e in hit.earlier {
             let aid = e.audit_id.clone();
-            if !self.joins(idx, aid.as_deref()) {
+            let (joins, merged) = self.joins(idx, aid.as_deref());
+            if !joins {
                 continue;
+            }
+            // Evidence held in a window is as of its first stage; the
+            // request's later stages may have decided the outcome since.
+            if let Some(o) = merged.filter(|o| *o != Outcome::Unknown) {
+                e.outcome = o;
             }
             let s = evidence_secret(&e);
             self.alerts[idx].add(e, s);
         }
         let aid = ctx.ev.audit_id.as_deref().filter(|a| !a.is_empty());
-        let joins = self.joins(idx, aid);
+        let (joins, _) = self.joins(idx, aid);
         let alert = &mut self.alerts[idx];
         if joins {
             let mut ev = evidence();
@@ -430,18 +436,20 @@ impl Engine {
     /// Whether the request `audit_id` is to be added to alert `idx`: not
     /// when it is already counted there and its evidence was not stored.
     /// Records it as part of the alert, so its later stages update it.
-    fn joins(&mut self, idx: usize, audit_id: Option<&str>) -> bool {
+    /// Also returns the request's outcome merged over its stages so far.
+    fn joins(&mut self, idx: usize, audit_id: Option<&str>) -> (bool, Option<Outcome>) {
         let Some(st) = audit_id
             .filter(|a| !a.is_empty())
             .and_then(|id| self.requests.get_mut(id))
         else {
-            return true;
+            return (true, None);
         };
+        let merged = Some(st.outcome);
         if st.alerts.contains(&(idx as u32)) {
-            return self.alerts[idx].has_request(audit_id);
+            return (self.alerts[idx].has_request(audit_id), merged);
         }
         st.alerts.push(idx as u32);
-        true
+        (true, merged)
     }
 
     /// "first secret read / first exec by this identity in the log", said

@@ -75,7 +75,9 @@ impl Window {
         self.pending = self.pending.min(self.q.len());
     }
 
-    fn push(&mut self, time: i64, name: &str, counted: bool, mut evidence: EvidenceEvent) {
+    /// Add the newest entry. `evidence` is `None` when the rule fires on
+    /// it: it joins the alert as the hit's own event, not from the window.
+    fn push(&mut self, time: i64, name: &str, counted: bool, evidence: Option<EvidenceEvent>) {
         let name: Arc<str> = match self.names.get_key_value(name) {
             Some((k, _)) => k.clone(),
             None => Arc::from(name),
@@ -86,14 +88,17 @@ impl Window {
         if counted {
             self.counted += 1;
         }
-        if self.pending >= MAX_EVIDENCE {
-            evidence.raw = Arc::from("");
-        }
+        let evidence = evidence.map(|mut e| {
+            if self.pending >= MAX_EVIDENCE {
+                e.raw = Arc::from("");
+            }
+            Box::new(e)
+        });
         self.q.push_back(Entry {
             time,
             name,
             counted,
-            evidence: Some(Box::new(evidence)),
+            evidence,
         });
         self.pending += 1;
     }
@@ -128,7 +133,9 @@ impl WindowState {
     /// not history.
     fn sweep(&mut self, cfg: &Config) {
         self.since_sweep += 1;
-        if self.since_sweep < 4096 {
+        // At most one walk per as many events as there are keys: O(1)
+        // amortised however many identities are active.
+        if (self.since_sweep as usize) < (self.rapid.len() + self.denied.len()).max(4096) {
             return;
         }
         self.since_sweep = 0;
@@ -208,9 +215,10 @@ impl WindowState {
         let key = format!("{}\u{0}{group}", ctx.identity);
         let w = self.rapid.entry(key).or_default();
         w.prune(t - rc.window.0);
-        w.push(t, name, false, evidence());
-        let distinct = w.names.len();
-        if distinct >= rc.threshold {
+        let distinct = w.names.len() + usize::from(!w.names.contains_key(name));
+        let fires = distinct >= rc.threshold;
+        w.push(t, name, false, (!fires).then(evidence));
+        if fires {
             let mut hit = Hit::new(RuleId::SecretRapidGet).group(group);
             if distinct > w.peak {
                 w.peak = distinct;
@@ -246,9 +254,10 @@ impl WindowState {
         let w = self.denied.entry(ctx.identity.to_string()).or_default();
         w.prune(t - dc.window.0);
         let denied = ctx.outcome == Outcome::Denied;
-        w.push(t, "", denied, evidence());
-        let count = w.counted;
-        if denied && count >= dc.threshold {
+        let count = w.counted + usize::from(denied);
+        let fires = denied && count >= dc.threshold;
+        w.push(t, "", denied, (!fires).then(evidence));
+        if fires {
             let mut hit = Hit::new(RuleId::SecretAccessDenied);
             if count > w.peak {
                 w.peak = count;
