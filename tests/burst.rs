@@ -152,6 +152,15 @@ fn later_stage_past_the_cap_updates_the_outcome_without_recounting() {
         a.secrets.values().all(|u| u.denied() && !u.exposed()),
         "every request's 403 reached its secret, past the cap too"
     );
+    let d = s.alert("secret-access-denied");
+    assert_eq!(d.event_count, n as u64, "each denial counted once");
+    let notes: Vec<&String> = (d.notes.iter())
+        .filter(|x| x.contains("denied secret requests"))
+        .collect();
+    assert_eq!(
+        notes,
+        vec![&format!("{n} denied secret requests within 15m")]
+    );
     let inc = &s.incidents[0];
     assert!(
         inc.secrets_to_rotate.is_empty(),
