@@ -437,6 +437,8 @@ impl Engine {
     /// when it is already counted there and its evidence was not stored.
     /// Records it as part of the alert, so its later stages update it.
     /// Also returns the request's outcome merged over its stages so far.
+    /// A request the tracker has forgotten (past `dedup_capacity`) counts
+    /// as new, as it does for every rule.
     fn joins(&mut self, idx: usize, audit_id: Option<&str>) -> (bool, Option<Outcome>) {
         let Some(st) = audit_id
             .filter(|a| !a.is_empty())
