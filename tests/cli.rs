@@ -73,6 +73,7 @@ fn jsonl_contract_on_the_exfil_sample() {
             "source_ips",
             "user_agents",
             "audit_ids",
+            "audit_ids_omitted",
             "tags",
         ] {
             assert!(a.get(f).is_some(), "alert lacks {f}: {a}");

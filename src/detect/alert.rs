@@ -1,5 +1,13 @@
 //! Alerts: one rule's hit for one identity (plus the rule's own grouping
 //! key), holding all its events; and the evidence kept for each event.
+//!
+//! Stored evidence is bounded, counts are exact. An alert keeps every
+//! distinct secret it touched (the rotation list must be complete) and
+//! counts every request, but stores the evidence and the audit IDs of its
+//! first [`MAX_EVIDENCE`] requests only; `events_omitted()` and
+//! `audit_ids_omitted` say how many were left out, and every output states
+//! it. Each step is O(log n) in the alert's distinct secrets and O(1)
+//! otherwise (see `windows` for the measurement).
 
 use super::registry::{RuleId, Severity, info};
 use crate::audit::{AuditEvent, Outcome};
@@ -7,7 +15,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
-/// Evidence events kept per alert; beyond this they are counted only.
+/// Evidence events and audit IDs stored per alert; requests beyond this are
+/// counted (`event_count`, `audit_ids_omitted`), their secrets, source IPs
+/// and user agents recorded, but their evidence is not stored.
 pub const MAX_EVIDENCE: usize = 2_000;
 
 /// A secret an alert touched: `ns/name`, or every secret of a namespace
@@ -109,10 +119,57 @@ impl EvidenceEvent {
     }
 }
 
+/// The verbs used on one secret: the Kubernetes verbs as bits, anything
+/// else (attacker-chosen) in a set (which allocates only when used). An
+/// alert holds one per distinct secret, so it is kept small.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerbSet {
+    bits: u16,
+    other: BTreeSet<String>,
+}
+
+const VERBS: [&str; 9] = [
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "proxy",
+];
+
+impl VerbSet {
+    pub fn insert(&mut self, verb: &str) {
+        match VERBS.iter().position(|v| *v == verb) {
+            Some(i) => self.bits |= 1 << i,
+            None => {
+                if !self.other.contains(verb) {
+                    self.other.insert(verb.to_string());
+                }
+            }
+        }
+    }
+    pub fn contains(&self, verb: &str) -> bool {
+        match VERBS.iter().position(|v| *v == verb) {
+            Some(i) => self.bits & (1 << i) != 0,
+            None => self.other.contains(verb),
+        }
+    }
+    /// Known verbs in API order, then the others sorted.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let known = (0..VERBS.len())
+            .filter(|i| self.bits & (1 << i) != 0)
+            .map(|i| VERBS[i]);
+        known.chain(self.other.iter().map(String::as_str))
+    }
+}
+
 /// How often each outcome was seen for one secret in one alert.
 #[derive(Debug, Clone, Default)]
 pub struct SecretUse {
-    pub verbs: BTreeSet<String>,
+    pub verbs: VerbSet,
     /// Requests per outcome (indexed by `Outcome as usize`).
     pub by_outcome: [u32; 5],
     pub first: Option<i64>,
@@ -154,13 +211,20 @@ pub struct Alert {
     pub secrets: BTreeMap<SecretRef, SecretUse>,
     pub source_ips: BTreeSet<String>,
     pub user_agents: BTreeSet<String>,
+    /// The audit IDs of the first [`MAX_EVIDENCE`] requests.
     pub audit_ids: Vec<String>,
+    /// Requests with an audit ID that `audit_ids` does not list (the cap).
+    pub audit_ids_omitted: u64,
+    /// Requests per (merged) outcome, indexed by `Outcome as usize`.
+    pub outcomes: [u64; 5],
     /// "first secret read by this identity in the log", etc.
     pub novelty: Option<String>,
     pub notes: Vec<String>,
     /// Creation order, for stable output.
     pub seq: u64,
     evidence_index: HashMap<String, usize>,
+    /// Notes that state a running maximum: (slot, value, index in `notes`).
+    peak_notes: Vec<(&'static str, u64, usize)>,
 }
 
 /// Stable id from the alert's key, so that a re-scan or a TUI restart gives
@@ -195,10 +259,13 @@ impl Alert {
             source_ips: BTreeSet::new(),
             user_agents: BTreeSet::new(),
             audit_ids: Vec::new(),
+            audit_ids_omitted: 0,
+            outcomes: [0; 5],
             novelty: None,
             notes: Vec::new(),
             seq,
             evidence_index: HashMap::new(),
+            peak_notes: Vec::new(),
         }
     }
 
@@ -222,22 +289,27 @@ impl Alert {
             }
         }
         self.event_count += 1;
+        self.outcomes[ev.outcome as usize] += 1;
         if let Some(t) = ev.time {
             self.first_seen = Some(self.first_seen.map_or(t, |f| f.min(t)));
             self.last_seen = Some(self.last_seen.map_or(t, |l| l.max(t)));
         }
         for ip in &ev.source_ips {
-            self.source_ips.insert(ip.clone());
+            if !self.source_ips.contains(ip) {
+                self.source_ips.insert(ip.clone());
+            }
         }
-        if !ev.user_agent.is_empty() {
+        if !ev.user_agent.is_empty() && !self.user_agents.contains(&ev.user_agent) {
             self.user_agents.insert(ev.user_agent.clone());
         }
-        if ev.authenticated_user != ev.identity {
+        if ev.authenticated_user != ev.identity
+            && self.authenticated_user.as_deref() != Some(ev.authenticated_user.as_str())
+        {
             self.authenticated_user = Some(ev.authenticated_user.clone());
         }
         if let Some(s) = secret {
             let u = self.secrets.entry(s).or_default();
-            u.verbs.insert(ev.verb.clone());
+            u.verbs.insert(&ev.verb);
             u.by_outcome[ev.outcome as usize] += 1;
             if let Some(t) = ev.time {
                 u.first = Some(u.first.map_or(t, |f| f.min(t)));
@@ -247,6 +319,8 @@ impl Alert {
         if let Some(aid) = &ev.audit_id {
             if self.audit_ids.len() < MAX_EVIDENCE {
                 self.audit_ids.push(aid.clone());
+            } else {
+                self.audit_ids_omitted += 1;
             }
         }
         if self.events.len() < MAX_EVIDENCE {
@@ -265,13 +339,8 @@ impl Alert {
         secret: Option<SecretRef>,
         old: Outcome,
     ) {
+        self.recount(secret.as_ref(), old, ev.outcome);
         let new = ev.outcome;
-        if new != old && new != Outcome::Unknown {
-            if let Some(u) = secret.and_then(|s| self.secrets.get_mut(&s)) {
-                u.by_outcome[old as usize] = u.by_outcome[old as usize].saturating_sub(1);
-                u.by_outcome[new as usize] += 1;
-            }
-        }
         let detail = self.events[i].detail.take();
         let keep_outcome = if new == Outcome::Unknown { old } else { new };
         self.events[i] = EvidenceEvent {
@@ -281,15 +350,69 @@ impl Alert {
         };
     }
 
-    /// A later stage of a request in this alert changed its outcome.
-    pub fn update_request(&mut self, ev: EvidenceEvent, secret: Option<SecretRef>) {
-        if let Some(&i) = ev
+    /// Move one request from outcome `old` to `new` in the counts.
+    fn recount(&mut self, secret: Option<&SecretRef>, old: Outcome, new: Outcome) {
+        if new == old || new == Outcome::Unknown {
+            return;
+        }
+        self.outcomes[old as usize] = self.outcomes[old as usize].saturating_sub(1);
+        self.outcomes[new as usize] += 1;
+        if let Some(u) = secret.and_then(|s| self.secrets.get_mut(s)) {
+            u.by_outcome[old as usize] = u.by_outcome[old as usize].saturating_sub(1);
+            u.by_outcome[new as usize] += 1;
+        }
+    }
+
+    /// A later stage of a request in this alert: refresh its stored
+    /// evidence, or, for a request past the cap, move its count from the
+    /// outcome `old` (as the engine last merged it) to the new one.
+    pub fn update_request(&mut self, ev: EvidenceEvent, secret: Option<SecretRef>, old: Outcome) {
+        match ev
             .audit_id
             .as_ref()
             .and_then(|a| self.evidence_index.get(a))
         {
-            let old = self.events[i].outcome;
-            self.update_outcome_at(i, ev, secret, old);
+            Some(&i) => {
+                let old = self.events[i].outcome;
+                self.update_outcome_at(i, ev, secret, old);
+            }
+            None => self.recount(secret.as_ref(), old, ev.outcome),
+        }
+    }
+
+    /// Requests counted whose evidence is not stored (the cap).
+    pub fn events_omitted(&self) -> u64 {
+        self.event_count.saturating_sub(self.events.len() as u64)
+    }
+
+    /// The worst severity any one request's outcome calls for, by `f`.
+    pub fn max_over_outcomes(&self, f: impl Fn(Outcome) -> Severity) -> Option<Severity> {
+        const ALL: [Outcome; 5] = [
+            Outcome::Unknown,
+            Outcome::Allowed,
+            Outcome::Denied,
+            Outcome::NotFound,
+            Outcome::Failed,
+        ];
+        ALL.iter()
+            .filter(|o| self.outcomes[**o as usize] > 0)
+            .map(|o| f(*o))
+            .max()
+    }
+
+    /// Set the note of `slot` to `text` if `value` is above the one shown.
+    pub fn peak_note(&mut self, slot: &'static str, value: u64, text: String) {
+        match self.peak_notes.iter_mut().find(|(s, _, _)| *s == slot) {
+            Some((_, v, i)) if value > *v => {
+                *v = value;
+                self.notes[*i] = text;
+            }
+            Some(_) => {}
+            None if self.notes.len() < 50 => {
+                self.peak_notes.push((slot, value, self.notes.len()));
+                self.notes.push(text);
+            }
+            None => {}
         }
     }
 

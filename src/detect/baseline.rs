@@ -99,8 +99,11 @@ impl BaselineState {
         if self.combos.len() > rc.max_tracked {
             let horizon = t - rc.history.0;
             self.combos.retain(|_, l| *l >= horizon);
-            if self.combos.len() > rc.max_tracked {
-                // Still full of recent combinations: forget the oldest half.
+            // Still (nearly) full of recent combinations: forget the oldest
+            // half. Leaving it just under the bound would make every new
+            // combination walk the whole map again (O(n) per event); with
+            // a quarter free, a walk comes once per max_tracked/4 at least.
+            if self.combos.len() > rc.max_tracked / 4 * 3 {
                 let mut times: Vec<i64> = self.combos.values().copied().collect();
                 times.sort_unstable();
                 let cut = times[times.len() / 2];

@@ -297,7 +297,13 @@ impl Engine {
             after_learning,
         };
         let ip_text = trusted_ip.map(|i| i.to_string());
-        let evidence = || EvidenceEvent::from_event(ev, raw, time, outcome, ip_text.clone());
+        // Built once per event, then cloned: the raw line is shared.
+        let built = std::cell::OnceCell::new();
+        let evidence = || {
+            built
+                .get_or_init(|| EvidenceEvent::from_event(ev, raw, time, outcome, ip_text.clone()))
+                .clone()
+        };
 
         if !new_request {
             // Later stage: refresh the evidence (latest stage, outcome).
@@ -354,13 +360,10 @@ impl Engine {
         let secret = ctx.secret_ref();
         for &i in alerts {
             let a = &mut self.alerts[i as usize];
-            a.update_request(evidence(), secret.clone());
+            a.update_request(evidence(), secret.clone(), old);
             if a.rule == RuleId::AnonymousSecretAccess {
                 a.severity = a
-                    .events
-                    .iter()
-                    .map(|e| anonymous_severity(e.outcome))
-                    .max()
+                    .max_over_outcomes(anonymous_severity)
                     .unwrap_or(a.severity);
             }
         }
@@ -387,22 +390,37 @@ impl Engine {
                 i
             }
         };
-        let alert = &mut self.alerts[idx];
-        for e in hit.earlier {
+        // A request already in the alert but past its evidence cap is
+        // known by the request tracker only; adding it again would count it
+        // twice. (One still stored is updated in place by `add`.)
+        for mut e in hit.earlier {
+            let aid = e.audit_id.clone();
+            let (joins, merged) = self.joins(idx, aid.as_deref());
+            if !joins {
+                continue;
+            }
+            // Evidence held in a window is as of its first stage; the
+            // request's later stages may have decided the outcome since.
+            if let Some(o) = merged.filter(|o| *o != Outcome::Unknown) {
+                e.outcome = o;
+            }
             let s = evidence_secret(&e);
-            alert.add(e, s);
+            self.alerts[idx].add(e, s);
         }
-        let mut ev = evidence();
-        ev.detail = hit.detail;
-        alert.add(ev, ctx.secret_ref());
+        let aid = ctx.ev.audit_id.as_deref().filter(|a| !a.is_empty());
+        let (joins, _) = self.joins(idx, aid);
+        let alert = &mut self.alerts[idx];
+        if joins {
+            let mut ev = evidence();
+            ev.detail = hit.detail;
+            alert.add(ev, ctx.secret_ref());
+        }
+        if let Some(p) = hit.peak_note {
+            alert.peak_note(p.slot, p.value, p.text);
+        }
         if let Some(s) = hit.severity {
             alert.severity = if alert.rule == RuleId::AnonymousSecretAccess {
-                alert
-                    .events
-                    .iter()
-                    .map(|e| anonymous_severity(e.outcome))
-                    .max()
-                    .unwrap_or(s)
+                alert.max_over_outcomes(anonymous_severity).unwrap_or(s)
             } else {
                 alert.severity.max(s)
             };
@@ -413,16 +431,27 @@ impl Engine {
         if let Some(n) = hit.note {
             alert.note(n);
         }
-        if let Some(st) = ctx
-            .ev
-            .audit_id
-            .as_deref()
+    }
+
+    /// Whether the request `audit_id` is to be added to alert `idx`: not
+    /// when it is already counted there and its evidence was not stored.
+    /// Records it as part of the alert, so its later stages update it.
+    /// Also returns the request's outcome merged over its stages so far.
+    /// A request the tracker has forgotten (past `dedup_capacity`) counts
+    /// as new, as it does for every rule.
+    fn joins(&mut self, idx: usize, audit_id: Option<&str>) -> (bool, Option<Outcome>) {
+        let Some(st) = audit_id
+            .filter(|a| !a.is_empty())
             .and_then(|id| self.requests.get_mut(id))
-        {
-            if !st.alerts.contains(&(idx as u32)) {
-                st.alerts.push(idx as u32);
-            }
+        else {
+            return (true, None);
+        };
+        let merged = Some(st.outcome);
+        if st.alerts.contains(&(idx as u32)) {
+            return (self.alerts[idx].has_request(audit_id), merged);
         }
+        st.alerts.push(idx as u32);
+        (true, merged)
     }
 
     /// "first secret read / first exec by this identity in the log", said

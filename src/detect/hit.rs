@@ -3,6 +3,14 @@
 use super::alert::EvidenceEvent;
 use super::registry::{RuleId, Severity};
 
+/// A note that states a running maximum: one per slot and alert.
+#[derive(Debug, Clone)]
+pub struct PeakNote {
+    pub slot: &'static str,
+    pub value: u64,
+    pub text: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub rule: RuleId,
@@ -14,6 +22,9 @@ pub struct Hit {
     pub detail: Option<String>,
     /// Shown once on the alert.
     pub note: Option<String>,
+    /// Shown once on the alert, replacing the note of the same slot when
+    /// its value is higher ("40 distinct secrets fetched" replaces "39 …").
+    pub peak_note: Option<PeakNote>,
     /// Identities to merge into the same incident.
     pub linked: Vec<String>,
     /// Earlier events that belong to the alert (a rate window, an escalation).
@@ -28,6 +39,7 @@ impl Hit {
             severity: None,
             detail: None,
             note: None,
+            peak_note: None,
             linked: Vec::new(),
             earlier: Vec::new(),
         }
@@ -42,6 +54,10 @@ impl Hit {
     }
     pub fn detail(mut self, d: impl Into<String>) -> Self {
         self.detail = Some(d.into());
+        self
+    }
+    pub fn peak_note(mut self, slot: &'static str, value: u64, text: String) -> Self {
+        self.peak_note = Some(PeakNote { slot, value, text });
         self
     }
     pub fn note(mut self, n: impl Into<String>) -> Self {

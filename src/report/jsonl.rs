@@ -24,6 +24,9 @@ pub struct AlertLine<'a> {
     pub source_ips: Vec<&'a str>,
     pub user_agents: Vec<&'a str>,
     pub audit_ids: &'a [String],
+    /// Requests with an audit ID that `audit_ids` leaves out: it lists
+    /// the first `detect::alert::MAX_EVIDENCE` only.
+    pub audit_ids_omitted: u64,
     pub tags: &'static [&'static str],
     pub source: &'static str,
     #[serde(skip_serializing_if = "str::is_empty")]
@@ -60,6 +63,7 @@ pub fn alert_line(a: &Alert) -> AlertLine<'_> {
         source_ips: a.source_ips.iter().map(String::as_str).collect(),
         user_agents: a.user_agents.iter().map(String::as_str).collect(),
         audit_ids: &a.audit_ids,
+        audit_ids_omitted: a.audit_ids_omitted,
         tags: r.tags,
         source: r.source,
         group: &a.group,

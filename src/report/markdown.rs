@@ -117,6 +117,9 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
         if a.event_count > 20 {
             let _ = writeln!(s, "- … {} more requests", a.event_count - 20);
         }
+        if let Some(cap) = super::text::omitted_evidence(a) {
+            let _ = writeln!(s, "- **Not stored:** {}", md(&cap));
+        }
         let _ = writeln!(s);
     }
     let _ = writeln!(s, "### Response checklist (seed 001)");

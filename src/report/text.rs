@@ -102,6 +102,23 @@ fn list(items: &[String], max: usize) -> String {
     s.join(", ")
 }
 
+/// What the alert counted but did not store, stated so that no list reads
+/// as complete when it is not (`None`: everything is stored).
+pub fn omitted_evidence(a: &Alert) -> Option<String> {
+    let events = a.events_omitted();
+    if events == 0 && a.audit_ids_omitted == 0 {
+        return None;
+    }
+    Some(format!(
+        "evidence kept for the first {} of {} requests; {} more counted but not stored \
+         ({} audit IDs not listed); every secret is kept for the rotation list",
+        a.events.len(),
+        a.event_count,
+        events,
+        a.audit_ids_omitted
+    ))
+}
+
 pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()> {
     let r = info(a.rule);
     writeln!(
@@ -166,6 +183,9 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
             "    {}",
             st.dim(&format!("… {} more requests", a.event_count - shown))
         )?;
+    }
+    if let Some(cap) = omitted_evidence(a) {
+        writeln!(out, "    {}", wrap(&cap, 74, "      "))?;
     }
     if !a.user_agents.is_empty() {
         let uas: Vec<String> = a.user_agents.iter().cloned().collect();
