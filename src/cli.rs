@@ -357,7 +357,9 @@ fn scan(args: &ScanArgs) -> Result<i32> {
         Format::Jsonl => report::jsonl::write(&mut out, alerts, &incidents)?,
         Format::Markdown => {
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-            report::markdown::write(&mut out, &ingest.engine, &incidents, &names)?
+            // The front-end reads the clock; the report only prints it.
+            let meta = ktriage::view::Meta::new(chrono::Utc::now().timestamp_micros(), names);
+            report::markdown::write(&mut out, &ingest.engine, &incidents, meta)?
         }
     }
     out.flush()?;
