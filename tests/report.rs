@@ -243,6 +243,15 @@ fn report_is_valid_gfm_with_log_data_inert() {
         .filter(|b| b.lines().next().is_some_and(|l| l.starts_with('|')))
         .count();
     assert_eq!(tables.len(), blocks);
+    let ls: Vec<&str> = doc.lines().collect();
+    for w in ls.windows(2) {
+        if w[1].starts_with('|') {
+            assert!(
+                w[0].is_empty() || w[0].starts_with('|'),
+                "no blank line before a table: {w:?}"
+            );
+        }
+    }
     assert!(blocks >= 2 * (HOSTILE.len() + 1), "{blocks}");
     for t in &tables {
         for row in t {

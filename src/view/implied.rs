@@ -306,6 +306,17 @@ mod tests {
     }
 
     #[test]
+    fn only_kubernetes_names_go_into_a_suggested_command() {
+        assert_eq!(
+            shell_word("payments-api-6f7c9d-abcde"),
+            "payments-api-6f7c9d-abcde"
+        );
+        assert_eq!(shell_word("web;rm -rf ~"), "<NAME>");
+        assert_eq!(shell_word("$(id)"), "<NAME>");
+        assert_eq!(shell_word(""), "<NAME>");
+    }
+
+    #[test]
     fn credential_kinds() {
         assert_eq!(
             CredentialKind::of("system:serviceaccount:squid:proxy"),
