@@ -312,8 +312,22 @@ fn a_token_step_needs_a_read_or_a_shell() {
     ]);
     let doc = scan_markdown(&log);
     assert!(!doc.contains("pod `prod/web-0`"), "{doc}");
+    assert!(!doc.contains("No listed exec session named"), "{doc}");
     assert!(
         doc.contains("pod `prod/web-1`: an interactive session"),
+        "{doc}"
+    );
+}
+
+#[test]
+fn no_token_step_says_so_instead_of_staying_silent() {
+    let log = lines(&[
+        get_secret("mallory", "prod", "db", 0, 200),
+        exec("mallory", "web-0", "env", 10),
+    ]);
+    let doc = scan_markdown(&log);
+    assert!(
+        doc.contains("- [ ] No listed exec session named the service-account token in its command: confirm that none read it"),
         "{doc}"
     );
 }

@@ -244,6 +244,19 @@ pub(super) fn push(
             ev,
         ));
     }
+    if !out.iter().any(|s| s.section == Section::PodTokens) {
+        let title = if execs.is_empty() {
+            "No exec sessions listed: no pod's service-account token to rotate (confirm with step 3)"
+        } else {
+            "No listed exec session named the service-account token in its command: confirm that none read it"
+        };
+        out.push(step(
+            "podtoken:none".into(),
+            Section::PodTokens,
+            Line::new().text(title),
+            Vec::new(),
+        ));
+    }
 }
 
 /// A name from the log as it may appear in a command the analyst pastes:

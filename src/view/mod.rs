@@ -11,6 +11,13 @@
 //! [`Seg::Time`] (UTC). It is a pure function of what the engine knows
 //! ([`Facts`]) and of [`Meta`], which the caller fills in: nothing here
 //! reads the clock or the disk.
+//!
+//! Cost: a view is built on demand (one export, one checklist draw) from
+//! references, O(alerts + identities) plus the incident's own evidence;
+//! the engine only keeps up to five auditIDs per identity and secret for
+//! it. Measured on a 300 MiB generated log (`gen-audit --size 300M`, 7
+//! alternating runs of `scan --format text`, release): median 622 ms vs
+//! 650 ms before, i.e. within noise, and byte-identical text output.
 
 mod facts;
 mod implied;
