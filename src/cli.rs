@@ -474,7 +474,20 @@ fn scan(args: &ScanArgs) -> Result<i32> {
         }
         Format::Markdown => {
             let names: Vec<String> = set.inputs.iter().map(|i| i.name()).collect();
-            report::markdown::write(&mut out, &ingest.engine, &incidents, &names)?
+            // The front-end reads the clock; the report only prints it.
+            let meta = ktriage::view::Meta::new(chrono::Utc::now().timestamp_micros(), names);
+            if !errors.is_empty() {
+                writeln!(
+                    out,
+                    "**NOT JUDGED: {} input problem(s); this report covers only what could be read.**\n",
+                    errors.len()
+                )?;
+                for e in &errors {
+                    writeln!(out, "- {}", report::md::code(&report::inert(e)))?;
+                }
+                writeln!(out)?;
+            }
+            report::markdown::write(&mut out, &ingest.engine, &incidents, meta)?;
         }
     }
     out.flush()?;

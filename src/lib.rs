@@ -20,3 +20,4 @@ pub mod report;
 pub mod source;
 pub mod time;
 pub mod tui;
+pub mod view;

@@ -39,7 +39,13 @@ fn outputs(s: &Scan) -> (Vec<Value>, String, String) {
     let style = report::text::Style { color: false };
     report::text::write(&mut t, s.alerts(), &s.incidents, &style).unwrap();
     let mut m = Vec::new();
-    report::markdown::write(&mut m, &s.ingest.engine, &s.incidents, &["burst".into()]).unwrap();
+    report::markdown::write(
+        &mut m,
+        &s.ingest.engine,
+        &s.incidents,
+        ktriage::view::Meta::new(0, vec!["burst".into()]),
+    )
+    .unwrap();
     (
         jsonl,
         String::from_utf8(t).unwrap(),
@@ -79,8 +85,15 @@ fn burst_past_the_cap_counts_exactly_says_what_is_omitted_and_rotates_every_name
         panic!("one incident: {:?}", s.incidents.len())
     };
     assert_eq!(inc.secrets_to_rotate.len(), n, "rotation list complete");
-    assert_eq!(inc.secrets_to_rotate[0], "prod/s-00000");
-    assert_eq!(inc.secrets_to_rotate[n - 1], format!("prod/s-{:05}", n - 1));
+    use ktriage::detect::RotateItem;
+    assert_eq!(
+        inc.secrets_to_rotate[0],
+        RotateItem::named("prod", "s-00000")
+    );
+    assert_eq!(
+        inc.secrets_to_rotate[n - 1],
+        RotateItem::named("prod", &format!("s-{:05}", n - 1))
+    );
 
     let (jsonl, text, md) = outputs(&s);
     for line in jsonl.iter().filter(|l| l["kind"] == "alert") {

@@ -210,11 +210,11 @@ fn markdown_report_has_the_checklist() {
     let p = sample("k8s_exec_secret_exfil.json");
     let out = ktriage(&["scan", "--format", "markdown", p.to_str().unwrap()], None);
     let md = String::from_utf8_lossy(&out.stdout);
-    assert!(md.contains("# ktriage report"));
-    assert!(md.contains("- [ ] `prod/aws-credentials`"));
+    assert!(md.starts_with("# ktriage incident report"), "{md}");
+    assert!(md.contains("- [ ] Rotate every credential in `prod/aws-credentials`"));
     assert!(md.contains("Tighten RBAC"));
     assert!(
-        md.contains("ClusterRoleBinding `attacker-admin-binding` by `ci-deployer`"),
+        md.contains("create ClusterRoleBinding `attacker-admin-binding`: `ClusterRole cluster-admin` to `User attacker-admin` by `ci-deployer`"),
         "{md}"
     );
 }

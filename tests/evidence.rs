@@ -50,7 +50,9 @@ fn report(events: &[serde_json::Value]) -> String {
     let inc = (s.incidents.iter())
         .find(|i| i.primary == "mallory")
         .unwrap_or_else(|| panic!("no incident for mallory: {:?}", s.rules()));
-    ktriage::report::markdown::incident_report(inc, s.alerts(), &s.ingest.engine)
+    let facts = ktriage::view::Facts::of_engine(&s.ingest.engine, &s.incidents);
+    let view = ktriage::view::incident(&facts, inc);
+    ktriage::report::markdown::incident_section(&view, &ktriage::report::markdown::no_ticks)
 }
 
 #[test]
@@ -77,12 +79,12 @@ fn exec_into_a_pod_whose_spec_uses_the_stolen_secret_is_linked() {
     // Checklist lines (not the alert table, which names the execs too).
     let line = |needle: &str| {
         (md.lines())
-            .find(|l| l.starts_with("   - ") && l.contains(needle))
+            .find(|l| l.starts_with("  - ") && l.contains(needle))
             .map(str::to_string)
     };
     let linked = line("payments-api-6f7c9d-x7k2q").expect("exec into the pod using the secret");
-    assert!(linked.contains("pod uses db-credentials"), "{linked}");
-    assert!(linked.contains("bob@example.com"), "{linked}");
+    assert!(linked.contains("pod uses `db-credentials`"), "{linked}");
+    assert!(linked.contains("`bob@example.com`"), "{linked}");
     assert!(line("web-5d8f-abcde").is_none(), "{md}");
     let unknown = line("legacy-0").expect("exec into a pod whose spec is not logged");
     assert!(unknown.contains("pod spec not in log"), "{unknown}");
@@ -96,7 +98,7 @@ fn the_incident_identitys_own_execs_are_always_listed() {
         exec("mallory", "staging", "tools-0", 30),
     ]);
     let l = (md.lines())
-        .find(|l| l.starts_with("   - ") && l.contains("tools-0"))
+        .find(|l| l.starts_with("  - ") && l.contains("tools-0"))
         .expect(&md);
     assert!(l.contains("by the incident's identity"), "{l}");
 }

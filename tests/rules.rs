@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use ktriage::detect::Severity;
+use ktriage::detect::{RotateItem, RotateKind, Severity};
 use serde_json::json;
 
 macro_rules! sample_pair {
@@ -66,7 +66,10 @@ fn seed_000_validation_sample_is_one_critical_incident() {
     );
     assert_eq!(
         inc.secrets_to_rotate,
-        vec!["prod/aws-credentials", "prod/db-credentials"]
+        vec![
+            RotateItem::named("prod", "aws-credentials"),
+            RotateItem::named("prod", "db-credentials")
+        ]
     );
 }
 
@@ -292,12 +295,19 @@ fn rotation_list_expands_lists_and_keeps_denied_reads_off() {
     assert_eq!(
         inc.secrets_to_rotate,
         vec![
-            "prod/* (all secrets in prod; names not all known)",
-            "prod/tls-a",
-            "prod/tls-b"
+            RotateItem {
+                namespace: "prod".into(),
+                name: String::new(),
+                kind: RotateKind::WholeNamespace
+            },
+            RotateItem::named("prod", "tls-a"),
+            RotateItem::named("prod", "tls-b"),
         ]
     );
-    assert_eq!(inc.denied_secrets, vec!["stage/refused"]);
+    assert_eq!(
+        inc.denied_secrets,
+        vec![RotateItem::named("stage", "refused")]
+    );
 }
 
 #[test]

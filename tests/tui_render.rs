@@ -120,7 +120,7 @@ fn checklist_pane_has_the_response_steps() {
     assert!(lines.contains("▶ Checklist"), "{lines}");
     assert!(lines.contains("1. Secrets accessed"), "{lines}");
     assert!(
-        lines.contains("Rotate prod/db-credentials") && lines.contains("[ ]"),
+        lines.contains("Rotate every credential in prod/db-credentials") && lines.contains("[ ]"),
         "{lines}"
     );
     assert!(lines.contains("2. RBAC review"), "{lines}");
@@ -136,7 +136,7 @@ fn rbac_review_says_plainly_when_the_log_has_none() {
     let mut app = app_from_log(&options(dir.path()), &log, Status::default());
     press(&mut app, KeyCode::Char('4'));
     let s = render(&app, 120, 30).join("\n");
-    assert!(s.contains("no RBAC data in this log"), "{s}");
+    assert!(s.contains("No RBAC data in this log"), "{s}");
 }
 
 #[test]

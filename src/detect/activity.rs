@@ -20,7 +20,12 @@ pub struct AccessStat {
     pub first: Option<i64>,
     pub last: Option<i64>,
     pub source_ips: BTreeSet<String>,
+    /// The first requests' auditIDs (up to [`AUDIT_IDS_KEPT`]), to cite as evidence.
+    pub audit_ids: Vec<String>,
 }
+
+/// AuditIDs kept per identity and secret.
+pub const AUDIT_IDS_KEPT: usize = 5;
 
 impl AccessStat {
     pub fn count(&self) -> u32 {
@@ -38,6 +43,7 @@ pub struct ExecRecord {
     pub command: Option<String>,
     pub outcome: Outcome,
     pub source_ip: Option<String>,
+    pub audit_id: Option<String>,
     /// Secrets the pod uses, from its spec when the log recorded its
     /// creation (`None`: spec not seen).
     pub pod_secrets: Option<Vec<String>>,
@@ -140,6 +146,7 @@ impl Activity {
         outcome: Outcome,
         time: Option<i64>,
         ip: Option<&str>,
+        audit_id: Option<&str>,
         allowlisted: Option<bool>,
     ) {
         let a = self.entry(identity);
@@ -152,6 +159,11 @@ impl Activity {
         s.verbs.insert(verb.to_string());
         count(s, outcome, 1);
         widen(&mut s.first, &mut s.last, time);
+        if let Some(aid) = audit_id {
+            if s.audit_ids.len() < AUDIT_IDS_KEPT && !s.audit_ids.iter().any(|x| x == aid) {
+                s.audit_ids.push(aid.to_string());
+            }
+        }
         if let Some(ip) = ip {
             if s.source_ips.len() < 16 {
                 s.source_ips.insert(ip.to_string());

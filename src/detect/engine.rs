@@ -492,6 +492,7 @@ impl Engine {
                     ctx.outcome,
                     ctx.time,
                     ip,
+                    ev.audit_id.as_deref(),
                     Some(allowlisted),
                 );
             } else if WRITE_VERBS.contains(&verb) {
@@ -502,6 +503,7 @@ impl Engine {
                     ctx.outcome,
                     ctx.time,
                     ip,
+                    ev.audit_id.as_deref(),
                     None,
                 );
                 self.activity.change(
@@ -526,6 +528,7 @@ impl Engine {
                     command: exec_command(ev.request_uri()),
                     outcome: ctx.outcome,
                     source_ip: ip.map(str::to_string),
+                    audit_id: ev.audit_id.as_deref().map(str::to_string),
                     pod_secrets: (self.activity.pods)
                         .lookup(ev.namespace(), ev.name())
                         .map(<[String]>::to_vec),

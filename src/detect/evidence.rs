@@ -10,7 +10,7 @@
 
 use super::Incident;
 use super::activity::{ExecRecord, IdentityActivity};
-use std::collections::BTreeSet;
+use super::rotate::{RotateItem, RotateKind};
 
 /// Why an exec session is on the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,52 +42,39 @@ pub struct ExecEvidence<'a> {
     pub link: ExecLink,
 }
 
-/// What an incident's secret lists say was touched. The only place that
-/// reads the rotation-list strings (`ns/name`, `ns/* (…)`, `*/* (…)`).
+/// What an incident's secret lists say was touched.
 struct Affected<'a> {
-    /// Namespaces whose secrets were served or refused (`None`: cluster-wide).
-    namespaces: Option<BTreeSet<&'a str>>,
-    /// Named secrets served or refused.
-    names: BTreeSet<(&'a str, &'a str)>,
-    /// Namespaces (or `*`, the cluster) served whole: every secret there
-    /// is affected, named or not.
-    whole: BTreeSet<&'a str>,
+    /// Served or refused: the namespaces in which an exec may matter.
+    touched: Vec<&'a RotateItem>,
+    /// Served: every secret these entries cover is affected.
+    served: &'a [RotateItem],
 }
 
 impl<'a> Affected<'a> {
     fn of(inc: &'a Incident) -> Self {
-        let mut namespaces = BTreeSet::new();
-        let mut names = BTreeSet::new();
-        let mut cluster_wide = false;
-        for s in inc.secrets_to_rotate.iter().chain(&inc.denied_secrets) {
-            let Some((ns, rest)) = s.split_once('/') else {
-                continue;
-            };
-            if ns == "*" {
-                cluster_wide = true;
-                continue;
-            }
-            namespaces.insert(ns);
-            if !rest.starts_with('*') {
-                names.insert((ns, rest));
-            }
-        }
-        let whole = (inc.secrets_to_rotate.iter())
-            .filter_map(|s| s.split_once("/*").map(|(ns, _)| ns))
-            .collect();
         Affected {
-            namespaces: (!cluster_wide).then_some(namespaces),
-            names,
-            whole,
+            touched: inc
+                .secrets_to_rotate
+                .iter()
+                .chain(&inc.denied_secrets)
+                .collect(),
+            served: &inc.secrets_to_rotate,
         }
     }
 
     fn namespace(&self, ns: &str) -> bool {
-        self.namespaces.as_ref().is_none_or(|set| set.contains(ns))
+        self.touched
+            .iter()
+            .any(|r| r.kind == RotateKind::WholeCluster || r.namespace == ns)
     }
 
     fn secret(&self, ns: &str, name: &str) -> bool {
-        self.whole.contains("*") || self.whole.contains(ns) || self.names.contains(&(ns, name))
+        (self.touched.iter())
+            .filter(|r| r.kind == RotateKind::Named)
+            .any(|r| r.covers(ns, name))
+            || (self.served.iter())
+                .filter(|r| r.kind != RotateKind::Named)
+                .any(|r| r.covers(ns, name))
     }
 }
 
@@ -123,6 +110,6 @@ pub fn exec_sessions<'a>(
             }
         }
     }
-    out.sort_by_key(|e| e.exec.time);
+    out.sort_by(|a, b| (a.exec.time, a.identity).cmp(&(b.exec.time, b.identity)));
     out
 }

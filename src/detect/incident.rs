@@ -4,6 +4,7 @@
 
 use super::alert::{Alert, stable_id};
 use super::registry::{RuleId, Severity};
+use super::rotate::{RotateItem, RotateKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, Clone)]
@@ -19,9 +20,9 @@ pub struct Incident {
     pub first_seen: Option<i64>,
     pub last_seen: Option<i64>,
     /// Secrets whose content was (or may have been) served: rotate them.
-    pub secrets_to_rotate: Vec<String>,
+    pub secrets_to_rotate: Vec<RotateItem>,
     /// Secrets only ever refused: shown, not rotated.
-    pub denied_secrets: Vec<String>,
+    pub denied_secrets: Vec<RotateItem>,
     pub source_ips: Vec<String>,
 }
 
@@ -96,39 +97,32 @@ pub fn build_incidents(
             for &i in &idx {
                 ips.extend(alerts[i].source_ips.iter().cloned());
                 for (secret, usage) in &alerts[i].secrets {
+                    let item = RotateItem::of(secret);
                     if !usage.exposed() {
                         if usage.denied() {
-                            denied.insert(secret.to_string());
+                            denied.insert(item);
                         }
                         continue;
                     }
-                    match (&secret.name, secret.namespace.as_str()) {
-                        (Some(_), _) => {
-                            rotate.insert(secret.to_string());
-                        }
-                        (None, "") => {
-                            // Every secret of the cluster: every name we know, and the rest.
+                    // A whole namespace (or the cluster): every name we know, and the rest.
+                    match item.kind {
+                        RotateKind::Named => {}
+                        RotateKind::WholeCluster => {
                             for (ns, names) in known {
-                                for n in names {
-                                    rotate.insert(format!("{ns}/{n}"));
-                                }
+                                rotate.extend(names.iter().map(|n| RotateItem::named(ns, n)));
                             }
-                            rotate.insert(
-                                "*/* (all secrets in the cluster; names not all known)".to_string(),
-                            );
                         }
-                        (None, ns) => {
-                            for n in known.get(ns).into_iter().flatten() {
-                                rotate.insert(format!("{ns}/{n}"));
+                        RotateKind::WholeNamespace => {
+                            for n in known.get(&item.namespace).into_iter().flatten() {
+                                rotate.insert(RotateItem::named(&item.namespace, n));
                             }
-                            rotate.insert(format!(
-                                "{ns}/* (all secrets in {ns}; names not all known)"
-                            ));
                         }
                     }
+                    rotate.insert(item);
                 }
             }
-            let denied: Vec<String> = denied.into_iter().filter(|d| !rotate.contains(d)).collect();
+            let denied: Vec<RotateItem> =
+                denied.into_iter().filter(|d| !rotate.contains(d)).collect();
             Incident {
                 id: stable_id("inc", &[&primary]),
                 severity: top.severity,

@@ -14,6 +14,7 @@ pub mod pods;
 pub mod rbac;
 pub mod registry;
 pub mod request;
+pub mod rotate;
 pub mod secret_access;
 pub mod windows;
 
@@ -22,3 +23,4 @@ pub use config::Config;
 pub use engine::{Engine, EngineStats, engine_wants, is_relevant, matching_entries};
 pub use incident::Incident;
 pub use registry::{RULES, RuleId, RuleInfo, Severity, info};
+pub use rotate::{RotateItem, RotateKind};

@@ -108,6 +108,7 @@ pub struct BindingRecord {
     /// `ClusterRole cluster-admin`, or `None` when not recorded.
     pub role: Option<String>,
     pub subjects: Vec<RbacSubject>,
+    pub audit_id: Option<String>,
 }
 
 /// A role seen in the log, with what its rules grant that matters here.
@@ -120,6 +121,7 @@ pub struct RoleRecord {
     pub name: String,
     pub grants: Vec<String>,
     pub grants_secrets: bool,
+    pub audit_id: Option<String>,
 }
 
 /// An escalation the correlation rule watches for follow-up.
@@ -294,6 +296,7 @@ impl RbacState {
                 name: name.clone(),
                 role: role.clone(),
                 subjects: subjects.clone(),
+                audit_id: ctx.ev.audit_id.as_deref().map(str::to_string),
             });
         }
         if let Some(r) = &role_ref {
@@ -396,6 +399,7 @@ impl RbacState {
                 name: name.clone(),
                 grants: grants.clone(),
                 grants_secrets: secrets,
+                audit_id: ctx.ev.audit_id.as_deref().map(str::to_string),
             });
         }
         if grants.is_empty()

@@ -1,233 +1,282 @@
 //! The Markdown incident report, to paste into a ticket: what happened,
-//! the evidence, what to rotate, and seed 001's response checklist with the
-//! facts filled in from the log.
+//! the evidence with its auditIDs, what to rotate, and the response
+//! checklist. One renderer of [`crate::view`] for `scan --format markdown`
+//! and the TUI's `x`/`:export`, so both say the same thing; the TUI adds
+//! only the analyst's ticks and notes.
+//!
+//! Valid CommonMark + GFM by construction (see [`super::md`]): a blank line
+//! around every table and list, log data only in code spans, our words
+//! escaped, times in UTC.
 
-use super::inert::inert;
-use crate::detect::{Alert, Engine, Incident, info};
+use super::md::{cell_code, code, text};
+use crate::detect::{Engine, Incident, RotateItem, RotateKind, info};
 use crate::time::format_micros;
+use crate::view::{self, AlertItem, Facts, IncidentView, Line, Meta, Seg, View};
 use std::fmt::Write;
 
-/// Escape text for a Markdown table cell or inline code: inert (so a
-/// newline is already spelt `\u{a}`), and no `|` or backtick to break out.
-pub(crate) fn md(s: &str) -> String {
-    inert(s).replace('|', "\\|").replace('`', "'")
+/// What the analyst recorded for one checklist step.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tick {
+    pub done: bool,
+    pub note: String,
 }
 
-fn t(x: Option<i64>) -> String {
-    x.map(format_micros).unwrap_or_else(|| "-".into())
+/// Ticks and notes by (incident id, step key); `scan` has none.
+pub type Ticks<'a> = &'a dyn Fn(&str, &str) -> Tick;
+
+fn time(t: Option<i64>) -> String {
+    t.map(format_micros)
+        .unwrap_or_else(|| "(time not recorded)".into())
 }
 
-/// One incident as a self-contained Markdown section.
-pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> String {
+fn line(l: &Line, cell: bool) -> String {
+    let mut o = String::new();
+    for s in &l.segs {
+        match s {
+            Seg::Text(t) => o.push_str(&text(t)),
+            Seg::Data(d) if cell => o.push_str(&cell_code(d)),
+            Seg::Data(d) => o.push_str(&code(d)),
+            Seg::Time(t) => o.push_str(&time(*t)),
+        }
+    }
+    if !l.audit_ids.is_empty() {
+        let ids: Vec<String> = l.audit_ids.iter().map(|a| code(a)).collect();
+        let _ = write!(o, " — audit ID {}", ids.join(", "));
+    }
+    o
+}
+
+fn codes<S: AsRef<str>>(items: &[S]) -> String {
+    if items.is_empty() {
+        return "none".into();
+    }
+    items
+        .iter()
+        .map(|s| code(s.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How a rotation-list entry reads.
+pub fn rotate_entry(r: &RotateItem) -> String {
+    match r.kind {
+        RotateKind::Named => code(&r.to_string()),
+        RotateKind::WholeNamespace => format!(
+            "every secret in namespace {} (names not all known)",
+            code(&r.namespace)
+        ),
+        RotateKind::WholeCluster => "every secret in the cluster (names not all known)".into(),
+    }
+}
+
+fn alert_table(s: &mut String, alerts: &[AlertItem]) {
+    let _ = writeln!(
+        s,
+        "| severity | rule | identity | first seen | last seen | requests | summary |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+    for a in alerts {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            a.severity.as_str(),
+            cell_code(a.rule.as_str()),
+            cell_code(&a.identity),
+            time(a.first_seen),
+            time(a.last_seen),
+            a.event_count,
+            line(&a.summary, true)
+        );
+    }
+    let _ = writeln!(s);
+}
+
+fn alert_evidence(s: &mut String, a: &AlertItem) {
+    let r = info(a.rule);
+    let _ = writeln!(
+        s,
+        "#### {} {} — {}\n",
+        a.severity.as_str().to_uppercase(),
+        code(a.rule.as_str()),
+        text(r.title)
+    );
+    let _ = writeln!(s, "- Alert: {}", code(&a.id));
+    let _ = writeln!(s, "- Identity: {}", code(&a.identity));
+    if let Some(u) = &a.authenticated_user {
+        let _ = writeln!(s, "- Authenticated as: {}", code(u));
+    }
+    let _ = writeln!(
+        s,
+        "- Requests: {}, {} → {}",
+        a.event_count,
+        time(a.first_seen),
+        time(a.last_seen)
+    );
+    let _ = writeln!(s, "- Rule source: {}", text(r.source));
+    let _ = writeln!(s, "- Tags: {}", codes(r.tags));
+    for n in &a.notes {
+        let _ = writeln!(s, "- Note: {}", code(n));
+    }
+    if a.event_count > a.stored || a.audit_ids_omitted > 0 {
+        let _ = writeln!(
+            s,
+            "- **Not stored:** evidence kept for the first {} of {} requests; {} more counted \
+             but not stored ({} audit IDs not listed); every secret is kept for the rotation list",
+            a.stored,
+            a.event_count,
+            a.event_count.saturating_sub(a.stored),
+            a.audit_ids_omitted
+        );
+    }
+    let _ = writeln!(s, "\n{}\n", text(r.why));
+    if a.events.is_empty() {
+        let _ = writeln!(s, "No evidence events kept for this alert.\n");
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "| time (UTC) | audit ID | request | outcome | identity | source IPs | user agent | detail |"
+    );
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
+    for e in &a.events {
+        let outcome = match e.code {
+            Some(c) => format!("{} ({c})", e.outcome.as_str()),
+            None => e.outcome.as_str().to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            time(e.time),
+            e.audit_id.as_deref().map(cell_code).unwrap_or_default(),
+            cell_code(&e.action),
+            text(&outcome),
+            cell_code(&e.identity),
+            if e.source_ips.is_empty() {
+                String::new()
+            } else {
+                cell_code(&e.source_ips.join(", "))
+            },
+            if e.user_agent.is_empty() {
+                String::new()
+            } else {
+                cell_code(&e.user_agent)
+            },
+            e.detail.as_deref().map(cell_code).unwrap_or_default()
+        );
+    }
+    let _ = writeln!(s);
+    let listed = a.events.len() as u64;
+    if a.event_count > listed {
+        let _ = writeln!(
+            s,
+            "The first {listed} of {} requests are listed.\n",
+            a.event_count
+        );
+    }
+}
+
+/// One incident as a self-contained Markdown section (level-2 heading).
+pub fn incident_section(inc: &IncidentView, ticks: Ticks<'_>) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "## {} incident `{}`: {}",
-        i.severity.as_str().to_uppercase(),
-        i.id,
-        md(&i.primary)
+        "## {} incident {}: {}\n",
+        inc.severity.as_str().to_uppercase(),
+        code(&inc.id),
+        code(&inc.primary)
     );
-    let _ = writeln!(s);
+    let _ = writeln!(s, "- Identities: {}", codes(&inc.identities));
     let _ = writeln!(
         s,
-        "- **Identities:** {}",
-        i.identities
-            .iter()
-            .map(|x| format!("`{}`", md(x)))
-            .collect::<Vec<_>>()
-            .join(", ")
+        "- Window: {} → {}",
+        time(inc.first_seen),
+        time(inc.last_seen)
     );
-    let _ = writeln!(s, "- **Window:** {} → {}", t(i.first_seen), t(i.last_seen));
-    let _ = writeln!(
-        s,
-        "- **Rules:** {}",
-        i.rules
-            .iter()
-            .map(|r| format!("`{r}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let _ = writeln!(
-        s,
-        "- **Source IPs:** {}",
-        i.source_ips
-            .iter()
-            .map(|x| md(x))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let _ = writeln!(s);
-    let _ = writeln!(s, "### Alerts");
-    let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "| severity | rule | identity | first seen | requests | summary |"
-    );
-    let _ = writeln!(s, "|---|---|---|---|---|---|");
-    for &ai in &i.alerts {
-        let a = &alerts[ai];
-        let summary = a
-            .notes
-            .first()
-            .cloned()
-            .or_else(|| a.events.iter().find_map(|e| e.detail.clone()))
-            .unwrap_or_else(|| info(a.rule).title.to_string());
-        let _ = writeln!(
-            s,
-            "| {} | `{}` | `{}` | {} | {} | {} |",
-            a.severity,
-            a.rule,
-            md(&a.identity),
-            t(a.first_seen),
-            a.event_count,
-            md(&summary)
-        );
-    }
-    let _ = writeln!(s);
-    let _ = writeln!(s, "### Evidence");
-    let _ = writeln!(s);
-    for &ai in &i.alerts {
-        let a = &alerts[ai];
-        let r = info(a.rule);
-        let _ = writeln!(
-            s,
-            "**`{}`** ({}; source: {}; {})  ",
-            a.rule,
-            a.severity,
-            r.source,
-            r.tags.join(", ")
-        );
-        let _ = writeln!(s, "{}", r.why);
-        let _ = writeln!(s);
-        for e in a.events.iter().take(20) {
-            let _ = writeln!(
-                s,
-                "- {} `{}` {} by `{}` from {}{}",
-                t(e.time),
-                md(&e.action()),
-                e.outcome.as_str(),
-                md(&e.identity),
-                md(&e.source_ips.join(", ")),
-                e.detail
-                    .as_ref()
-                    .map(|d| format!(" — {}", md(d)))
-                    .unwrap_or_default()
-            );
-        }
-        if a.event_count > 20 {
-            let _ = writeln!(s, "- … {} more requests", a.event_count - 20);
-        }
-        if let Some(cap) = super::text::omitted_evidence(a) {
-            let _ = writeln!(s, "- **Not stored:** {}", md(&cap));
+    let rules: Vec<&str> = inc.rules.iter().map(|r| r.as_str()).collect();
+    let _ = writeln!(s, "- Rules: {}", codes(&rules));
+    let _ = writeln!(s, "- Source IPs: {}\n", codes(&inc.source_ips));
+
+    let _ = writeln!(s, "### Secrets to rotate\n");
+    if inc.rotate.is_empty() {
+        let _ = writeln!(s, "No secret content was served in this incident.\n");
+    } else {
+        for r in &inc.rotate {
+            let _ = writeln!(s, "- {}", rotate_entry(r));
         }
         let _ = writeln!(s);
     }
-    let _ = writeln!(s, "### Response checklist (seed 001)");
-    let _ = writeln!(s);
+    if !inc.denied.is_empty() {
+        let d: Vec<String> = inc.denied.iter().map(rotate_entry).collect();
+        let _ = writeln!(s, "Refused, not rotated: {}\n", d.join(", "));
+    }
+
+    let _ = writeln!(s, "### Alerts\n");
+    alert_table(&mut s, &inc.alerts);
+
+    let _ = writeln!(s, "### Evidence\n");
+    for a in &inc.alerts {
+        alert_evidence(&mut s, a);
+    }
+
+    let _ = writeln!(s, "### Response checklist\n");
     let _ = writeln!(
         s,
-        "1. **List every secret accessed by the suspicious identities, with timestamps.**"
+        "Steps 1–5 are seed 001's evidence checklist; steps 6–8 are implied by it.\n"
     );
-    for id in &i.identities {
-        if let Some(act) = engine.activity.by_identity.get(id) {
-            for (secret, stat) in &act.secrets {
-                let _ = writeln!(
-                    s,
-                    "   - `{}` by `{}`: {} ({} allowed, {} denied) {} → {}",
-                    md(&secret.to_string()),
-                    md(id),
-                    stat.verbs.iter().cloned().collect::<Vec<_>>().join("/"),
-                    stat.allowed,
-                    stat.denied,
-                    t(stat.first),
-                    t(stat.last)
-                );
+    let mut section = None;
+    for st in &inc.steps {
+        if section != Some(st.section) {
+            if section.is_some() {
+                let _ = writeln!(s);
             }
+            section = Some(st.section);
+            let _ = writeln!(s, "#### {}\n", text(st.section.heading()));
+        }
+        let t = ticks(&inc.id, &st.key);
+        let _ = writeln!(
+            s,
+            "- [{}] {}",
+            if t.done { "x" } else { " " },
+            line(&st.title, false)
+        );
+        if !t.note.is_empty() {
+            let _ = writeln!(s, "  - Note: {}", code(t.note.trim()));
+        }
+        for e in &st.evidence {
+            let _ = writeln!(s, "  - {}", line(e, false));
         }
     }
-    let _ = writeln!(
-        s,
-        "2. **Does the identity's RBAC role require that access?**"
-    );
-    let mut rbac_lines = 0;
-    for b in &engine.rbac.bindings {
-        let relevant = i.identities.contains(&b.actor)
-            || b.subjects
-                .iter()
-                .any(|x| i.identities.contains(&x.identity()));
-        if relevant {
-            rbac_lines += 1;
-            let subj: Vec<String> = b.subjects.iter().map(|x| x.to_string()).collect();
-            let _ = writeln!(
-                s,
-                "   - {} {} `{}` by `{}` at {}: {} → {}",
-                b.verb,
-                b.kind,
-                md(&if b.namespace.is_empty() {
-                    b.name.clone()
-                } else {
-                    format!("{}/{}", b.namespace, b.name)
-                }),
-                md(&b.actor),
-                t(b.time),
-                md(b.role.as_deref().unwrap_or("role not recorded")),
-                md(&subj.join(", "))
-            );
-        }
-    }
-    if rbac_lines == 0 {
-        let _ = writeln!(
-            s,
-            "   - No RBAC data in this log for these identities: review their bindings in the cluster (`kubectl auth can-i --list --as=...`)."
-        );
-    }
-    let _ = writeln!(
-        s,
-        "3. **Check exec sessions into pods that handle the affected secrets.**"
-    );
-    let execs = crate::detect::evidence::exec_sessions(i, engine.activity.by_identity.values());
-    for e in &execs {
-        let x = e.exec;
-        let _ = writeln!(
-            s,
-            "   - {} {} `{}/{}` by `{}`: `{}` ({})",
-            t(x.time),
-            x.subresource,
-            md(&x.namespace),
-            md(&x.pod),
-            md(e.identity),
-            md(x.command.as_deref().unwrap_or("(no command recorded)")),
-            md(&e.link.describe())
-        );
-    }
-    if execs.is_empty() {
-        let _ = writeln!(
-            s,
-            "   - No exec sessions in this log by these identities, into pods using the affected secrets, or in the affected namespaces."
-        );
-    }
-    let _ = writeln!(
-        s,
-        "4. **Rotate every credential in every secret read during the suspicious window** (assume exposure, not intent)."
-    );
-    if i.secrets_to_rotate.is_empty() {
-        let _ = writeln!(
-            s,
-            "   - Nothing was served: no rotation needed for this incident."
-        );
-    }
-    for r in &i.secrets_to_rotate {
-        let _ = writeln!(s, "   - [ ] `{}`", md(r));
-    }
-    for d in &i.denied_secrets {
-        let _ = writeln!(s, "   - (denied, not rotated) `{}`", md(d));
-    }
-    let _ = writeln!(
-        s,
-        "5. **Tighten RBAC** to namespace-scoped, resource-specific roles instead of broad get/list on secrets cluster-wide."
-    );
     let _ = writeln!(s);
     s
+}
+
+/// The document: metadata, then every incident of the view.
+pub fn render(v: &View, ticks: Ticks<'_>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# ktriage incident report\n");
+    let _ = writeln!(s, "- ktriage version: {}", code(&v.meta.version));
+    let _ = writeln!(s, "- Generated at: {}", time(Some(v.meta.generated_at)));
+    let _ = writeln!(s, "- Log sources: {}", codes(&v.meta.sources));
+    let _ = writeln!(
+        s,
+        "- Incidents: {} of {} in the log; alerts in the log: {}",
+        v.incidents.len(),
+        v.incident_total,
+        v.alert_total
+    );
+    let _ = writeln!(s, "- All times are UTC (RFC 3339).\n");
+    if v.incident_total == 0 {
+        let _ = writeln!(s, "No alerts.");
+    }
+    for i in &v.incidents {
+        s.push_str(&incident_section(i, ticks));
+    }
+    s
+}
+
+/// No ticks or notes (the headless report).
+pub fn no_ticks(_: &str, _: &str) -> Tick {
+    Tick::default()
 }
 
 /// The whole scan as one Markdown document.
@@ -235,32 +284,8 @@ pub fn write(
     out: &mut dyn std::io::Write,
     engine: &Engine,
     incidents: &[Incident],
-    sources: &[String],
+    meta: Meta,
 ) -> std::io::Result<()> {
-    let mut s = String::new();
-    let _ = writeln!(s, "# ktriage report");
-    let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "- **Sources:** {}",
-        sources
-            .iter()
-            .map(|x| format!("`{}`", md(x)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let _ = writeln!(
-        s,
-        "- **Incidents:** {}; **alerts:** {}",
-        incidents.len(),
-        engine.alerts().len()
-    );
-    let _ = writeln!(s);
-    if incidents.is_empty() {
-        let _ = writeln!(s, "No alerts.");
-    }
-    for i in incidents {
-        s.push_str(&incident_report(i, engine.alerts(), engine));
-    }
-    out.write_all(s.as_bytes())
+    let v = view::build(&Facts::of_engine(engine, incidents), meta, None);
+    out.write_all(render(&v, &no_ticks).as_bytes())
 }

@@ -5,6 +5,7 @@
 pub mod inert;
 pub mod jsonl;
 pub mod markdown;
+pub mod md;
 pub mod summary;
 pub mod text;
 

@@ -257,7 +257,7 @@ pub fn write_incident(
             i.secrets_to_rotate.len()
         )?;
         for s in i.secrets_to_rotate.iter().take(30) {
-            writeln!(out, "    [ ] {}", inert(s))?;
+            writeln!(out, "    [ ] {}", inert(&crate::view::rotate_label(s)))?;
         }
         if i.secrets_to_rotate.len() > 30 {
             writeln!(
@@ -272,7 +272,10 @@ pub fn write_incident(
             out,
             "  {}",
             wrap(
-                &format!("Denied (not rotated): {}", list(&i.denied_secrets, 10)),
+                &format!(
+                    "Denied (not rotated): {}",
+                    list(&crate::view::rotate_labels(&i.denied_secrets), 10)
+                ),
                 76,
                 "    "
             )

@@ -1,7 +1,7 @@
 //! The evidence checklist (seed 001's incident-response steps) for one
 //! incident, and its saved state.
 //!
-//! The items are derived from the snapshot each time, so they fill in as
+//! The items are the view's steps ([`crate::view::steps`]), derived from the snapshot each time, so they fill in as
 //! the log grows; only what the analyst did (ticks and notes) is stored, in
 //! `<state_dir>/checklists.json`, keyed by log source and incident id.
 //! Incident ids are stable hashes of the primary identity, so the same log
@@ -10,9 +10,10 @@
 use super::snapshot::Snapshot;
 use super::text::clean;
 use crate::detect::Incident;
-use crate::time::format_short;
+use crate::time::format_micros;
+use crate::view::{self, Facts, Line, Seg, Step};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -126,199 +127,40 @@ impl ChecklistStore {
     }
 }
 
-/// One checklist step: a tickable line plus the evidence filled in under it.
-#[derive(Debug, Clone)]
-pub struct Item {
-    pub key: String,
-    pub section: &'static str,
-    pub title: String,
-    pub evidence: Vec<String>,
+/// The facts of a snapshot, for [`crate::view`].
+pub fn facts(snap: &Snapshot) -> Facts<'_> {
+    Facts {
+        incidents: &snap.incidents,
+        alerts: snap.alerts.iter().map(|a| a.facts()).collect(),
+        activity: snap.identities.iter().map(|a| &**a).collect(),
+        bindings: &snap.bindings,
+        roles: &snap.roles,
+        pod_specs_seen: snap.pod_specs_seen,
+    }
 }
 
-fn t(x: Option<i64>) -> String {
-    x.map(format_short).unwrap_or_else(|| "-".into())
+/// The checklist of an incident: the view's steps, the same the report
+/// writes.
+pub fn items(snap: &Snapshot, inc: &Incident) -> Vec<Step> {
+    view::steps(&facts(snap), inc)
 }
 
-/// Namespace of `ns/name` (empty for cluster-wide `*/…`).
-/// The checklist for an incident, from what the snapshot knows.
-pub fn items(snap: &Snapshot, inc: &Incident) -> Vec<Item> {
-    let ids: BTreeSet<&str> = inc.identities.iter().map(String::as_str).collect();
-    let acts: Vec<_> = snap
-        .identities
-        .iter()
-        .filter(|a| ids.contains(a.identity.as_str()))
-        .collect();
-    let mut out = Vec::new();
-
-    // 1. Every secret the identity accessed, with timestamps.
-    let mut ev = Vec::new();
-    for a in &acts {
-        for (s, st) in &a.secrets {
-            ev.push(format!(
-                "{}  {}  {}  allowed {} denied {} other {}  first {}  last {}",
-                clean(&a.identity),
-                clean(&s.to_string()),
-                st.verbs
-                    .iter()
-                    .map(|v| clean(v))
-                    .collect::<Vec<_>>()
-                    .join(","),
-                st.allowed,
-                st.denied,
-                st.other,
-                t(st.first),
-                t(st.last)
-            ));
+/// A view line as inert terminal text.
+pub fn plain(l: &Line) -> String {
+    let mut o = String::new();
+    for s in &l.segs {
+        match s {
+            Seg::Text(t) => o.push_str(&clean(t)),
+            Seg::Data(d) => o.push_str(&clean(d)),
+            Seg::Time(t) => o.push_str(
+                &t.map(format_micros)
+                    .unwrap_or_else(|| "(time not recorded)".into()),
+            ),
         }
     }
-    if ev.is_empty() {
-        ev.push("no secret access recorded for these identities".into());
+    if !l.audit_ids.is_empty() {
+        let ids: Vec<String> = l.audit_ids.iter().map(|a| clean(a)).collect();
+        o.push_str(&format!("  [audit {}]", ids.join(", ")));
     }
-    out.push(Item {
-        key: "secrets".into(),
-        section: "1. Secrets accessed",
-        title: "Review every secret accessed, with timestamps".into(),
-        evidence: ev,
-    });
-
-    // 2. Does the identity's RBAC role require that access?
-    let mut ev = Vec::new();
-    let mut bound_roles: BTreeSet<String> = BTreeSet::new();
-    for b in snap.bindings.iter() {
-        let binds = b
-            .subjects
-            .iter()
-            .any(|s| ids.contains(s.identity().as_str()));
-        let made = ids.contains(b.actor.as_str());
-        if binds || made {
-            if let Some(r) = &b.role {
-                bound_roles.insert(r.clone());
-            }
-            let subj: Vec<String> = b.subjects.iter().map(|s| clean(&s.to_string())).collect();
-            let role = b
-                .role
-                .as_deref()
-                .map(clean)
-                .unwrap_or_else(|| "role not recorded".into());
-            let target = if b.namespace.is_empty() {
-                clean(&b.name)
-            } else {
-                clean(&format!("{}/{}", b.namespace, b.name))
-            };
-            ev.push(format!(
-                "{} {} {target} → {role} for {} (by {}, {})",
-                b.verb,
-                b.kind,
-                subj.join(", "),
-                clean(&b.actor),
-                t(b.time)
-            ));
-        }
-    }
-    for r in snap.roles.iter() {
-        if ids.contains(r.actor.as_str()) || bound_roles.contains(&format!("{} {}", r.kind, r.name))
-        {
-            let target = if r.namespace.is_empty() {
-                clean(&r.name)
-            } else {
-                clean(&format!("{}/{}", r.namespace, r.name))
-            };
-            let grants = if r.grants.is_empty() {
-                "nothing sensitive".into()
-            } else {
-                r.grants
-                    .iter()
-                    .map(|g| clean(g))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            };
-            ev.push(format!(
-                "{} {target} grants: {grants} (by {}, {})",
-                r.kind,
-                clean(&r.actor),
-                t(r.time)
-            ));
-        }
-    }
-    if ev.is_empty() {
-        ev.push("no RBAC data in this log for these identities: review their roles in the cluster (kubectl auth can-i --list --as …)".into());
-    }
-    out.push(Item {
-        key: "rbac".into(),
-        section: "2. RBAC review",
-        title: "Does the identity's role require this access?".into(),
-        evidence: ev,
-    });
-
-    // 3. Exec sessions into pods that use the affected secrets (linked by
-    // pod specs when the log has them), or by the incident's identities.
-    let execs = crate::detect::evidence::exec_sessions(inc, snap.identities.iter().map(|a| &**a));
-    let mut ev = vec![if snap.pod_specs_seen == 0 {
-        "no pod specs in this log: execs in the affected namespaces are listed, labelled as such"
-            .to_string()
-    } else {
-        format!(
-            "{} pod spec(s) in this log link pods to the secrets they use",
-            snap.pod_specs_seen
-        )
-    }];
-    for e in &execs {
-        let x = e.exec;
-        let cmd = x
-            .command
-            .as_deref()
-            .map(clean)
-            .unwrap_or_else(|| "(command not recorded)".into());
-        ev.push(format!(
-            "{}  {} {}/{}{}  {cmd}  {:?}  {}  [{}]",
-            t(x.time),
-            clean(e.identity),
-            clean(&x.namespace),
-            clean(&x.pod),
-            x.container
-                .as_deref()
-                .map(|c| format!(" [{}]", clean(c)))
-                .unwrap_or_default(),
-            x.outcome,
-            x.source_ip.as_deref().map(clean).unwrap_or_default(),
-            clean(&e.link.describe())
-        ));
-    }
-    if execs.is_empty() {
-        ev.push("no exec sessions recorded by these identities or into affected pods".into());
-    }
-    out.push(Item {
-        key: "exec".into(),
-        section: "3. Exec sessions",
-        title: "Check exec sessions into pods that use the affected secrets".into(),
-        evidence: ev,
-    });
-
-    // 4. Rotate: one checkbox per secret read during the window.
-    for s in &inc.secrets_to_rotate {
-        out.push(Item {
-            key: format!("rotate:{s}"),
-            section: "4. Rotate credentials",
-            title: format!("Rotate {}", clean(s)),
-            evidence: Vec::new(),
-        });
-    }
-    if inc.secrets_to_rotate.is_empty() {
-        out.push(Item {
-            key: "rotate:none".into(),
-            section: "4. Rotate credentials",
-            title: "Nothing was served: no secret to rotate (confirm)".into(),
-            evidence: Vec::new(),
-        });
-    }
-
-    // 5. Tighten RBAC.
-    out.push(Item {
-        key: "tighten".into(),
-        section: "5. Tighten RBAC",
-        title: "Replace broad get/list on secrets with namespace-scoped, resource-specific roles"
-            .into(),
-        evidence: Vec::new(),
-    });
-    out
+    o
 }

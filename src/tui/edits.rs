@@ -135,7 +135,12 @@ pub(super) fn export_report(app: &mut App, path: Option<&str>) {
     let path = path
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| export::default_path(inc));
-    let text = export::incident_markdown(app.view(), inc, &app.checklist, &app.source_key);
+    // The front-end reads the clock; the report only prints it.
+    let meta = crate::view::Meta::new(
+        chrono::Utc::now().timestamp_micros(),
+        vec![app.view().status.sources.clone()],
+    );
+    let text = export::incident_markdown(app.view(), inc, &app.checklist, meta);
     match export::write_report(&path, &text) {
         Ok(()) => app.flash(format!("report written to {}", path.display()), false),
         Err(e) => app.flash(format!("cannot write {}: {e}", path.display()), true),

@@ -32,11 +32,17 @@ pub struct AlertView {
     pub event_count: u64,
     /// The newest events, oldest first.
     pub events: Vec<EvidenceEvent>,
+    /// The first events, as the report lists them ([`crate::view::EVENTS_LISTED`]).
+    pub head: Vec<EvidenceEvent>,
     pub secrets: Vec<String>,
     pub source_ips: Vec<String>,
     pub user_agents: Vec<String>,
     pub notes: Vec<String>,
     pub novelty: Option<String>,
+    /// Events the engine stored, and audit IDs it counted but did not
+    /// list (past its evidence cap).
+    pub stored: u64,
+    pub audit_ids_omitted: u64,
 }
 
 impl AlertView {
@@ -53,11 +59,36 @@ impl AlertView {
             last_seen: a.last_seen,
             event_count: a.event_count,
             events: a.events[skip..].to_vec(),
+            head: a.events[..a.events.len().min(crate::view::EVENTS_LISTED)].to_vec(),
             secrets: a.secret_strings(),
             source_ips: a.source_ips.iter().cloned().collect(),
             user_agents: a.user_agents.iter().cloned().collect(),
             notes: a.notes.clone(),
             novelty: a.novelty.clone(),
+            stored: a.events.len() as u64,
+            audit_ids_omitted: a.audit_ids_omitted,
+        }
+    }
+}
+
+impl AlertView {
+    /// What the report needs of this alert: the same facts the engine's
+    /// alert gives, so `x` and `scan --format markdown` agree.
+    pub fn facts(&self) -> crate::view::AlertFacts<'_> {
+        crate::view::AlertFacts {
+            id: &self.id,
+            rule: self.rule,
+            severity: self.severity,
+            identity: &self.identity,
+            authenticated_user: self.authenticated_user.as_deref(),
+            first_seen: self.first_seen,
+            last_seen: self.last_seen,
+            event_count: self.event_count,
+            events: &self.head,
+            notes: &self.notes,
+            novelty: self.novelty.as_deref(),
+            stored: self.stored,
+            audit_ids_omitted: self.audit_ids_omitted,
         }
     }
 }

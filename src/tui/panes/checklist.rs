@@ -4,7 +4,7 @@
 
 use super::{Col, block, col, draw_table};
 use crate::tui::app::{App, Pane};
-use crate::tui::checklist::items;
+use crate::tui::checklist::{items, plain};
 use crate::tui::filter::{Row, RowKind};
 use crate::tui::text::clean;
 use ratatui::Frame;
@@ -23,8 +23,8 @@ pub fn rows(app: &App) -> Vec<Row> {
     let mut out = Vec::new();
     let mut section = "";
     for it in items(app.view(), inc) {
-        if it.section != section {
-            section = it.section;
+        if it.section.heading() != section {
+            section = it.section.heading();
             out.push(Row::new(
                 format!("h:{section}"),
                 vec![String::new(), section.to_string(), String::new()],
@@ -37,7 +37,7 @@ pub fn rows(app: &App) -> Vec<Row> {
             format!("c:{}", it.key),
             vec![
                 if st.done { "[x]" } else { "[ ]" }.into(),
-                it.title.clone(),
+                plain(&it.title),
                 clean(&st.note),
             ],
             if st.done {
@@ -50,7 +50,7 @@ pub fn rows(app: &App) -> Vec<Row> {
         for (n, e) in it.evidence.iter().enumerate() {
             out.push(Row::new(
                 format!("ce:{}:{n}", it.key),
-                vec![String::new(), format!("  {e}"), String::new()],
+                vec![String::new(), format!("  {}", plain(e)), String::new()],
                 app.theme.dim(),
                 RowKind::Child,
             ));
@@ -62,15 +62,15 @@ pub fn rows(app: &App) -> Vec<Row> {
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let extra = match app.current_incident() {
         Some(inc) => {
-            let done = items(app.view(), inc)
-                .iter()
+            let steps = items(app.view(), inc);
+            let done = (steps.iter())
                 .filter(|i| app.checklist.get(&inc.id, &i.key).done)
                 .count();
             format!(
                 "{} {} — {done}/{} done",
                 inc.id,
                 clean(&inc.primary),
-                items(app.view(), inc).len()
+                steps.len()
             )
         }
         None => String::new(),

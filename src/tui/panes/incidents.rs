@@ -183,7 +183,7 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
         let rotate = if inc.secrets_to_rotate.is_empty() {
             "nothing served".to_string()
         } else {
-            clean(&inc.secrets_to_rotate.join(", "))
+            clean(&crate::view::rotate_labels(&inc.secrets_to_rotate).join(", "))
         };
         lines.push(Line::from(vec![
             Span::styled("Rotate: ", th.header()),
@@ -192,7 +192,9 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
         if !inc.denied_secrets.is_empty() {
             lines.push(Line::from(vec![
                 Span::styled("Refused: ", th.header()),
-                Span::raw(clean(&inc.denied_secrets.join(", "))),
+                Span::raw(clean(
+                    &crate::view::rotate_labels(&inc.denied_secrets).join(", "),
+                )),
             ]));
         }
         lines.push(Line::styled(
