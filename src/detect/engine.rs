@@ -380,6 +380,9 @@ impl Engine {
                 let mut a =
                     Alert::new(hit.rule, ctx.identity, &hit.group, self.alerts.len() as u64);
                 a.novelty = self.novelty(ctx);
+                if let Some(real) = crate::allowlist::lookalike_of(ctx.identity, &self.allowlist) {
+                    a.note(format!("look-alike of an allowlisted identity: `{real}`"));
+                }
                 self.alerts.push(a);
                 let i = self.alerts.len() - 1;
                 self.alert_index.insert(key, i);

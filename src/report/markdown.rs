@@ -2,7 +2,7 @@
 //! the evidence, what to rotate, and seed 001's response checklist with the
 //! facts filled in from the log.
 
-use super::inert::inert;
+use super::inert::{inert, inert_name};
 use crate::detect::{Alert, Engine, Incident, info};
 use crate::time::format_micros;
 use std::fmt::Write;
@@ -11,6 +11,12 @@ use std::fmt::Write;
 /// newline is already spelt `\u{a}`), and no `|` or backtick to break out.
 pub(crate) fn md(s: &str) -> String {
     inert(s).replace('|', "\\|").replace('`', "'")
+}
+
+/// [`md`] for names (identities, secrets, user agents, actions): also marks
+/// every non-ASCII character as `⟨U+XXXX⟩` (see `report::inert_name`).
+pub(crate) fn md_name(s: &str) -> String {
+    inert_name(s).replace('|', "\\|").replace('`', "'")
 }
 
 fn t(x: Option<i64>) -> String {
@@ -25,7 +31,7 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
         "## {} incident `{}`: {}",
         i.severity.as_str().to_uppercase(),
         i.id,
-        md(&i.primary)
+        md_name(&i.primary)
     );
     let _ = writeln!(s);
     let _ = writeln!(
@@ -33,7 +39,7 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
         "- **Identities:** {}",
         i.identities
             .iter()
-            .map(|x| format!("`{}`", md(x)))
+            .map(|x| format!("`{}`", md_name(x)))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -77,10 +83,10 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
             "| {} | `{}` | `{}` | {} | {} | {} |",
             a.severity,
             a.rule,
-            md(&a.identity),
+            md_name(&a.identity),
             t(a.first_seen),
             a.event_count,
-            md(&summary)
+            md_name(&summary)
         );
     }
     let _ = writeln!(s);
@@ -104,9 +110,9 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
                 s,
                 "- {} `{}` {} by `{}` from {}{}",
                 t(e.time),
-                md(&e.action()),
+                md_name(&e.action()),
                 e.outcome.as_str(),
-                md(&e.identity),
+                md_name(&e.identity),
                 md(&e.source_ips.join(", ")),
                 e.detail
                     .as_ref()
@@ -131,8 +137,8 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
                 let _ = writeln!(
                     s,
                     "   - `{}` by `{}`: {} ({} allowed, {} denied) {} → {}",
-                    md(&secret.to_string()),
-                    md(id),
+                    md_name(&secret.to_string()),
+                    md_name(id),
                     stat.verbs.iter().cloned().collect::<Vec<_>>().join("/"),
                     stat.allowed,
                     stat.denied,
@@ -165,10 +171,10 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
                 } else {
                     format!("{}/{}", b.namespace, b.name)
                 }),
-                md(&b.actor),
+                md_name(&b.actor),
                 t(b.time),
                 md(b.role.as_deref().unwrap_or("role not recorded")),
-                md(&subj.join(", "))
+                md_name(&subj.join(", "))
             );
         }
     }
@@ -191,8 +197,8 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
             t(x.time),
             x.subresource,
             md(&x.namespace),
-            md(&x.pod),
-            md(e.identity),
+            md_name(&x.pod),
+            md_name(e.identity),
             md(x.command.as_deref().unwrap_or("(no command recorded)")),
             md(&e.link.describe())
         );
@@ -214,10 +220,10 @@ pub fn incident_report(i: &Incident, alerts: &[Alert], engine: &Engine) -> Strin
         );
     }
     for r in &i.secrets_to_rotate {
-        let _ = writeln!(s, "   - [ ] `{}`", md(r));
+        let _ = writeln!(s, "   - [ ] `{}`", md_name(r));
     }
     for d in &i.denied_secrets {
-        let _ = writeln!(s, "   - (denied, not rotated) `{}`", md(d));
+        let _ = writeln!(s, "   - (denied, not rotated) `{}`", md_name(d));
     }
     let _ = writeln!(
         s,

@@ -1,10 +1,11 @@
 //! Output formats of `ktriage scan`: text for people, jsonl for machines,
 //! Markdown for tickets. Every attacker-controlled string goes through
-//! [`inert`] before it reaches a terminal.
+//! [`inert`] before it reaches a terminal; names (identities, secrets, user
+//! agents) through [`inert_name`], which also marks look-alike characters.
 
 pub mod inert;
 pub mod jsonl;
 pub mod markdown;
 pub mod text;
 
-pub use inert::inert;
+pub use inert::{inert, inert_name};
