@@ -1827,8 +1827,12 @@ def readme(files):
         "secret list+watch, controller tokens, ClusterRole aggregation of `admin`/`edit`), scheduler, CoreDNS, "
         "cert-manager (a renewal, a new certificate), external-secrets (hourly refresh, one new secret), Flux "
         "(source/kustomize/helm-controller, a podinfo upgrade v3 to v4 at 09:31), Argo CD, trivy-operator, the "
-        "Secrets Store CSI provider, developers reading pods and logs, `alice@example.com` running "
-        "`helm get` in the first hour and again at 09:50, load-balancer `/healthz` checks.",
+        "Secrets Store CSI driver, Azure Files CSI, kube-state-metrics, cert-manager's cainjector, the API server's "
+        "loopback client (127.0.0.1), kube-system controllers by exact name (bootstrap tokens, quota, a namespace "
+        "deletion at 08:44, a legacy token cleanup), GKE's GLBC and addon manager, developers reading pods and logs, "
+        "`alice@example.com` checking pods, load-balancer `/healthz` checks. Every service account reads with a token "
+        "bound to its pod, except kube-controller-manager's controllers (TokenRequest, no pod). No Helm client "
+        "traffic: that is reported at low severity on purpose (rules/helm-release-read.*).",
         "none", "every rule, with the default allowlist",
         "08:00-09:00 is the learning hour: every (identity, source IP, user agent) that reads secrets later read "
         "them in it too, with the same token kind. Watches started before 08:00 appear only as their "
