@@ -254,6 +254,17 @@ fn squatted_product_namespace_alerts() {
         )]));
         assert!(s.fired("secret-read"), "{user}: {:?}", s.rules());
     }
+    // Impersonating the controller with a forged pod-name extra
+    // (Impersonate-Extra-authentication.kubernetes.io/pod-name).
+    let mut imp = read_as("admin", None, &["system:masters"], "prod", Some("db"));
+    imp["impersonatedUser"] = json!({"username": source, "groups": SA_GROUPS,
+        "extra": {"authentication.kubernetes.io/pod-name": ["source-controller-6c8f5d9b7-hv4kq"]}});
+    let s = scan_text(&lines(&[imp]));
+    assert!(
+        s.fired("secret-read") && s.fired("secret-access-impersonated"),
+        "{:?}",
+        s.rules()
+    );
     // The real controller: its pod-bound token.
     let s = scan_text(&lines(&[read_as(
         source,

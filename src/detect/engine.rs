@@ -548,7 +548,7 @@ pub fn matching_entries(allow: &Allowlist, ev: &AuditEvent<'_>, cfg: &Config) ->
         resource: ev.resource(),
         source_ip: ev.trusted_source_ip(&cfg.trusted_proxies),
         user_agent: ev.user_agent(),
-        bound_pod: ev.bound_pod(),
+        bound_pod: super::request::allowlist_bound_pod(ev),
         time: ev.time_micros(),
     };
     allow
