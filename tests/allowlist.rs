@@ -41,8 +41,22 @@ fn init_text_round_trips_to_the_defaults() {
     assert_eq!(parsed.entries.len(), defaults.len());
     for (p, d) in parsed.entries.iter().zip(&defaults) {
         assert_eq!(
-            (p.kind, &p.value, &p.rules, p.named_only, &p.pod_name_prefix),
-            (d.kind, &d.value, &d.rules, d.named_only, &d.pod_name_prefix)
+            (
+                p.kind,
+                &p.value,
+                &p.rules,
+                p.named_only,
+                &p.pod_name_prefix,
+                &p.source_cidrs
+            ),
+            (
+                d.kind,
+                &d.value,
+                &d.rules,
+                d.named_only,
+                &d.pod_name_prefix,
+                &d.source_cidrs
+            )
         );
     }
 }
