@@ -109,6 +109,7 @@ KUBELET = f"kubelet/{K8S} (linux/amd64) kubernetes/{GIT}"
 KCM = f"kube-controller-manager/{K8S} (linux/amd64) kubernetes/{GIT}"
 SCHED = f"kube-scheduler/{K8S} (linux/amd64) kubernetes/{GIT}/scheduler"
 HELM = "Helm/3.15.2"
+APISERVER = f"kube-apiserver/{K8S} (linux/amd64) kubernetes/{GIT}"
 CURL = "curl/8.5.0"
 TOKEN_PERIOD = 48 * MIN  # kubelet refreshes a 1h projected token at 80 %
 TOKEN_EPOCH = at("00:00:00")
@@ -613,7 +614,11 @@ PODS = [
     ("security", "trivy-operator-5d9f8c7b6-x2x9k", "node-a", "trivy-operator", [], [], None),
     ("kube-system", "coredns-7db6d8ff4d-4kq9x", "node-a", "coredns", [], [], None),
     ("kube-system", "coredns-7db6d8ff4d-vx7pl", "node-b", "coredns", [], [], None),
-    ("kube-system", "csi-secrets-store-provider-8hx2k", "node-b", "csi-secrets-store-provider", [], [], None),
+    ("kube-system", "csi-secrets-store-8hx2k", "node-b", "secrets-store-csi-driver", [], [], None),
+    ("kube-system", "csi-azurefile-controller-7b7f546c46-2kq8x", "node-a", "csi-azurefile-controller-sa", [], [], None),
+    ("kube-system", "csi-azurefile-node-9vc6q", "node-b", "csi-azurefile-node-sa", [], [], None),
+    ("cert-manager", "cert-manager-cainjector-6d7f8c9b5-fh2kz", "node-a", "cert-manager-cainjector", [], [], None),
+    ("kube-system", "kube-state-metrics-6f8c7d9b5-w2kxq", "node-c", "kube-state-metrics", [], [], None),
     # started during the capture
     ("prod", "web-7d9f8b6c5-z6w2j", "node-c", "web", ["app-tls"], ["regcred"], "08:06:12.418"),
     ("podinfo", "podinfo-85d4c7f6b9-l8s4w", "node-a", "default", [], ["ghcr-pull"], "09:31:05.904"),
@@ -630,7 +635,11 @@ POD_IPS = {
     "trivy-operator-5d9f8c7b6-x2x9k": "10.244.1.21",
     "coredns-7db6d8ff4d-4kq9x": "10.244.1.3",
     "coredns-7db6d8ff4d-vx7pl": "10.244.2.4",
-    "csi-secrets-store-provider-8hx2k": "10.244.2.9",
+    "csi-secrets-store-8hx2k": "10.244.2.9",
+    "csi-azurefile-controller-7b7f546c46-2kq8x": "10.244.1.27",
+    "csi-azurefile-node-9vc6q": "10.0.2.12",  # hostNetwork
+    "cert-manager-cainjector-6d7f8c9b5-fh2kz": "10.244.1.18",
+    "kube-state-metrics-6f8c7d9b5-w2kxq": "10.244.3.41",
 }
 
 
@@ -662,6 +671,11 @@ def benign_cluster():
     scheduler = Actor("system:kube-scheduler", ["system:authenticated"], "10.0.0.10", SCHED,
                       crb_reason("system:kube-scheduler", "system:kube-scheduler", 'User "system:kube-scheduler"'))
     gc = kcm_sa("generic-garbage-collector")
+    ns_ctl = kcm_sa("namespace-controller")
+    quota = kcm_sa("resourcequota-controller")
+    legacy_cleaner = kcm_sa("legacy-service-account-token-cleaner")
+    token_cleaner = kcm_sa("token-cleaner")
+    bootstrap_signer = kcm_sa("bootstrap-signer")
     aggregator = kcm_sa("clusterrole-aggregation-controller")
     deploy_ctl = kcm_sa("deployment-controller")
     rs_ctl = kcm_sa("replicaset-controller")
@@ -671,10 +685,32 @@ def benign_cluster():
     coredns = [pod_sa("kube-system", p, "coredns/v0.0.0 (linux/amd64) kubernetes/$Format",
                       crb_reason("system:coredns", "system:coredns", sa_subject("kube-system", "coredns")))
                for p in ("coredns-7db6d8ff4d-4kq9x", "coredns-7db6d8ff4d-vx7pl")]
-    csi = pod_sa("kube-system", "csi-secrets-store-provider-8hx2k",
-                 "secrets-store-csi-driver-provider-aws/v1.0.0 (linux/amd64)",
-                 crb_reason("csi-secrets-store-provider", "csi-secrets-store-provider",
-                            sa_subject("kube-system", "csi-secrets-store-provider")))
+    csi = pod_sa("kube-system", "csi-secrets-store-8hx2k",
+                 "secrets-store-csi/v1.4.3 (linux/amd64) kubernetes/$Format",
+                 crb_reason("secretproviderclasses-rolebinding", "secretproviderclasses-role",
+                            sa_subject("kube-system", "secrets-store-csi-driver")))
+    azf_ctl = pod_sa("kube-system", "csi-azurefile-controller-7b7f546c46-2kq8x",
+                     "csi-azurefile-controller/v1.30.3 (linux/amd64)",
+                     crb_reason("csi-azurefile-controller-secret-binding", "csi-azurefile-controller-secret-role",
+                                sa_subject("kube-system", "csi-azurefile-controller-sa")))
+    azf_node = pod_sa("kube-system", "csi-azurefile-node-9vc6q",
+                      "csi-azurefile-node/v1.30.3 (linux/amd64)",
+                      crb_reason("csi-azurefile-node-secret-binding", "csi-azurefile-node-secret-role",
+                                 sa_subject("kube-system", "csi-azurefile-node-sa")))
+    cainjector = pod_sa("cert-manager", "cert-manager-cainjector-6d7f8c9b5-fh2kz",
+                        "cainjector/v1.14.4 (linux/amd64) cert-manager/2a0ef53b06e183356d922cd58af2510d8885bef5",
+                        crb_reason("cert-manager-cainjector", "cert-manager-cainjector",
+                                   sa_subject("cert-manager", "cert-manager-cainjector")))
+    ksm = pod_sa("kube-system", "kube-state-metrics-6f8c7d9b5-w2kxq",
+                 "kube-state-metrics/v2.12.0 (linux/amd64) kubernetes/$Format",
+                 crb_reason("kube-state-metrics", "kube-state-metrics", sa_subject("kube-system", "kube-state-metrics")))
+    loopback = Actor("system:apiserver", ["system:authenticated", "system:masters"], "127.0.0.1", APISERVER, "",
+                     uid=sid("apiserver", "loopback"))
+    glbc = Actor("system:l7-lb-controller", ["system:authenticated"], "10.0.0.10",
+                 "glbc/v1.29.0 (linux/amd64) kubernetes/$Format",
+                 crb_reason("system:controller:glbc", "system:controller:glbc", 'User "system:l7-lb-controller"'))
+    addon_mgr = Actor("system:addon-manager", ["system:authenticated"], "10.0.0.10", KUBECTL,
+                      crb_reason("system:addon-manager", "cluster-admin", 'User "system:addon-manager"'))
     certm = pod_sa("cert-manager", "cert-manager-7c9f6d8b5-lm2vn",
                    "cert-manager/v1.14.4 (linux/amd64) cert-manager/2a0ef53b06e183356d922cd58af2510d8885bef5",
                    crb_reason("cert-manager-controller-certificates", "cert-manager-controller-certificates",
@@ -710,7 +746,6 @@ def benign_cluster():
                   rb_reason("developers-view", "myapp", "ClusterRole", "view", 'Group "developers"'))
     alice_reason = crb_reason("platform-admins", "cluster-admin", 'Group "platform"')
     alice_kubectl = human("alice@example.com", ["platform"], "10.20.3.41", KUBECTL_MAC, alice_reason)
-    alice_helm = alice_kubectl.with_(ua=HELM)
     public = 'Group "system:unauthenticated"'
     lbs = [Actor("system:anonymous", ["system:unauthenticated"], ip, "ELB-HealthChecker/2.0",
                  crb_reason("system:public-info-viewer", "system:public-info-viewer", public))
@@ -764,7 +799,8 @@ def benign_cluster():
                             ("clusterroles", RBAC), ("endpointslices", "discovery.k8s.io")):
         informer(log, kcm_informers, ref(resource, group=group, version="v1"), t, B_HI, list_first=True)
         t += log.ms(3, 30)
-    controllers = [gc, aggregator, deploy_ctl, rs_ctl, hpa, eps_ctl]
+    controllers = [gc, aggregator, deploy_ctl, rs_ctl, hpa, eps_ctl, ns_ctl, quota, legacy_cleaner,
+                   token_cleaner, bootstrap_signer]
     for i, ctl in enumerate(controllers):
         name = ctl.username.rsplit(":", 1)[1]
         t = KCM_TOKENS_FROM + log.ms(40, 60) + i * log.ms(8, 20)
@@ -936,6 +972,54 @@ def benign_cluster():
         log.call(t, csi, "get", ref("secrets", "prod", "secrets-store-creds"))
         t += 5 * MIN + log.ms(-400, 400)
 
+    # -- API server loopback client: watches secrets (token lookups) --------
+    informer(log, loopback, ref("secrets"), B_LO - log.jitter(560), B_HI)
+
+    # -- kube-system controllers that touch secrets ------------------------
+    # bootstrap tokens: the signer and the cleaner watch them, the cleaner
+    # deletes an expired one at 09:00
+    bootstrap = "type=bootstrap.kubernetes.io/token"
+    informer(log, bootstrap_signer, ref("secrets", "kube-system"), at("08:00:01.420"), B_HI,
+             selector=bootstrap, list_first=True)
+    informer(log, token_cleaner, ref("secrets", "kube-system"), at("08:00:01.470"), B_HI,
+             selector=bootstrap, list_first=True)
+    t = at("09:00:02.118")
+    log.call(t, token_cleaner, "get", ref("secrets", "kube-system", "bootstrap-token-5emitj"))
+    log.call(t + log.ms(5, 20), token_cleaner, "delete", ref("secrets", "kube-system", "bootstrap-token-5emitj"))
+    # resource quota: full recount of namespace prod (count/secrets) every 15 minutes
+    t = at("08:03:11.902")
+    while t < B_HI:
+        log.call(t, quota, "list", ref("secrets", "prod"), query=[("limit", "500")])
+        t += 15 * MIN + log.ms(-500, 500)
+    # legacy token cleaner: marks an unused legacy token secret invalid
+    t = at("08:41:07.335")
+    log.call(t, legacy_cleaner, "patch", ref("secrets", "ci", "ci-legacy-token"))
+    # namespace controller: namespace ci-pr-1234 deleted at 08:44
+    t = at("08:44:20.611")
+    log.call(t, ns_ctl, "list", ref("secrets", "ci-pr-1234"), query=[("limit", "500")])
+    log.call(t + log.ms(20, 60), ns_ctl, "deletecollection", ref("secrets", "ci-pr-1234"))
+    # kube-state-metrics: kube_secret_* metrics from a cluster-wide watch
+    informer(log, ksm, ref("secrets"), B_LO - log.jitter(560), B_HI)
+    # cert-manager cainjector: watches CA secrets cluster-wide
+    informer(log, cainjector, ref("secrets"), B_LO - log.jitter(560), B_HI)
+    # Azure Files CSI: the controller reads and creates storage-account key
+    # secrets, the node plugin reads one when mounting
+    t = at("08:18:44.207")
+    log.call(t, azf_ctl, "get", ref("secrets", "prod", "azure-storage-account-stprodfiles-secret"))
+    log.call(t + log.ms(200, 600), azf_ctl, "create", ref("secrets", "prod", "azure-storage-account-stprodfiles-secret"))
+    log.call(t + 4 * SEC, azf_node, "get", ref("secrets", "prod", "azure-storage-account-stprodfiles-secret"))
+    # GKE: GLBC reads Ingress TLS secrets; the addon manager prunes kube-system add-ons
+    t = at("08:04:30.117")
+    while t < B_HI:
+        log.call(t, glbc, "get", ref("secrets", "prod", "app-tls"))
+        log.call(t + log.ms(30, 90), glbc, "get", ref("secrets", "myapp", "myapp-tls"))
+        t += 20 * MIN + log.ms(-900, 900)
+    t = at("08:01:10.440")
+    while t < B_HI:
+        log.call(t, addon_mgr, "list", ref("secrets", "kube-system"),
+                 query=[("labelSelector", "addonmanager.kubernetes.io/mode=Reconcile"), ("limit", "500")])
+        t += 10 * MIN + log.ms(-500, 500)
+
     # -- people -------------------------------------------------------------
     def discovery(t, who):
         log.call(t, who, "get", uri="/api?timeout=32s", lat=log.ms(1, 3), reason=DISCOVERY_REASON)
@@ -971,11 +1055,12 @@ def benign_cluster():
     get_pods(at("09:26:44.201"), marco, "myapp")
     describe_deployment(at("09:55:13.339"), marco, "myapp", "myapp")
 
-    # alice runs `helm get values myapp --revision 7` in the first hour and again later
+    # alice checks myapp in the first hour and again later. (Her `helm get
+    # values` is not here: the Helm client reading release secrets is
+    # reported on purpose, at low severity, by helm-release-read; see
+    # rules/helm-release-read.positive.jsonl.)
     for start in ("08:20:31.618", "09:50:08.244"):
-        t = at(start)
-        log.call(t, alice_helm, "get", ref("secrets", "myapp", "sh.helm.release.v1.myapp.v7"))
-        get_pods(t + 40 * SEC, alice_kubectl, "myapp")
+        get_pods(at(start) + 40 * SEC, alice_kubectl, "myapp")
     discovery(at("08:21:11.030"), alice_kubectl)
 
     # -- load balancer health checks ---------------------------------------
@@ -1365,6 +1450,27 @@ def rules_samples():
     near.call(at("10:31:05.233"), a["frank"], "get", ref("secrets", "prod", "db-credentials"))
     near.call(at("10:32:00.874"), a["frank"], "list", ref("secrets", "prod"), query=[("limit", "500")])
     out.append(("escalate-then-loot", pos, near))
+    # helm-release-read -------------------------------------------------------
+    pos, near = pair("helm-release-read")
+    a = A()
+    alice = human("alice@example.com", ["platform"], "10.20.3.41", HELM,
+                  crb_reason("platform-admins", "cluster-admin", 'Group "platform"'))
+    # `helm list -n myapp`, `helm history myapp`, `helm get values myapp --revision 7`
+    pos.call(at("10:00:04.511"), alice, "list", ref("secrets", "myapp"),
+             query=[("labelSelector", "owner=helm")])
+    pos.call(at("10:00:31.027"), alice, "list", ref("secrets", "myapp"),
+             query=[("labelSelector", "name=myapp,owner=helm")])
+    pos.call(at("10:01:02.618"), alice, "get", ref("secrets", "myapp", "sh.helm.release.v1.myapp.v7"))
+    # the same secret read with kubectl, a Helm user agent without Helm's
+    # selector, and a selector that excludes Helm's secrets: not Helm state
+    kubectl_alice = alice.with_(ua=KUBECTL_MAC)
+    near.call(at("10:00:04.511"), kubectl_alice, "get", ref("secrets", "myapp", "sh.helm.release.v1.myapp.v7"))
+    near.call(at("10:00:31.027"), alice, "list", ref("secrets", "myapp"), query=[("limit", "500")])
+    near.call(at("10:01:02.618"), alice, "list", ref("secrets", "myapp"),
+              query=[("labelSelector", "owner!=helm")])
+    near.call(at("10:01:40.905"), alice, "list", ref("secrets", "myapp"),
+              query=[("labelSelector", "owner=helm"), ("labelSelector", "")])
+    out.append(("helm-release-read", pos, near))
     return out
 
 
@@ -1443,52 +1549,87 @@ def check_file(name, lines):
 
 
 SUSPICIOUS_UA = ("curl", "wget", "python", "go-http-client", "postmanruntime", "insomnia", "httpie", "kali")
-SECRET_ALLOW_PREFIXES = ("system:serviceaccount:kube-system:", "system:serviceaccount:cert-manager:",
-                         "system:serviceaccount:external-secrets:", "system:serviceaccount:flux-system:",
-                         "system:serviceaccount:argocd:")
-SECRET_ALLOW_USERS = ("system:kube-controller-manager", "system:kube-scheduler",
-                      "system:serviceaccount:security:trivy-operator")
+# A mirror of src/allowlist/defaults.rs for secret requests: exact users,
+# and service accounts only with a token bound to a pod of the right name.
+SECRET_ALLOW_USERS = (
+    "system:kube-controller-manager",
+    "system:serviceaccount:kube-system:generic-garbage-collector",
+    "system:serviceaccount:kube-system:namespace-controller",
+    "system:serviceaccount:kube-system:resourcequota-controller",
+    "system:serviceaccount:kube-system:legacy-service-account-token-cleaner",
+    "system:serviceaccount:kube-system:token-cleaner",
+    "system:serviceaccount:kube-system:bootstrap-signer",
+    "system:addon-manager",
+)
+SECRET_ALLOW_NAMED_USERS = ("system:l7-lb-controller",)
+SECRET_ALLOW_PODS = {
+    "system:serviceaccount:kube-system:secrets-store-csi-driver": "csi-secrets-store-",
+    "system:serviceaccount:kube-system:csi-azurefile-controller-sa": "csi-azurefile-controller-",
+    "system:serviceaccount:kube-system:csi-azurefile-node-sa": "csi-azurefile-node-",
+    "system:serviceaccount:cert-manager:cert-manager": "cert-manager-",
+    "system:serviceaccount:cert-manager:cert-manager-cainjector": "cert-manager-cainjector-",
+    "system:serviceaccount:external-secrets:external-secrets": "external-secrets-",
+    "system:serviceaccount:flux-system:source-controller": "source-controller-",
+    "system:serviceaccount:flux-system:kustomize-controller": "kustomize-controller-",
+    "system:serviceaccount:flux-system:helm-controller": "helm-controller-",
+    "system:serviceaccount:argocd:argocd-application-controller": "argocd-application-controller-",
+    "system:serviceaccount:argocd:argocd-server": "argocd-server-",
+    "system:serviceaccount:kube-system:kube-state-metrics": "kube-state-metrics-",
+    "system:serviceaccount:security:trivy-operator": "trivy-operator-",
+}
 
 
 def name_scoped(ev):
     return bool(ev.get("objectRef", {}).get("name")) or "fieldSelector=metadata.name%3D" in ev["requestURI"]
 
 
+def pod_of(ev):
+    return (ev["user"].get("extra", {}).get("authentication.kubernetes.io/pod-name") or [""])[0]
+
+
+def pod_bound_to(ev, account):
+    prefix = SECRET_ALLOW_PODS.get(account)
+    return ev["user"]["username"] == account and prefix is not None and pod_of(ev).startswith(prefix)
+
+
 def secret_allowlisted(ev):
     user = ev["user"]["username"]
-    if user.startswith(SECRET_ALLOW_PREFIXES) or user in SECRET_ALLOW_USERS:
+    if user in SECRET_ALLOW_USERS or pod_bound_to(ev, user):
         return True
-    if user.startswith("system:node:") and name_scoped(ev):
+    if user == "system:apiserver":
+        return ev["sourceIPs"][-1] in ("127.0.0.1", "::1")
+    if (user.startswith("system:node:") or user in SECRET_ALLOW_NAMED_USERS) and name_scoped(ev):
         return True
-    return ev.get("objectRef", {}).get("name", "").startswith("sh.helm.release.")
+    return False
+
+
+def _user(name):
+    return lambda ev: ev["user"]["username"] == name and ev.get("objectRef", {}).get("resource") == "secrets"
+
+
+def _pod(account):
+    return lambda ev: pod_bound_to(ev, account) and ev.get("objectRef", {}).get("resource") == "secrets"
 
 
 # The default allowlist the benign log is built against: each entry and the
 # events that must match it (checked, and listed in sample-logs/README.md).
 ALLOWLIST_COVERAGE = [
-    ("user system:serviceaccount:kube-system:*",
-     lambda ev: ev["user"]["username"].startswith("system:serviceaccount:kube-system:")),
-    ("user system:serviceaccount:cert-manager:*",
-     lambda ev: ev["user"]["username"].startswith("system:serviceaccount:cert-manager:")),
-    ("user system:serviceaccount:external-secrets:*",
-     lambda ev: ev["user"]["username"].startswith("system:serviceaccount:external-secrets:")),
-    ("user system:serviceaccount:flux-system:*",
-     lambda ev: ev["user"]["username"].startswith("system:serviceaccount:flux-system:")),
-    ("user system:serviceaccount:argocd:*",
-     lambda ev: ev["user"]["username"].startswith("system:serviceaccount:argocd:")),
+    ("user system:kube-controller-manager", _user("system:kube-controller-manager")),
+    ("user system:apiserver from 127.0.0.1/::1",
+     lambda ev: _user("system:apiserver")(ev) and ev["sourceIPs"][-1] in ("127.0.0.1", "::1")),
+] + [(f"user {u}", _user(u)) for u in SECRET_ALLOW_USERS[1:-1]] + [
+    ("user system:serviceaccount:kube-system:clusterrole-aggregation-controller (clusterroles)",
+     lambda ev: ev["user"]["username"] == "system:serviceaccount:kube-system:clusterrole-aggregation-controller"
+     and ev.get("objectRef", {}).get("resource") == "clusterroles"),
+] + [(f"pod-service-account {a} (pods {p}*)", _pod(a)) for a, p in SECRET_ALLOW_PODS.items()] + [
     ("user system:node:* reading secrets by name (objectRef.name or fieldSelector metadata.name=)",
      lambda ev: ev["user"]["username"].startswith("system:node:") and ev.get("objectRef", {}).get("resource") == "secrets"
      and name_scoped(ev)),
     ("user system:node:* creating serviceaccounts/token",
      lambda ev: ev["user"]["username"].startswith("system:node:") and ev.get("objectRef", {}).get("subresource") == "token"),
-    ("user system:kube-controller-manager",
-     lambda ev: ev["user"]["username"] == "system:kube-controller-manager"),
-    ("user system:kube-scheduler",
-     lambda ev: ev["user"]["username"] == "system:kube-scheduler"),
-    ("user system:serviceaccount:security:trivy-operator",
-     lambda ev: ev["user"]["username"] == "system:serviceaccount:security:trivy-operator"),
-    ("secret name sh.helm.release.*",
-     lambda ev: ev.get("objectRef", {}).get("name", "").startswith("sh.helm.release.")),
+    ("user system:l7-lb-controller reading secrets by name",
+     lambda ev: _user("system:l7-lb-controller")(ev) and name_scoped(ev)),
+    ("user system:addon-manager", _user("system:addon-manager")),
 ]
 
 
@@ -1511,8 +1652,8 @@ def bound(ev):
 
 def check_benign(events):
     name = "benign-busy-cluster.jsonl"
-    if not 3000 <= len(events) <= 5000:
-        fail(name, f"{len(events)} lines, want 3000-5000")
+    if not 3000 <= len(events) <= 6000:
+        fail(name, f"{len(events)} lines, want 3000-6000")
     earliest = min(micros(ev["requestReceivedTimestamp"]) for ev in events)
     reads = [ev for ev in events if is_secret_read(ev)]
     gets_lists = [ev for ev in events if is_secret_read(ev, ("get", "list"))]
@@ -1537,7 +1678,9 @@ def check_benign(events):
         if r and r["resource"] == "secrets" and ev["userAgent"].lower().startswith(SUSPICIOUS_UA):
             fail(name, f"suspicious user agent: {ev['auditID']}")
         if r and r["resource"] == "secrets" and not r.get("namespace") and ev["verb"] in ("list", "watch") \
-                and user not in ("system:kube-controller-manager", "system:serviceaccount:cert-manager:cert-manager"):
+                and user not in ("system:kube-controller-manager", "system:serviceaccount:cert-manager:cert-manager",
+                                 "system:serviceaccount:cert-manager:cert-manager-cainjector", "system:apiserver",
+                                 "system:serviceaccount:kube-system:kube-state-metrics"):
             fail(name, f"cluster-wide secret list by {user}")
     # Two rules learn (identity, source IP, user agent) and (identity, /24,
     # user agent, token kind) from the first hour: whichever start a reader
@@ -1557,8 +1700,10 @@ def check_benign(events):
         if len(seen) > 1:
             fail(name, f"{user} reads secrets with both bound and unbound tokens")
     humans = {ev["user"]["username"] for ev in reads if not ev["user"]["username"].startswith("system:")}
-    if humans != {"alice@example.com"}:
+    if humans:
         fail(name, f"humans reading secrets: {sorted(humans)}")
+    if any(ev["userAgent"].lower().startswith("helm/") for ev in events):
+        fail(name, "Helm client traffic (reported at low severity by helm-release-read)")
     for entry, matches in ALLOWLIST_COVERAGE:
         if not any(matches(ev) for ev in events):
             fail(name, f"allowlist entry matches nothing: {entry}")
@@ -1646,6 +1791,11 @@ RULE_NOTES = {
         "`system:anonymous` gets `default/registry-creds` (allowed, 200: critical) and is denied (403) "
         "`kube-system/cloud-provider-credentials` (medium).",
         "`system:anonymous` GETs `/healthz` and `/version` (non-resource, no objectRef)."),
+    "helm-release-read": (
+        "`alice@example.com` with `Helm/3.15.2`: lists `myapp` secrets with `labelSelector=owner=helm` and "
+        "`name=myapp,owner=helm` (helm list, helm history), gets `myapp/sh.helm.release.v1.myapp.v7` (helm get values).",
+        "The same release secret read with kubectl (secret-read fires instead), and with the Helm user agent: a list "
+        "without a selector, with `owner!=helm`, and with `labelSelector` given twice (all secret-read)."),
     "escalate-then-loot": (
         "`mallory` binds cluster-admin to ServiceAccount `prod/payments`; 6 minutes later "
         "`system:serviceaccount:prod:payments` lists and gets `kube-system` secrets. `mallory` binds cluster-admin to "
@@ -1677,8 +1827,12 @@ def readme(files):
         "secret list+watch, controller tokens, ClusterRole aggregation of `admin`/`edit`), scheduler, CoreDNS, "
         "cert-manager (a renewal, a new certificate), external-secrets (hourly refresh, one new secret), Flux "
         "(source/kustomize/helm-controller, a podinfo upgrade v3 to v4 at 09:31), Argo CD, trivy-operator, the "
-        "Secrets Store CSI provider, developers reading pods and logs, `alice@example.com` running "
-        "`helm get` in the first hour and again at 09:50, load-balancer `/healthz` checks.",
+        "Secrets Store CSI driver, Azure Files CSI, kube-state-metrics, cert-manager's cainjector, the API server's "
+        "loopback client (127.0.0.1), kube-system controllers by exact name (bootstrap tokens, quota, a namespace "
+        "deletion at 08:44, a legacy token cleanup), GKE's GLBC and addon manager, developers reading pods and logs, "
+        "`alice@example.com` checking pods, load-balancer `/healthz` checks. Every service account reads with a token "
+        "bound to its pod, except kube-controller-manager's controllers (TokenRequest, no pod). No Helm client "
+        "traffic: that is reported at low severity on purpose (rules/helm-release-read.*).",
         "none", "every rule, with the default allowlist",
         "08:00-09:00 is the learning hour: every (identity, source IP, user agent) that reads secrets later read "
         "them in it too, with the same token kind. Watches started before 08:00 appear only as their "

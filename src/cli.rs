@@ -275,6 +275,17 @@ fn allowlist_cmd(cmd: &AllowlistCmd) -> Result<()> {
                 "built-in defaults (no file)".into()
             };
             println!("{} entries from {origin}", f.allowlist.entries.len());
+            let joinable = f
+                .allowlist
+                .entries
+                .iter()
+                .filter(|e| !allowlist::breadth_warnings(e).is_empty())
+                .count();
+            if joinable > 0 {
+                println!(
+                    "warning: {joinable} entries are broad enough for an attacker to join (see below)"
+                );
+            }
             for e in &f.allowlist.entries {
                 let exp = e
                     .expires_text
@@ -284,9 +295,17 @@ fn allowlist_cmd(cmd: &AllowlistCmd) -> Result<()> {
                 println!(
                     "  {:<20} {}  → {}{exp}",
                     e.kind.as_str(),
-                    report::inert(&e.value),
+                    report::inert_name(&e.value),
                     e.scope_text()
                 );
+                for w in allowlist::breadth_warnings(e) {
+                    let at = if e.line > 0 {
+                        format!("line {}: ", e.line)
+                    } else {
+                        String::new()
+                    };
+                    println!("      warning: {at}{}", report::inert_name(&w.to_string()));
+                }
             }
             Ok(())
         }

@@ -13,6 +13,15 @@ pub struct Cidr {
 }
 
 impl Cidr {
+    /// The prefix length (`/16` → 16).
+    pub fn prefix_len(&self) -> u8 {
+        self.prefix
+    }
+
+    pub fn is_ipv4(&self) -> bool {
+        self.addr.is_ipv4()
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {

@@ -41,8 +41,22 @@ fn init_text_round_trips_to_the_defaults() {
     assert_eq!(parsed.entries.len(), defaults.len());
     for (p, d) in parsed.entries.iter().zip(&defaults) {
         assert_eq!(
-            (p.kind, &p.value, &p.rules, p.named_only, &p.pod_name_prefix),
-            (d.kind, &d.value, &d.rules, d.named_only, &d.pod_name_prefix)
+            (
+                p.kind,
+                &p.value,
+                &p.rules,
+                p.named_only,
+                &p.pod_name_prefix,
+                &p.source_cidrs
+            ),
+            (
+                d.kind,
+                &d.value,
+                &d.rules,
+                d.named_only,
+                &d.pod_name_prefix,
+                &d.source_cidrs
+            )
         );
     }
 }
@@ -147,4 +161,246 @@ fn pod_bound_service_account_entry_needs_the_pod() {
         scan_text(&lines(&[trivy(None)])).fired("secret-read"),
         "a copied long-lived token is not the pod"
     );
+}
+
+/// A secret read by `user` (`pod`: the pod a bound token names).
+fn read_as(
+    user: &str,
+    pod: Option<&str>,
+    groups: &[&str],
+    ns: &str,
+    name: Option<&str>,
+) -> serde_json::Value {
+    let mut u = json!({"username": user, "groups": groups});
+    if let Some(p) = pod {
+        u["extra"] = json!({"authentication.kubernetes.io/pod-name": [p]});
+    }
+    let (verb, uri, obj_name) = match name {
+        Some(n) => (
+            "get",
+            format!("/api/v1/namespaces/{ns}/secrets/{n}"),
+            json!(n),
+        ),
+        None => (
+            "list",
+            format!("/api/v1/namespaces/{ns}/secrets"),
+            json!(null),
+        ),
+    };
+    ev(json!({"user": u, "verb": verb, "requestURI": uri,
+        "sourceIPs": ["10.244.1.50"], "userAgent": "kubectl/v1.30.2 (linux/amd64) kubernetes/3968350",
+        "objectRef": {"namespace": ns, "name": obj_name}}))
+}
+
+const SA_GROUPS: &[&str] = &["system:serviceaccounts", "system:authenticated"];
+
+#[test]
+fn new_and_default_accounts_in_kube_system_alert() {
+    // An account created in kube-system after escalating, bound to cluster-admin.
+    let s = scan_text(&lines(&[read_as(
+        "system:serviceaccount:kube-system:cluster-backup",
+        None,
+        SA_GROUPS,
+        "prod",
+        None,
+    )]));
+    assert!(s.fired("secret-read"), "{:?}", s.rules());
+    assert!(s.fired("secret-read-workload-identity"));
+    // kube-system:default (cluster-admin on many older clusters) and tiller.
+    for user in [
+        "system:serviceaccount:kube-system:default",
+        "system:serviceaccount:kube-system:tiller",
+    ] {
+        let s = scan_text(&lines(&[read_as(
+            user,
+            None,
+            SA_GROUPS,
+            "prod",
+            Some("db"),
+        )]));
+        assert!(s.fired("secret-read"), "{user}: {:?}", s.rules());
+    }
+    // The real controllers in kube-system stay quiet.
+    let s = scan_text(&lines(&[read_as(
+        "system:serviceaccount:kube-system:generic-garbage-collector",
+        None,
+        SA_GROUPS,
+        "prod",
+        Some("db"),
+    )]));
+    assert!(s.alerts().is_empty(), "{:?}", s.rules());
+}
+
+/// What an attacker cannot forge for a product namespace: a token bound to
+/// a pod of the controller's name running as that account. A squatted
+/// `flux-system/source-controller` (namespace and account created by a stolen
+/// CI token) reads with a long-lived or minted token (no pod), or from a pod
+/// of another name: secret-read fires.
+#[test]
+fn squatted_product_namespace_alerts() {
+    let source = "system:serviceaccount:flux-system:source-controller";
+    for pod in [
+        None,
+        Some("debug-shell"),
+        Some("src-controller-6c8f5d9b7-hv4kq"),
+    ] {
+        let s = scan_text(&lines(&[read_as(
+            source,
+            pod,
+            SA_GROUPS,
+            "prod",
+            Some("db"),
+        )]));
+        assert!(s.fired("secret-read"), "pod {pod:?}: {:?}", s.rules());
+    }
+    // Any other account in the namespace, even cert-manager-named elsewhere.
+    for user in [
+        "system:serviceaccount:flux-system:default",
+        "system:serviceaccount:flux-system:image-updater",
+        "system:serviceaccount:cert-manager-system:cert-manager",
+    ] {
+        let s = scan_text(&lines(&[read_as(
+            user,
+            Some("cert-manager-7c9f6d8b5-lm2vn"),
+            SA_GROUPS,
+            "prod",
+            Some("db"),
+        )]));
+        assert!(s.fired("secret-read"), "{user}: {:?}", s.rules());
+    }
+    // Impersonating the controller with a forged pod-name extra
+    // (Impersonate-Extra-authentication.kubernetes.io/pod-name).
+    let mut imp = read_as("admin", None, &["system:masters"], "prod", Some("db"));
+    imp["impersonatedUser"] = json!({"username": source, "groups": SA_GROUPS,
+        "extra": {"authentication.kubernetes.io/pod-name": ["source-controller-6c8f5d9b7-hv4kq"]}});
+    let s = scan_text(&lines(&[imp]));
+    assert!(
+        s.fired("secret-read") && s.fired("secret-access-impersonated"),
+        "{:?}",
+        s.rules()
+    );
+    // The real controller: its pod-bound token.
+    let s = scan_text(&lines(&[read_as(
+        source,
+        Some("source-controller-6c8f5d9b7-hv4kq"),
+        SA_GROUPS,
+        "flux-system",
+        Some("flux-system"),
+    )]));
+    assert!(s.alerts().is_empty(), "{:?}", s.rules());
+}
+
+#[test]
+fn loopback_identity_only_from_loopback() {
+    let apiserver = |ip: &str| {
+        ev(
+            json!({"user": {"username": "system:apiserver", "groups": ["system:masters"]},
+            "verb": "watch", "requestURI": "/api/v1/secrets?watch=true", "sourceIPs": [ip],
+            "userAgent": "kube-apiserver/v1.30.2 (linux/amd64) kubernetes/3968350",
+            "objectRef": {"namespace": null, "name": null}}),
+        )
+    };
+    assert!(
+        scan_text(&lines(&[apiserver("127.0.0.1")]))
+            .alerts()
+            .is_empty()
+    );
+    assert!(scan_text(&lines(&[apiserver("::1")])).alerts().is_empty());
+    let s = scan_text(&lines(&[apiserver("10.0.0.10")]));
+    assert!(s.fired("secret-read") && s.fired("secret-list-cluster-wide"));
+    // A forged X-Forwarded-For does not make a remote peer loopback.
+    let mut forged = apiserver("10.0.0.10");
+    forged["sourceIPs"] = json!(["127.0.0.1", "203.0.113.9"]);
+    assert!(scan_text(&lines(&[forged])).fired("secret-read"));
+}
+
+#[test]
+fn look_alike_identity_alerts_and_is_marked() {
+    let fake = "system:kube-contr\u{43e}ller-manager"; // Cyrillic о
+    let s = scan_text(&lines(&[read_as(
+        fake,
+        None,
+        &["system:authenticated"],
+        "prod",
+        Some("db"),
+    )]));
+    let a = s.alert("secret-read");
+    assert!(
+        a.notes
+            .iter()
+            .any(|n| n.contains("look-alike of an allowlisted identity")
+                && n.contains("system:kube-controller-manager")),
+        "{:?}",
+        a.notes
+    );
+    let mut text = Vec::new();
+    ktriage::report::text::write_incident(
+        &mut text,
+        &s.incidents[0],
+        s.alerts(),
+        &ktriage::report::text::Style { color: false },
+    )
+    .unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("system:kube-contr⟨U+043E⟩ller-manager"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(fake),
+        "the look-alike never prints as itself"
+    );
+    // Trailing zero-width space: also not matched, also marked.
+    let zw = "system:kube-controller-manager\u{200b}";
+    let s = scan_text(&lines(&[read_as(
+        zw,
+        None,
+        &["system:authenticated"],
+        "prod",
+        Some("db"),
+    )]));
+    assert!(
+        s.alert("secret-read")
+            .notes
+            .iter()
+            .any(|n| n.contains("look-alike"))
+    );
+    // The real one is allowlisted and not a look-alike of itself.
+    let s = scan_text(&lines(&[read_as(
+        "system:kube-controller-manager",
+        None,
+        &["system:authenticated"],
+        "prod",
+        Some("db"),
+    )]));
+    assert!(s.alerts().is_empty(), "{:?}", s.rules());
+}
+
+#[test]
+fn check_warns_about_joinable_entries_but_not_the_defaults() {
+    use ktriage::allowlist::{BreadthWarning, breadth_warnings};
+    let text = "[[allow]]\nkind = \"user-prefix\"\nvalue = \"system:serviceaccount:kube-system:\"\nrules = [\"secret-read\"]\n\n[[allow]]\nkind = \"source-cidr\"\nvalue = \"0.0.0.0/0\"\n\n[[allow]]\nkind = \"user-agent\"\nvalue = \"Helm/*\"\nrules = [\"secret-read\"]\n\n[[allow]]\nkind = \"user\"\nvalue = \"system:apiserver\"\nsource_cidrs = [\"127.0.0.1/32\"]\nrules = [\"secret-read\"]\n";
+    let a = allowlist::parse_allowlist(text, std::path::Path::new("a.toml"), RuleId::IDS).unwrap();
+    let w: Vec<Vec<BreadthWarning>> = a.entries.iter().map(breadth_warnings).collect();
+    assert_eq!(
+        w[0],
+        vec![BreadthWarning::NamespacePrefix {
+            namespace: "kube-system".into()
+        }]
+    );
+    assert!(w[1].contains(&BreadthWarning::AllRules));
+    assert!(
+        w[1].iter()
+            .any(|x| matches!(x, BreadthWarning::BroadCidr { .. }))
+    );
+    assert!(matches!(w[2][..], [BreadthWarning::UserAgent { .. }]));
+    assert!(
+        w[3].is_empty(),
+        "user + loopback source is exact: {:?}",
+        w[3]
+    );
+    assert_eq!(a.entries[3].source_cidrs.len(), 1, "source_cidrs parsed");
+    for d in allowlist::default_entries() {
+        assert!(breadth_warnings(&d).is_empty(), "{} {}", d.kind, d.value);
+    }
 }

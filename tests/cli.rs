@@ -198,7 +198,7 @@ fn text_is_plain_without_a_terminal_and_escapes_hostile_fields() {
         !text.contains('\u{1b}') && !out.stderr.contains(&0x1b),
         "no raw escapes reach the terminal"
     );
-    assert!(text.contains("\\u{1b}]0;owned"), "{text}");
+    assert!(text.contains("⟨U+001B⟩]0;owned"), "{text}");
     assert!(
         text.lines().all(|l| l.chars().count() <= 80),
         "fits 80 columns:\n{text}"
@@ -243,7 +243,13 @@ fn allowlist_init_then_check_then_no_overwrite() {
     let text = std::fs::read_to_string(&f).unwrap();
     assert!(text.contains("# kubelets read the secrets their pods mount"));
     let check = ktriage(&["allowlist", "check", "--allowlist", fs], None);
-    assert!(String::from_utf8_lossy(&check.stdout).contains("11 entries"));
+    let out = String::from_utf8_lossy(&check.stdout);
+    let n = ktriage::allowlist::default_entries().len();
+    assert!(out.contains(&format!("{n} entries")), "{out}");
+    assert!(
+        !out.contains("warning"),
+        "the defaults are not joinable:\n{out}"
+    );
     assert_eq!(
         ktriage(&["allowlist", "init", "--allowlist", fs], None)
             .status
@@ -295,5 +301,33 @@ fn no_default_allowlist_alerts_on_controllers() {
         jsonl(&out)
             .iter()
             .any(|o| o["identity"] == "system:serviceaccount:cert-manager:cert-manager")
+    );
+}
+
+#[test]
+fn allowlist_check_warns_about_joinable_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("a.toml");
+    std::fs::write(
+        &f,
+        "# seed 000's form\n[[allow]]\nkind = \"user-prefix\"\nvalue = \"system:serviceaccount:kube-system:\"\n\n[[allow]]\nkind = \"user\"\nvalue = \"backup\"\nrules = [\"secret-read\"]\n",
+    )
+    .unwrap();
+    let check = ktriage(
+        &["allowlist", "check", "--allowlist", f.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(check.status.code(), Some(0), "warnings, not errors");
+    let out = String::from_utf8_lossy(&check.stdout);
+    assert!(out.contains("warning: 1 entries are broad enough"), "{out}");
+    assert!(
+        out.contains("warning: line 2: matches every service account in namespace `kube-system`"),
+        "{out}"
+    );
+    assert!(out.contains("silences every rule"), "{out}");
+    assert_eq!(
+        out.matches("warning: line").count(),
+        2,
+        "only the prefix entry: {out}"
     );
 }

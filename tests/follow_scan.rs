@@ -13,13 +13,20 @@ fn follow_prints_each_alert_as_it_fires() {
     let log = dir.path().join("audit.log");
     std::fs::write(
         &log,
-        lines(&[get_secret(
-            "system:serviceaccount:cert-manager:cert-manager",
-            "prod",
-            "tls",
-            0,
-            200,
-        )]),
+        lines(&[{
+            // Allowlisted: cert-manager's account, with a token bound to its pod.
+            let mut e = get_secret(
+                "system:serviceaccount:cert-manager:cert-manager",
+                "prod",
+                "tls",
+                0,
+                200,
+            );
+            e["user"]["extra"] = serde_json::json!(
+                {"authentication.kubernetes.io/pod-name": ["cert-manager-7c9f6d8b5-lm2vn"]}
+            );
+            e
+        }]),
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ktriage"))

@@ -191,7 +191,16 @@ fn a_truncated_gzip_yields_what_came_before_and_never_stops_the_others() {
         inputs[0]["events"].as_u64().unwrap() > 5,
         "events before the damage"
     );
-    assert_eq!(inputs[1]["events"], 4716, "the other input read whole");
+    let benign_lines = std::fs::read_to_string(&benign)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    assert_eq!(
+        inputs[1]["events"].as_u64(),
+        Some(benign_lines as u64),
+        "the other input read whole"
+    );
 }
 
 #[test]

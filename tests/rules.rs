@@ -43,6 +43,7 @@ sample_pair! {
     token_minted_positive, token_minted_near_miss => "sa-token-minted";
     anonymous_positive, anonymous_near_miss => "anonymous-secret-access";
     escalate_then_loot_positive, escalate_then_loot_near_miss => "escalate-then-loot";
+    helm_release_read_positive, helm_release_read_near_miss => "helm-release-read";
 }
 
 #[test]
@@ -332,7 +333,8 @@ fn kubelet_name_scoped_watch_is_normal_but_listing_all_is_not() {
 
 #[test]
 fn allowlisted_controller_is_allowlisted_for_what_it_does_only() {
-    let cm = json!({"username": "system:serviceaccount:cert-manager:cert-manager"});
+    let cm = json!({"username": "system:serviceaccount:cert-manager:cert-manager",
+        "extra": {"authentication.kubernetes.io/pod-name": ["cert-manager-7c9f6d8b5-lm2vn"]}});
     let s = scan_text(&lines(&[
         ev(json!({"user": cm.clone()})),
         ev(
@@ -441,4 +443,63 @@ fn request_received_waits_for_the_stage_that_knows_the_impersonation() {
     // A RequestReceived whose later stages never come is still evaluated at the end.
     let s = scan_text(&lines(&[rr]));
     assert_eq!(s.alert("secret-read").identity, "admin");
+}
+
+#[test]
+fn helm_client_reads_are_low_and_labelled_other_clients_are_secret_reads() {
+    let s = scan_path(
+        &sample("rules/helm-release-read.positive.jsonl"),
+        Default::default(),
+    );
+    assert_eq!(s.rules(), vec!["helm-release-read"], "only the helm rule");
+    let a = s.alert("helm-release-read");
+    assert_eq!(a.severity, Severity::Low);
+    assert_eq!(a.event_count, 3);
+    assert!(
+        a.notes.iter().any(|n| n.contains("Helm release state")),
+        "{:?}",
+        a.notes
+    );
+    // Not silenced: the release secret is on the rotation list.
+    assert!(
+        s.incidents[0]
+            .secrets_to_rotate
+            .contains(&ktriage::detect::RotateItem::named(
+                "myapp",
+                "sh.helm.release.v1.myapp.v7"
+            )),
+        "{:?}",
+        s.incidents[0].secrets_to_rotate
+    );
+    // kubectl reading a release secret by name, and Helm-UA lists without
+    // Helm's own selector: high secret reads.
+    let s = scan_path(
+        &sample("rules/helm-release-read.near-miss.jsonl"),
+        Default::default(),
+    );
+    let r = s.alert("secret-read");
+    assert_eq!(r.severity, Severity::High);
+    assert_eq!(
+        r.event_count,
+        4,
+        "{:?}",
+        r.events.iter().map(|e| e.action()).collect::<Vec<_>>()
+    );
+    assert!(
+        r.secret_strings()
+            .contains(&"myapp/sh.helm.release.v1.myapp.v7".to_string())
+    );
+}
+
+#[test]
+fn helm_release_writes_by_other_clients_are_secret_writes() {
+    let write = |ua: &str| {
+        ev(json!({"verb": "update", "userAgent": ua,
+            "requestURI": "/api/v1/namespaces/myapp/secrets/sh.helm.release.v1.myapp.v8",
+            "objectRef": {"name": "sh.helm.release.v1.myapp.v8", "namespace": "myapp"}}))
+    };
+    let s = scan_text(&lines(&[write("Helm/3.15.2")]));
+    assert_eq!(s.rules(), vec!["helm-release-read"]);
+    let s = scan_text(&lines(&[write("curl/8.5.0")]));
+    assert!(s.fired("secret-write") && !s.fired("helm-release-read"));
 }

@@ -218,7 +218,10 @@ fn adds_an_allowlist_entry_saves_it_and_re_evaluates() {
     let saved = std::fs::read_to_string(s.path("allow.toml")).unwrap();
     assert!(saved.contains("value = \"mallory\""), "{saved}");
     assert!(saved.contains("reason = \"approved pentest\""), "{saved}");
+    // The new entry is the last of the defaults plus one: jump to the end.
     s.keys(&["3"]);
+    s.wait_text("▶ Allowlist");
+    s.keys(&["G"]);
     s.wait_text("approved pentest");
 }
 

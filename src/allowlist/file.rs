@@ -109,7 +109,7 @@ fn get_str<'t>(t: &'t Table, key: &str) -> Result<Option<&'t str>, String> {
 }
 
 fn entry_from_table(t: &Table, known_rules: &[&str]) -> Result<AllowlistEntry, String> {
-    const KEYS: [&str; 7] = [
+    const KEYS: [&str; 8] = [
         "kind",
         "value",
         "rules",
@@ -117,6 +117,7 @@ fn entry_from_table(t: &Table, known_rules: &[&str]) -> Result<AllowlistEntry, S
         "reason",
         "expires",
         "pod_name_prefix",
+        "source_cidrs",
     ];
     if let Some((k, _)) = t.iter().find(|(k, _)| !KEYS.contains(k)) {
         return Err(format!("unknown key `{k}` (expected: {})", KEYS.join(", ")));
@@ -155,6 +156,17 @@ fn entry_from_table(t: &Table, known_rules: &[&str]) -> Result<AllowlistEntry, S
             e.set_expiry(Some(&text))?;
         }
     }
+    if let Some(r) = t.get("source_cidrs") {
+        let arr = r
+            .as_array()
+            .ok_or("`source_cidrs` must be an array of CIDRs")?;
+        for v in arr.iter() {
+            let c = v
+                .as_str()
+                .ok_or("`source_cidrs` must be an array of CIDRs")?;
+            e.source_cidrs.push(c.parse()?);
+        }
+    }
     e.pod_name_prefix = get_str(t, "pod_name_prefix")?.map(str::to_string);
     if kind == EntryKind::PodServiceAccount && e.pod_name_prefix.is_none() {
         return Err("a `pod-service-account` entry needs `pod_name_prefix`".into());
@@ -182,6 +194,13 @@ fn entry_to_table(e: &AllowlistEntry) -> Table {
     }
     if e.named_only {
         t["named_only"] = value(true);
+    }
+    if !e.source_cidrs.is_empty() {
+        let mut a = Array::new();
+        for c in &e.source_cidrs {
+            a.push(c.to_string());
+        }
+        t["source_cidrs"] = value(a);
     }
     t["reason"] = value(e.reason.as_str());
     if let Some(x) = &e.expires_text {

@@ -1,10 +1,15 @@
 //! The allowlist: which identities and requests are normal in this cluster.
-//! Model and matching, TOML load/save, and the built-in defaults.
+//! Model and matching, TOML load/save, the built-in defaults, how joinable
+//! an entry is, and look-alikes of allowlisted identities.
 
+pub mod breadth;
 pub mod defaults;
 pub mod file;
+pub mod lookalike;
 pub mod model;
 
+pub use breadth::{BreadthWarning, breadth_warnings};
 pub use defaults::{default_allowlist, default_entries, init_text};
 pub use file::{AllowlistError, AllowlistFile, parse_allowlist, write_atomic};
+pub use lookalike::lookalike_of;
 pub use model::{Allowlist, AllowlistEntry, EntryKind, Subject};

@@ -98,6 +98,10 @@ pub struct AllowlistEntry {
     pub expires_text: Option<String>,
     /// Line in the file where the entry starts (0 for built-in defaults).
     pub line: usize,
+    /// Only requests whose trusted source IP is in one of these ranges (the
+    /// API server's loopback client is `system:apiserver` *from* 127.0.0.1);
+    /// empty means from anywhere.
+    pub source_cidrs: Vec<Cidr>,
     cidr: Option<Cidr>,
 }
 
@@ -143,6 +147,7 @@ impl AllowlistEntry {
             expires: None,
             expires_text: None,
             line: 0,
+            source_cidrs: Vec::new(),
             cidr,
         })
     }
@@ -165,6 +170,14 @@ impl AllowlistEntry {
     pub fn with_pod_prefix(mut self, prefix: &str) -> Self {
         self.pod_name_prefix = Some(prefix.to_string());
         self
+    }
+
+    /// Only from these source ranges (`"127.0.0.1/32"`, ...).
+    pub fn from_sources(mut self, cidrs: &[&str]) -> Result<Self, String> {
+        for c in cidrs {
+            self.source_cidrs.push(c.parse::<Cidr>()?);
+        }
+        Ok(self)
     }
 
     /// Set the expiry from `YYYY-MM-DD` (valid through that day, UTC) or an
@@ -207,6 +220,13 @@ impl AllowlistEntry {
         if self.named_only && s.target_name.is_none() {
             return false;
         }
+        if !self.source_cidrs.is_empty()
+            && !s
+                .source_ip
+                .is_some_and(|ip| self.source_cidrs.iter().any(|c| c.contains(ip)))
+        {
+            return false;
+        }
         match self.kind {
             EntryKind::User => s.identity == self.value,
             EntryKind::UserPrefix => s.identity.starts_with(&self.value),
@@ -243,6 +263,10 @@ impl AllowlistEntry {
         }
         if let Some(p) = &self.pod_name_prefix {
             s.push_str(&format!(" (pods {p}*)"));
+        }
+        if !self.source_cidrs.is_empty() {
+            let from: Vec<String> = self.source_cidrs.iter().map(|c| c.to_string()).collect();
+            s.push_str(&format!(" (from {})", from.join(", ")));
         }
         s
     }
@@ -366,6 +390,16 @@ mod tests {
         bound.bound_pod = Some("evil-pod");
         assert!(!pod.matches("r", &bound));
         assert!(AllowlistEntry::new(EntryKind::SourceCidr, "10.0.0.0/99").is_err());
+        let loopback = AllowlistEntry::new(EntryKind::User, s.identity)
+            .unwrap()
+            .from_sources(&["127.0.0.1/32", "::1/128"])
+            .unwrap();
+        assert!(!loopback.matches("r", &s), "10.1.2.3 is not loopback");
+        let mut local = s;
+        local.source_ip = "::1".parse().ok();
+        assert!(loopback.matches("r", &local));
+        local.source_ip = None;
+        assert!(!loopback.matches("r", &local), "no source: no match");
         assert!(AllowlistEntry::new(EntryKind::User, "  ").is_err());
     }
 }

@@ -318,6 +318,8 @@ pub struct RuleSettings {
     pub anonymous_secret_access: Basic,
     #[serde(rename = "escalate-then-loot")]
     pub escalate_then_loot: Correlation,
+    #[serde(rename = "helm-release-read")]
+    pub helm_release_read: Basic,
 }
 
 impl RuleSettings {
@@ -341,6 +343,7 @@ impl RuleSettings {
             SaTokenMinted => self.sa_token_minted.enabled,
             AnonymousSecretAccess => self.anonymous_secret_access.enabled,
             EscalateThenLoot => self.escalate_then_loot.enabled,
+            HelmReleaseRead => self.helm_release_read.enabled,
         }
     }
 

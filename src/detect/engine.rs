@@ -383,6 +383,9 @@ impl Engine {
                 let mut a =
                     Alert::new(hit.rule, ctx.identity, &hit.group, self.alerts.len() as u64);
                 a.novelty = self.novelty(ctx);
+                if let Some(real) = crate::allowlist::lookalike_of(ctx.identity, &self.allowlist) {
+                    a.note(format!("look-alike of an allowlisted identity: `{real}`"));
+                }
                 self.alerts.push(a);
                 let i = self.alerts.len() - 1;
                 self.alert_index.insert(key, i);
@@ -577,7 +580,7 @@ pub fn matching_entries(allow: &Allowlist, ev: &AuditEvent<'_>, cfg: &Config) ->
         resource: ev.resource(),
         source_ip: ev.trusted_source_ip(&cfg.trusted_proxies),
         user_agent: ev.user_agent(),
-        bound_pod: ev.bound_pod(),
+        bound_pod: super::request::allowlist_bound_pod(ev),
         time: ev.time_micros(),
     };
     allow

@@ -8,6 +8,7 @@ pub mod config;
 pub mod correlate;
 pub mod engine;
 pub mod evidence;
+pub mod helm;
 pub mod hit;
 pub mod incident;
 pub mod pods;

@@ -81,6 +81,7 @@ rules! {
     SaTokenMinted = "sa-token-minted",
     AnonymousSecretAccess = "anonymous-secret-access",
     EscalateThenLoot = "escalate-then-loot",
+    HelmReleaseRead = "helm-release-read",
 }
 
 impl fmt::Display for RuleId {
@@ -318,6 +319,17 @@ pub static RULES: &[RuleInfo] = &[
         ],
         why: "A binding or widened role was created, and within the window its creator or a subject it granted read \
               secrets or exec'd into a pod. Treat as an active intrusion: rotate what was read.",
+    },
+    RuleInfo {
+        id: RuleId::HelmReleaseRead,
+        severity: Severity::Low,
+        title: "Helm release state read or written by the Helm client",
+        source: "seed 003 (excludes sh.helm.release.* from rapid GETs only; seed 000 does not exclude them) + Helm's secrets storage driver",
+        tags: CRED_API,
+        why: "The Helm client (user agent Helm/...) read release secrets (a list with labelSelector owner=helm, or \
+              sh.helm.release.v1.* by name) or wrote one. Release secrets hold the chart's rendered values, often \
+              passwords: expected of people who deploy, still a person reading them. The user agent is set by the \
+              client: check this is a deploy you know of. Other clients reading release secrets raise secret-read.",
     },
 ];
 

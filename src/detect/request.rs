@@ -82,6 +82,18 @@ impl RequestTracker {
     }
 }
 
+/// The pod a bound token names, for allowlist matching. Under impersonation
+/// the pod-name is an `Impersonate-Extra-` header the caller chose, not a
+/// token the API server issued to that pod: it never satisfies a
+/// `pod-service-account` entry.
+pub fn allowlist_bound_pod<'e>(ev: &'e AuditEvent<'_>) -> Option<&'e str> {
+    if ev.is_impersonated() {
+        None
+    } else {
+        ev.bound_pod()
+    }
+}
+
 /// Everything a rule needs to know about the event in hand, computed once.
 pub struct Ctx<'e, 'a> {
     pub ev: &'e AuditEvent<'a>,
@@ -140,7 +152,7 @@ impl Ctx<'_, '_> {
             resource: self.ev.resource(),
             source_ip: self.trusted_ip,
             user_agent: self.ev.user_agent(),
-            bound_pod: self.ev.bound_pod(),
+            bound_pod: allowlist_bound_pod(self.ev),
             time: self.time,
         }
     }

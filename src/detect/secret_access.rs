@@ -19,13 +19,23 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
     let verb = ctx.verb();
 
     if ctx.is_secrets() {
+        // The Helm client on its own release secrets: low, labelled, instead
+        // of secret-read / list-cluster-wide / secret-write (see detect::helm).
+        let helm = super::helm::release_access(ctx);
+        if let Some(how) = helm {
+            if on(RuleId::HelmReleaseRead) {
+                out.push(Hit::new(RuleId::HelmReleaseRead).note(how.note()));
+            }
+        }
+        let helm = helm.is_some();
         // seed 000: get/list/watch on secrets outside the controller allowlist.
-        if READ_VERBS.contains(&verb) && on(RuleId::SecretRead) {
+        if READ_VERBS.contains(&verb) && !helm && on(RuleId::SecretRead) {
             out.push(Hit::new(RuleId::SecretRead));
         }
         // seed 001: cluster-wide rather than namespace-scoped.
         if matches!(verb, "list" | "watch")
             && ctx.ev.namespace().is_empty()
+            && !helm
             && on(RuleId::SecretListClusterWide)
         {
             out.push(Hit::new(RuleId::SecretListClusterWide));
@@ -70,7 +80,7 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
                 }
             }
         }
-        if WRITE_VERBS.contains(&verb) && on(RuleId::SecretWrite) {
+        if WRITE_VERBS.contains(&verb) && !helm && on(RuleId::SecretWrite) {
             out.push(Hit::new(RuleId::SecretWrite));
         }
         let anonymous =

@@ -1,6 +1,13 @@
 //! Rendering attacker-controlled text inert: control characters, escape
 //! sequences and bidirectional overrides are shown escaped, never sent to
 //! the terminal (a user agent can carry `ESC ]` and rewrite the screen).
+//!
+//! Names (identities, secret and object names, user agents) go further
+//! ([`inert_name`]): every character outside printable ASCII is written as
+//! `⟨U+043E⟩`, so `kube-contrоller-manager` with a Cyrillic `о`, a trailing
+//! zero-width space or a combining mark no longer prints exactly like the
+//! real name. Legitimate non-ASCII in a name is marked too; that is the
+//! price of never showing two different identities the same way.
 
 use std::borrow::Cow;
 
@@ -25,9 +32,29 @@ pub fn inert(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A name with every character outside printable ASCII (and space) written
+/// as `⟨U+XXXX⟩`: look-alike and invisible characters become visible, and
+/// control sequences stay inert. The marker's own brackets are non-ASCII,
+/// so a name that spells `⟨U+043E⟩` literally is marked as well.
+pub fn inert_name(s: &str) -> Cow<'_, str> {
+    let plain = |c: char| c == ' ' || c.is_ascii_graphic();
+    if s.chars().all(plain) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if plain(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("⟨U+{:04X}⟩", c as u32));
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::inert;
+    use super::{inert, inert_name};
 
     #[test]
     fn escapes_terminal_sequences() {
@@ -38,5 +65,22 @@ mod tests {
         assert_eq!(inert("a\u{202e}b"), "a\\u{202e}b");
         assert_eq!(inert("kubectl/v1.30"), "kubectl/v1.30");
         assert_eq!(inert("x\u{9b}31m"), "x\\u{9b}31m");
+    }
+
+    #[test]
+    fn names_show_look_alike_and_invisible_characters() {
+        assert_eq!(
+            inert_name("system:kube-contr\u{43e}ller-manager"),
+            "system:kube-contr⟨U+043E⟩ller-manager"
+        );
+        assert_eq!(inert_name("admin\u{200b}"), "admin⟨U+200B⟩");
+        assert_eq!(inert_name("admin\u{a0}"), "admin⟨U+00A0⟩");
+        assert_eq!(inert_name("cafe\u{301}"), "cafe⟨U+0301⟩");
+        assert_eq!(inert_name("ua \u{1b}]0;x\u{7}"), "ua ⟨U+001B⟩]0;x⟨U+0007⟩");
+        assert_eq!(inert_name("⟨U+043E⟩"), "⟨U+27E8⟩U+043E⟨U+27E9⟩");
+        assert_eq!(
+            inert_name("kubectl/v1.30.2 (linux/amd64) kubernetes/3968350"),
+            "kubectl/v1.30.2 (linux/amd64) kubernetes/3968350"
+        );
     }
 }

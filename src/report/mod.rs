@@ -1,6 +1,7 @@
 //! Output formats of `ktriage scan`: text for people, jsonl for machines,
 //! Markdown for tickets. Every attacker-controlled string goes through
-//! [`inert`] before it reaches a terminal.
+//! [`inert`] before it reaches a terminal; names (identities, secrets, user
+//! agents) through [`inert_name`], which also marks look-alike characters.
 
 pub mod inert;
 pub mod jsonl;
@@ -9,4 +10,4 @@ pub mod md;
 pub mod summary;
 pub mod text;
 
-pub use inert::inert;
+pub use inert::{inert, inert_name};

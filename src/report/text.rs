@@ -2,7 +2,7 @@
 //! alerts, their evidence and the secrets to rotate. Fits 80 columns;
 //! colour only when asked (a terminal, and no `NO_COLOR`).
 
-use super::inert::inert;
+use super::inert::{inert, inert_name};
 use crate::detect::{Alert, Incident, Severity, info};
 use crate::time::format_short;
 use std::io::{self, Write};
@@ -94,7 +94,7 @@ fn list(items: &[String], max: usize) -> String {
     let mut s: Vec<String> = items
         .iter()
         .take(max)
-        .map(|i| inert(i).into_owned())
+        .map(|i| inert_name(i).into_owned())
         .collect();
     if items.len() > max {
         s.push(format!("… {} more", items.len() - max));
@@ -133,7 +133,7 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
         writeln!(
             out,
             "    {}",
-            wrap(&format!("key: {}", inert(&a.group)), 74, "    ")
+            wrap(&format!("key: {}", inert_name(&a.group)), 74, "    ")
         )?;
     }
     if let Some(u) = &a.authenticated_user {
@@ -141,7 +141,7 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
             out,
             "    {}",
             wrap(
-                &format!("via (authenticated as): {}", inert(u)),
+                &format!("via (authenticated as): {}", inert_name(u)),
                 74,
                 "      "
             )
@@ -151,7 +151,7 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
         writeln!(
             out,
             "    {}",
-            wrap(&format!("• {}", inert(n)), 74, "      ")
+            wrap(&format!("• {}", inert_name(n)), 74, "      ")
         )?;
     }
     if let Some(n) = &a.novelty {
@@ -166,9 +166,9 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
         let line = format!(
             "{} {} [{}] {} from {}",
             &time[time.len().saturating_sub(8)..],
-            inert(&e.action()),
+            inert_name(&e.action()),
             e.outcome.as_str(),
-            inert(&e.identity),
+            inert_name(&e.identity),
             ip
         );
         writeln!(out, "    {}", wrap(&line, 74, "        "))?;
@@ -209,7 +209,7 @@ pub fn write_incident(
             " (+ {})",
             i.identities[1..]
                 .iter()
-                .map(|x| inert(x).into_owned())
+                .map(|x| inert_name(x).into_owned())
                 .collect::<Vec<_>>()
                 .join(", ")
         )
@@ -217,7 +217,7 @@ pub fn write_incident(
         String::new()
     };
     // Severity (8) + space + id (16) + 2 spaces = 27 columns before the name.
-    let who = format!("{}{}", inert(&i.primary), inert(&others));
+    let who = format!("{}{}", inert_name(&i.primary), inert(&others));
     if who.chars().count() <= 53 {
         writeln!(
             out,
@@ -257,7 +257,7 @@ pub fn write_incident(
             i.secrets_to_rotate.len()
         )?;
         for s in i.secrets_to_rotate.iter().take(30) {
-            writeln!(out, "    [ ] {}", inert(&crate::view::rotate_label(s)))?;
+            writeln!(out, "    [ ] {}", inert_name(&crate::view::rotate_label(s)))?;
         }
         if i.secrets_to_rotate.len() > 30 {
             writeln!(

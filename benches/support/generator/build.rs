@@ -119,23 +119,21 @@ impl Cluster {
                 &sa_subject("kube-system", "metrics-server"),
             ),
         ));
-        // The secrets-store CSI driver's provider: a DaemonSet on host network.
+        // The Secrets Store CSI driver (it reads nodePublishSecretRef
+        // secrets; its providers do not): a DaemonSet on host network.
         for node in 0..3 {
-            let p = format!(
-                "csi-secrets-store-provider-aws-{}",
-                suffix(node as u64 + 77, 5)
-            );
+            let p = format!("csi-secrets-store-{}", suffix(node as u64 + 77, 5));
             let a = Actor::sa_bound(
                 "kube-system",
-                "csi-secrets-store-provider-aws",
+                "secrets-store-csi-driver",
                 &p,
                 &node_name(node),
                 &node_ip(node),
-                "secrets-store-csi-driver-provider-aws/v1.0.0 (linux/amd64)",
+                "secrets-store-csi/v1.4.3 (linux/amd64) kubernetes/$Format",
                 &crb_reason(
-                    "csi-secrets-store-provider-aws-cluster-rolebinding",
-                    "csi-secrets-store-provider-aws-cluster-role",
-                    &sa_subject("kube-system", "csi-secrets-store-provider-aws"),
+                    "secretproviderclasses-rolebinding",
+                    "secretproviderclasses-role",
+                    &sa_subject("kube-system", "secrets-store-csi-driver"),
                 ),
             );
             ids.csi.push(add(a));

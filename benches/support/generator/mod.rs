@@ -17,7 +17,7 @@
 //! informers over secrets and everything else, the tokens controller, garbage
 //! collection, ClusterRole aggregation), kube-scheduler, CoreDNS,
 //! kube-state-metrics, metrics-server (token and subject access reviews),
-//! cert-manager, external-secrets, the secrets-store CSI provider, Flux
+//! cert-manager, external-secrets, the Secrets Store CSI driver, Flux
 //! (source, kustomize, helm controllers, `sh.helm.release.v1.*` release
 //! secrets), Argo CD, trivy-operator, Prometheus scraping `/metrics`, load
 //! balancer and kube-probe health checks, people running kubectl (pods,
@@ -154,6 +154,9 @@ pub const ATTACKS: &[(&str, f64)] = &[
 pub const EXPECTED: &[(&str, &str)] = &[
     ("anonymous-secret-access", "system:anonymous"),
     ("escalate-then-loot", "support-contractor"),
+    // Not an attack: alice's `helm get values` (background traffic). The
+    // Helm client reading release state is reported at low severity by design.
+    ("helm-release-read", "alice@example.com"),
     ("pod-exec", "support-contractor"),
     ("rbac-binding-created", "ci-deployer"),
     (

@@ -1,0 +1,100 @@
+//! Look-alikes: an identity that is not an allowlisted one but prints like
+//! it (Cyrillic `о` for `o`, a trailing zero-width space or no-break space,
+//! a combining mark, `1` for `l`). Such an identity is never matched (entries
+//! compare exactly), but an analyst reading `kube-controller-manager` in a
+//! report would think it was; the engine notes it on the alert.
+//!
+//! Two strings look alike when their folded forms are equal: canonical
+//! decomposition, combining marks, default-ignorable code points and
+//! whitespace dropped, then the UTS #39 confusable skeleton
+//! (`unicode-security`, the Unicode consortium's confusables table).
+
+use super::model::{Allowlist, EntryKind};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+use unicode_security::confusable_detection::skeleton;
+
+/// Invisible or format characters that render as nothing (Unicode's
+/// Default_Ignorable_Code_Point, the ranges that occur in practice).
+fn ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}'
+        | '\u{ffa0}' | '\u{1bca0}'..='\u{1bca3}' | '\u{1d173}'..='\u{1d17a}'
+        | '\u{e0000}'..='\u{e0fff}')
+}
+
+fn visible(c: &char) -> bool {
+    !is_combining_mark(*c) && !ignorable(*c) && !c.is_whitespace()
+}
+
+/// The form two look-alike strings share.
+pub fn fold(s: &str) -> String {
+    let stripped: String = s.nfd().filter(visible).collect();
+    skeleton(&stripped).filter(visible).collect()
+}
+
+/// The allowlisted identity (or identity prefix) that `identity` looks like
+/// without being it, if any. Only identity entries count (`user`,
+/// `user-prefix`, `pod-service-account`).
+pub fn lookalike_of<'a>(identity: &str, allow: &'a Allowlist) -> Option<&'a str> {
+    let mut folded: Option<String> = None;
+    for e in &allow.entries {
+        let v = e.value.as_str();
+        let (exact, prefix) = match e.kind {
+            EntryKind::User | EntryKind::PodServiceAccount => (identity == v, false),
+            EntryKind::UserPrefix => (identity.starts_with(v), true),
+            _ => continue,
+        };
+        if exact {
+            continue;
+        }
+        let f = folded.get_or_insert_with(|| fold(identity));
+        let fv = fold(v);
+        let alike = if prefix { f.starts_with(&fv) } else { *f == fv };
+        if alike {
+            return Some(v);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::allowlist::AllowlistEntry;
+
+    fn allow() -> Allowlist {
+        Allowlist {
+            entries: vec![
+                AllowlistEntry::new(EntryKind::User, "system:kube-controller-manager").unwrap(),
+                AllowlistEntry::new(EntryKind::UserPrefix, "system:node:").unwrap(),
+            ],
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn look_alikes_are_found_and_the_real_names_are_not() {
+        let a = allow();
+        let real = "system:kube-controller-manager";
+        for fake in [
+            "system:kube-contr\u{43e}ller-manager",   // Cyrillic о
+            "system:kube-controller-manager\u{200b}", // zero-width space
+            "system:kube-controller-manager\u{a0}",   // no-break space
+            "system:kube-controlle\u{301}r-manager",  // combining acute
+            "system:kube-contro1ler-manager",         // digit one
+        ] {
+            assert_eq!(lookalike_of(fake, &a), Some(real), "{fake:?}");
+        }
+        assert_eq!(lookalike_of(real, &a), None);
+        assert_eq!(lookalike_of("system:kube-scheduler", &a), None);
+        assert_eq!(
+            lookalike_of("system:n\u{43e}de:worker-1", &a),
+            Some("system:node:")
+        );
+        assert_eq!(lookalike_of("system:node:worker-1", &a), None);
+        assert_eq!(lookalike_of("alice@example.com", &a), None);
+    }
+}
