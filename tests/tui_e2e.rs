@@ -257,3 +257,27 @@ fn checklist_state_survives_a_restart() {
     s.keys(&["4"]);
     s.wait_text("[x]");
 }
+
+#[test]
+fn managed_exports_and_gzip_stdin_read_and_an_unreadable_export_says_not_judged() {
+    skip_if_unavailable!();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // A GKE export (newest first) through the same reader as `scan`.
+    let s = Session::new();
+    let gke = root.join("tests/fixtures/formats/seed.gke-gcloud.json");
+    s.start(&format!("--no-follow {}", gke.display()));
+    s.wait_text("attacker-admin");
+    s.wait_text(" loaded ");
+    // gzip on stdin (an S3 export piped in).
+    let gz = root.join("tests/fixtures/formats/seed.eks-s3-export.log.gz");
+    s.start_piped(&format!("cat {} |", gz.display()), "-");
+    s.wait_text("attacker-admin");
+    // An export in no known format: never a silent empty screen.
+    let bad = s.path("export.json");
+    append(&bad, &"{\"insertId\":\"1\",\"jsonPayload\":{}}\n".repeat(3));
+    s.start(&format!("--no-follow {}", bad.display()));
+    s.wait_text("NOT JUDGED");
+    s.keys(&["M"]);
+    s.wait_text("JSON object with keys insertId, jsonPayload");
+    s.keys(&["C-c"]);
+}

@@ -75,7 +75,19 @@ impl InputStats {
     /// Every problem with this input, most serious first.
     pub fn health(&self) -> Vec<Health> {
         let mut out = Vec::new();
-        if self.events == 0 {
+        if let Some(d) = &self.damage {
+            out.push(Health::Error(if self.events == 0 {
+                format!("{}: {d}; no event could be read before it", self.name)
+            } else {
+                format!(
+                    "{}: {d}; the {} event(s) before it were judged, nothing after",
+                    self.name, self.events
+                )
+            }));
+        }
+        if self.events == 0 && self.damage.is_some() {
+            // Said above: the damage is why.
+        } else if self.events == 0 {
             let looked = match (&self.unknown_example, self.records) {
                 (_, 0) if self.ignored == 0 => "it is empty".to_string(),
                 (Some(shape), _) => format!("it looked like {shape}"),
@@ -93,12 +105,6 @@ impl InputStats {
             out.push(Health::Warning(format!(
                 "{}: {} of {} records are malformed: most of this input was not judged",
                 self.name, self.malformed, self.records
-            )));
-        }
-        if let Some(d) = &self.damage {
-            out.push(Health::Error(format!(
-                "{}: {d}; the {} event(s) before it were judged, nothing after",
-                self.name, self.events
             )));
         }
         for d in self.dialects.keys() {

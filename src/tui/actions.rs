@@ -256,7 +256,9 @@ fn show_problems(app: &mut App) {
         ));
         lines.extend(st.malformed_list.iter().map(|m| super::text::clean(m)));
     }
-    if let Some(e) = &st.error {
+    // Input problems are listed below; other errors (a file that could not
+    // be opened or followed) only here.
+    if let Some(e) = st.error.as_ref().filter(|e| !e.starts_with("NOT JUDGED: ")) {
         lines.push(String::new());
         lines.push(format!("input error: {}", super::text::clean(e)));
     }

@@ -128,12 +128,14 @@ fn install_panic_hook() {
     }));
 }
 
-/// Resolve the inputs: explicit paths, stdin, a standard location, or DEMO.
-fn inputs(opts: &TuiOptions) -> (Vec<Input>, String, bool) {
+/// Resolve the inputs: explicit paths, stdin, a standard location, or DEMO;
+/// and whether the last one is a live file to follow (a directory with no
+/// live `audit.log` in it has none).
+fn inputs(opts: &TuiOptions) -> (Vec<Input>, String, bool, bool) {
     if opts.stdin {
         let mut v: Vec<Input> = opts.paths.iter().cloned().map(Input::File).collect();
         v.push(Input::Stdin);
-        return (v, "stdin".into(), false);
+        return (v, "stdin".into(), false, true);
     }
     if !opts.paths.is_empty() {
         let names: Vec<String> = opts
@@ -149,8 +151,11 @@ fn inputs(opts: &TuiOptions) -> (Vec<Input>, String, bool) {
         // Directories expand to their audit logs, the live file last (it
         // is the one followed); a path that cannot be resolved is still
         // passed on, so its error shows in the status bar.
+        let last_is_dir = opts.paths.last().is_some_and(|p| p.is_dir());
+        let mut followable = true;
         let files = match crate::source::resolve(&opts.paths) {
             Ok(set) => {
+                followable = !last_is_dir || set.live.is_some();
                 let mut files: Vec<PathBuf> = set
                     .inputs
                     .into_iter()
@@ -171,6 +176,7 @@ fn inputs(opts: &TuiOptions) -> (Vec<Input>, String, bool) {
             files.into_iter().map(Input::File).collect(),
             names.join(","),
             false,
+            followable,
         );
     }
     match STANDARD_LOCATIONS
@@ -182,8 +188,9 @@ fn inputs(opts: &TuiOptions) -> (Vec<Input>, String, bool) {
             vec![Input::File(p.to_path_buf())],
             p.display().to_string(),
             false,
+            true,
         ),
-        None => (vec![Input::Demo], "demo".into(), true),
+        None => (vec![Input::Demo], "demo".into(), true, true),
     }
 }
 
@@ -242,7 +249,7 @@ pub fn run(opts: TuiOptions) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the TUI needs a terminal on stdout; use `ktriage scan` for headless output");
     }
-    let (inputs, source_key, demo) = inputs(&opts);
+    let (inputs, source_key, demo, followable) = inputs(&opts);
     let (mut app, allowlist) = build_app(&opts, &source_key);
 
     let (ui_tx, ui_rx) = inbox::channel();
@@ -262,7 +269,7 @@ pub fn run(opts: TuiOptions) -> anyhow::Result<()> {
     worker::spawn(
         WorkerConfig {
             inputs,
-            follow_last: opts.follow,
+            follow_last: opts.follow && followable,
             poll: opts.poll,
             config: opts.config.clone(),
             allowlist,
