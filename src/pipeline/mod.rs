@@ -149,14 +149,6 @@ impl Ingest {
         self.retained.as_ref()
     }
 
-    pub fn take_retained(&mut self) -> Option<Retained> {
-        self.retained.take()
-    }
-
-    pub fn set_retained(&mut self, r: Option<Retained>) {
-        self.retained = r;
-    }
-
     pub fn bounds(&self) -> Bounds {
         self.bounds
     }
@@ -305,7 +297,7 @@ impl Ingest {
         }
         self.engine.process(ev, text);
         if let Some(r) = self.retained.as_mut() {
-            r.push(Arc::from(text));
+            r.push(text);
         }
         true
     }
@@ -342,7 +334,7 @@ impl Ingest {
         let total = self.engine.stats.events;
         self.engine = engine;
         if let Some(r) = self.retained.as_ref() {
-            for text in &r.lines {
+            for text in r.iter() {
                 if let Ok(ev) = parse_event(text) {
                     self.engine.process(&ev, text);
                 }

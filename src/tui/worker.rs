@@ -436,7 +436,7 @@ impl Pub {
                 .collect();
         }
         if let Some(r) = ingest.retained() {
-            st.retained = r.lines.len();
+            st.retained = r.len();
             st.retained_dropped = r.dropped;
         }
         input_status(st, ingest);
