@@ -97,9 +97,19 @@ pub enum Command {
     Scan(ScanArgs),
     /// List every rule with its severity, source, tags and effective settings
     Rules {
+        /// `text` for people, `jsonl` (one object per rule) for scripts
+        #[arg(long, value_enum, default_value = "text")]
+        format: RulesFormat,
         #[command(flatten)]
         common: Common,
     },
+    /// Print a shell completion script (e.g. `ktriage completions bash > /etc/bash_completion.d/ktriage`)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `ktriage man | man -l -`
+    Man,
     /// Manage the allowlist file
     #[command(subcommand)]
     Allowlist(AllowlistCmd),
@@ -127,6 +137,12 @@ pub enum Format {
     Text,
     Jsonl,
     Markdown,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum RulesFormat {
+    Text,
+    Jsonl,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -209,9 +225,27 @@ pub fn load_allowlist(common: &Common) -> Result<Allowlist> {
     })
 }
 
-fn print_rules(common: &Common) -> Result<()> {
+fn print_rules(common: &Common, format: RulesFormat) -> Result<()> {
     let cfg = load_config(common)?;
     let mut out = std::io::stdout().lock();
+    if format == RulesFormat::Jsonl {
+        for r in RULES {
+            let line = serde_json::json!({
+                "kind": "rule",
+                "id": r.id.as_str(),
+                "severity": r.severity.as_str(),
+                "title": r.title,
+                "source": r.source,
+                "tags": r.tags,
+                "why": r.why.split_whitespace().collect::<Vec<_>>().join(" "),
+                "enabled": cfg.rules.enabled(r.id),
+                "settings": cfg.rules.toml_for(r.id),
+            });
+            serde_json::to_writer(&mut out, &line)?;
+            writeln!(out)?;
+        }
+        return Ok(());
+    }
     for r in RULES {
         let state = if cfg.rules.enabled(r.id) {
             ""
@@ -584,10 +618,65 @@ fn follow_file(args: &ScanArgs, path: &Path, ingest: &mut Ingest) -> Result<i32>
 pub fn run(cli: Cli) -> Result<i32> {
     match &cli.command {
         Some(Command::Scan(a)) => scan(a),
-        Some(Command::Rules { common }) => print_rules(common).map(|_| 0),
+        Some(Command::Rules { common, format }) => print_rules(common, *format).map(|_| 0),
         Some(Command::Allowlist(c)) => allowlist_cmd(c).map(|_| 0),
-        None => crate::run_tui(&cli.tui),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "ktriage", &mut std::io::stdout());
+            Ok(0)
+        }
+        Some(Command::Man) => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
+            Ok(0)
+        }
+        None => {
+            mistyped_command(&cli.tui.paths)?;
+            crate::run_tui(&cli.tui)
+        }
     }
+}
+
+const SUBCOMMANDS: [&str; 5] = ["scan", "rules", "allowlist", "completions", "man"];
+
+/// `ktriage scna log` must not open the TUI waiting for a file named `scna`:
+/// a first argument that is not a file, has no `/` or `.`, is a mistyped
+/// command. (A missing path like `./audit.log` is still followed: the
+/// file may appear.)
+fn mistyped_command(paths: &[PathBuf]) -> Result<()> {
+    let Some(first) = paths.first().and_then(|p| p.to_str()) else {
+        return Ok(());
+    };
+    if first == "-" || first.contains(['/', '.']) || Path::new(first).exists() {
+        return Ok(());
+    }
+    let best = SUBCOMMANDS
+        .iter()
+        .map(|c| (edit_distance(first, c), *c))
+        .min()
+        .filter(|(d, _)| *d <= 2);
+    match best {
+        Some((_, c)) => bail!("`{first}` is neither a file nor a command; did you mean `{c}`?"),
+        None => bail!(
+            "`{first}` is neither a file nor a command (commands: {})",
+            SUBCOMMANDS.join(", ")
+        ),
+    }
+}
+
+/// Levenshtein distance (a few short words: no crate needed).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 /// Shared with the TUI wiring in main.rs.

@@ -6,7 +6,10 @@ use clap::Parser;
 
 fn run_tui(args: &cli::TuiArgs) -> anyhow::Result<i32> {
     let (config, allowlist_path) = cli::resolve_for_tui(args)?;
-    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    // `cat log | ktriage` reads the pipe, as `scan` does (keys still come
+    // from the terminal).
+    let piped = args.paths.is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let stdin = piped || args.paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && args.paths.len() > 1 {
         anyhow::bail!("`-` (stdin) cannot be combined with file paths");
     }
@@ -37,6 +40,15 @@ fn main() {
     let cli = cli::Cli::parse();
     match cli::run(cli) {
         Ok(code) => std::process::exit(code),
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            // `ktriage man | head`: the reader left; nothing to report.
+            std::process::exit(0)
+        }
         Err(e) => {
             // One line, attacker-controlled text made inert.
             let msg = format!("{e:#}");

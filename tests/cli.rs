@@ -331,3 +331,25 @@ fn allowlist_check_warns_about_joinable_entries() {
         "only the prefix entry: {out}"
     );
 }
+
+#[test]
+fn completions_man_page_rules_jsonl_and_a_mistyped_command() {
+    let out = ktriage(&["completions", "bash"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("scan"));
+    let out = ktriage(&["man"], None);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(".ie"));
+    let out = ktriage(&["rules", "--format", "jsonl"], None);
+    let rules = jsonl(&out);
+    assert!(rules.len() >= 17);
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["kind"] == "rule" && r["source"].is_string())
+    );
+    assert!(rules.iter().any(|r| r["id"] == "escalate-then-loot"));
+    // A typo is an error with a suggestion, not a TUI waiting for a file.
+    let out = ktriage(&["scna", "audit.log"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("did you mean `scan`?"));
+}

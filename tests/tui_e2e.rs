@@ -236,6 +236,11 @@ fn reads_the_log_from_piped_stdin_with_keys_from_the_terminal() {
     s.keys(&["2"]);
     s.wait_text("▶ Identities");
     s.keys(&["C-c"]);
+    // Without `-`, a pipe is read too (not the demo data).
+    s.start_piped(&format!("cat {} |", log.display()), "");
+    s.wait_text("mallory");
+    assert!(!s.screen().contains("DEMO"));
+    s.keys(&["C-c"]);
 }
 
 #[test]
