@@ -4,28 +4,14 @@
 
 mod common;
 
-use common::sample;
+use common::{jsonl, sample};
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 fn ktriage(args: &[&str]) -> Output {
-    let home = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_ktriage"))
-        .args(args)
-        .env("XDG_CONFIG_HOME", home.path())
-        .env("XDG_STATE_HOME", home.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn jsonl(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::ktriage(args, None)
 }
 
 fn etl(objs: &[Value]) -> Option<&Value> {

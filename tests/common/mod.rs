@@ -166,3 +166,35 @@ pub fn get_secret(user: &str, ns: &str, name: &str, secs: i64, code: i64) -> Val
         "annotations": {"authorization.k8s.io/decision": decision},
     }))
 }
+
+/// Run the real binary with no user config leaking in (a fresh
+/// `XDG_CONFIG_HOME` and `XDG_STATE_HOME`), optionally feeding stdin.
+pub fn ktriage(args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ktriage"));
+    cmd.args(args)
+        .env("XDG_CONFIG_HOME", home.path())
+        .env("XDG_STATE_HOME", home.path())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(data) = stdin {
+        child.stdin.take().unwrap().write_all(data).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Every stdout line as JSON.
+pub fn jsonl(out: &std::process::Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect()
+}
