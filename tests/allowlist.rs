@@ -350,6 +350,21 @@ fn look_alike_identity_alerts_and_is_marked() {
         !text.contains(fake),
         "the look-alike never prints as itself"
     );
+    // Nor in the Markdown report.
+    let mut md = Vec::new();
+    ktriage::report::markdown::write(
+        &mut md,
+        &s.ingest.engine,
+        &s.incidents,
+        ktriage::view::Meta::new(0, vec!["t".into()]),
+    )
+    .unwrap();
+    let md = String::from_utf8(md).unwrap();
+    assert!(md.contains("system:kube-contr⟨U+043E⟩ller-manager"), "{md}");
+    assert!(
+        !md.contains(fake),
+        "the look-alike never prints as itself in markdown"
+    );
     // Trailing zero-width space: also not matched, also marked.
     let zw = "system:kube-controller-manager\u{200b}";
     let s = scan_text(&lines(&[read_as(

@@ -37,8 +37,22 @@ pub fn inert(s: &str) -> Cow<'_, str> {
 /// control sequences stay inert. The marker's own brackets are non-ASCII,
 /// so a name that spells `⟨U+043E⟩` literally is marked as well.
 pub fn inert_name(s: &str) -> Cow<'_, str> {
-    let plain = |c: char| c == ' ' || c.is_ascii_graphic();
-    if s.chars().all(plain) {
+    mark(s, |c| c == ' ' || c.is_ascii_graphic())
+}
+
+/// ktriage's own sentences that quote names (alert notes, binding
+/// details): names marked as in [`inert_name`], but the few typographic
+/// characters ktriage itself writes (`→ — … ×`) left as they are, so
+/// "ClusterRole cluster-admin → User x" stays readable. None of them looks
+/// like a letter, so no identity can hide behind them.
+pub fn inert_note(s: &str) -> Cow<'_, str> {
+    mark(s, |c| {
+        c == ' ' || c.is_ascii_graphic() || "→—…×".contains(c)
+    })
+}
+
+fn mark(s: &str, plain: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if s.chars().all(&plain) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -74,6 +88,10 @@ mod tests {
             "system:kube-contr⟨U+043E⟩ller-manager"
         );
         assert_eq!(inert_name("admin\u{200b}"), "admin⟨U+200B⟩");
+        assert_eq!(
+            super::inert_note("ClusterRole x → User adm\u{456}n"),
+            "ClusterRole x → User adm⟨U+0456⟩n"
+        );
         assert_eq!(inert_name("admin\u{a0}"), "admin⟨U+00A0⟩");
         assert_eq!(inert_name("cafe\u{301}"), "cafe⟨U+0301⟩");
         assert_eq!(inert_name("ua \u{1b}]0;x\u{7}"), "ua ⟨U+001B⟩]0;x⟨U+0007⟩");

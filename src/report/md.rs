@@ -10,7 +10,7 @@
 //! spelt `\u{5c}` there, because GitHub's cmark-gfm and pulldown-cmark
 //! disagree on `\\|`.
 
-use super::inert::inert;
+use super::inert::{inert, inert_note};
 
 /// Our own text, escaped: characters that mean something anywhere in a
 /// line get a backslash, and so do those that mean something at the start
@@ -67,14 +67,16 @@ fn fence(content: &str) -> String {
     format!("{ticks}{sp}{content}{sp}{ticks}")
 }
 
-/// Log data as an inline code span, exactly (inert).
+/// Log data as an inline code span, exactly (inert), with look-alike and
+/// invisible characters marked (`⟨U+043E⟩`, see `report::inert_note`).
 pub fn code(s: &str) -> String {
-    fence(&inert(s))
+    fence(&inert_note(&inert(s)))
 }
 
 /// Log data as a code span inside a GFM table cell.
 pub fn cell_code(s: &str) -> String {
     let s = inert(s);
+    let s = inert_note(&s);
     let mut o = String::with_capacity(s.len() + 4);
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {

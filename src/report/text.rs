@@ -151,7 +151,7 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
         writeln!(
             out,
             "    {}",
-            wrap(&format!("• {}", inert_name(n)), 74, "      ")
+            wrap(&format!("• {}", super::inert::inert_note(n)), 74, "      ")
         )?;
     }
     if let Some(n) = &a.novelty {
@@ -173,7 +173,11 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
         );
         writeln!(out, "    {}", wrap(&line, 74, "        "))?;
         if let Some(d) = &e.detail {
-            writeln!(out, "        {}", wrap(&inert(d), 70, "        "))?;
+            writeln!(
+                out,
+                "        {}",
+                wrap(&super::inert::inert_note(d), 70, "        ")
+            )?;
         }
     }
     let shown = a.events.len().min(EVIDENCE_SHOWN) as u64;
