@@ -16,6 +16,7 @@ pub mod glob;
 pub mod net;
 pub mod paths;
 pub mod pipeline;
+pub mod rbac;
 pub mod report;
 pub mod source;
 pub mod time;

@@ -65,6 +65,8 @@ pub struct IdentityActivity {
     pub changes: Vec<ChangeRecord>,
     pub source_ips: BTreeSet<String>,
     pub user_agents: BTreeSet<String>,
+    /// Groups the identity's requests carried (RBAC subjects it matches).
+    pub groups: BTreeSet<String>,
     /// Secret reads the allowlist covered for `secret-read` vs not.
     pub reads_allowlisted: u64,
     pub reads_flagged: u64,
@@ -124,6 +126,15 @@ impl Activity {
         }
         if !ua.is_empty() && a.user_agents.len() < MAX_SET {
             a.user_agents.insert(ua.to_string());
+        }
+    }
+
+    pub fn touch_groups<'g>(&mut self, identity: &str, groups: impl Iterator<Item = &'g str>) {
+        let a = self.entry(identity);
+        for g in groups {
+            if a.groups.len() < MAX_SET && !a.groups.contains(g) {
+                a.groups.insert(g.to_string());
+            }
         }
     }
 

@@ -478,6 +478,7 @@ impl Engine {
         let verb = ctx.verb();
         self.activity
             .touch(ctx.identity, ctx.time, ip, ev.user_agent());
+        self.activity.touch_groups(ctx.identity, ev.groups());
         if ctx.is_secrets() {
             if let Some(name) = &ctx.target_name {
                 self.activity.learn_secret_name(ev.namespace(), name);

@@ -107,6 +107,8 @@ pub struct BindingRecord {
     pub name: String,
     /// `ClusterRole cluster-admin`, or `None` when not recorded.
     pub role: Option<String>,
+    /// The same, typed: (role kind, role name).
+    pub role_ref: Option<(String, String)>,
     pub subjects: Vec<RbacSubject>,
     pub audit_id: Option<String>,
 }
@@ -295,6 +297,7 @@ impl RbacState {
                 namespace: namespace.clone(),
                 name: name.clone(),
                 role: role.clone(),
+                role_ref: role_ref.as_ref().map(|r| (r.kind.clone(), r.name.clone())),
                 subjects: subjects.clone(),
                 audit_id: ctx.ev.audit_id.as_deref().map(str::to_string),
             });

@@ -1,0 +1,98 @@
+//! RBAC review from the cluster's real RBAC (`--rbac FILE`): which bindings
+//! and roles grant an incident's identities secrets, exec, impersonation,
+//! bind, escalate or token creation, where and through what, and whether
+//! each secret read the log shows was allowed by RBAC at that moment. Pure
+//! functions of a parsed snapshot and the engine's records; no I/O beyond
+//! [`Snapshot::load`].
+
+pub mod grants;
+pub mod snapshot;
+
+pub use grants::{Capability, Grant, Scope, Who};
+pub use snapshot::{SNAPSHOT_COMMAND, Snapshot, SnapshotError};
+
+use crate::detect::Engine;
+
+/// Whether one secret access the log shows was allowed by RBAC then.
+#[derive(Debug, Clone)]
+pub struct ReadCheck {
+    pub namespace: String,
+    /// `None`: a list/watch of the whole namespace (or cluster).
+    pub name: Option<String>,
+    pub verb: String,
+    pub time: Option<i64>,
+    /// The log recorded at least one allowed request.
+    pub logged_allowed: bool,
+    /// The RBAC path that allows it, if any.
+    pub rbac: Option<Grant>,
+}
+
+impl ReadCheck {
+    /// Allowed in the log, yet not by RBAC as recorded: another authorizer
+    /// decided (a webhook; the Node authorizer for kubelets), or RBAC
+    /// changed outside what the snapshot and the log show.
+    pub fn other_authorizer(&self) -> bool {
+        self.logged_allowed && self.rbac.is_none()
+    }
+}
+
+/// The review of one identity.
+#[derive(Debug, Clone)]
+pub struct IdentityReview {
+    pub identity: String,
+    pub groups: Vec<String>,
+    pub grants: Vec<Grant>,
+    pub reads: Vec<ReadCheck>,
+    /// Kinds the snapshot lacked: grants through them are unknown.
+    pub unknown_kinds: Vec<&'static str>,
+}
+
+/// Review `identity` against the snapshot, with the log's own bindings
+/// applied in time order.
+pub fn review(snap: &Snapshot, engine: &Engine, identity: &str) -> IdentityReview {
+    let act = engine.activity.by_identity.get(identity);
+    let groups: Vec<String> = act
+        .map(|a| a.groups.iter().cloned().collect())
+        .unwrap_or_default();
+    let who = Who::new(identity, groups);
+    let log = &engine.rbac.bindings;
+    let last = act.and_then(|a| a.last);
+    let mut reads = Vec::new();
+    if let Some(a) = act {
+        for (secret, stat) in &a.secrets {
+            for verb in &stat.verbs {
+                let name = secret.name.clone().unwrap_or_default();
+                let rbac = grants::authorize(
+                    snap,
+                    log,
+                    &who,
+                    verb,
+                    "",
+                    "secrets",
+                    &secret.namespace,
+                    &name,
+                    stat.first,
+                );
+                reads.push(ReadCheck {
+                    namespace: secret.namespace.clone(),
+                    name: secret.name.clone(),
+                    verb: verb.clone(),
+                    time: stat.first,
+                    logged_allowed: stat.allowed > 0,
+                    rbac,
+                });
+            }
+        }
+    }
+    IdentityReview {
+        identity: identity.to_string(),
+        groups: who.groups.clone(),
+        grants: grants::grants(snap, log, &who, last),
+        reads,
+        unknown_kinds: snap
+            .unknown_kinds()
+            .into_iter()
+            .filter(|k| *k == "Role" || *k == "RoleBinding")
+            .collect(),
+    }
+}
