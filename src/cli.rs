@@ -110,6 +110,8 @@ pub enum Command {
     },
     /// Print the man page (roff): `ktriage man | man -l -`
     Man,
+    /// Write the incident report headlessly (the one the TUI exports), with an RBAC review from a snapshot
+    Report(crate::report_cmd::ReportArgs),
     /// Manage the allowlist file
     #[command(subcommand)]
     Allowlist(AllowlistCmd),
@@ -348,7 +350,7 @@ fn allowlist_cmd(cmd: &AllowlistCmd) -> Result<()> {
 
 /// Inputs of a scan: each path (a directory is its audit logs), or stdin.
 /// Fails before anything is read if an input cannot be opened.
-fn inputs(paths: &[PathBuf]) -> Result<source::InputSet> {
+pub(crate) fn inputs(paths: &[PathBuf]) -> Result<source::InputSet> {
     if paths.is_empty() {
         if std::io::stdin().is_terminal() {
             bail!("no input: give an audit log path, or pipe one in (ktriage scan - < audit.log)");
@@ -370,7 +372,12 @@ fn inputs(paths: &[PathBuf]) -> Result<source::InputSet> {
 /// The summary on stderr: totals, then one line per input with the formats
 /// detected, then every problem. Returns true when an input could not be
 /// judged (exit code 2).
-fn summary(ingest: &Ingest, set: &source::InputSet, incidents: usize, verbose: bool) -> bool {
+pub(crate) fn summary(
+    ingest: &Ingest,
+    set: &source::InputSet,
+    incidents: usize,
+    verbose: bool,
+) -> bool {
     let s = &ingest.stats;
     let e = &ingest.engine.stats;
     let mut extra = String::new();
@@ -625,6 +632,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             clap_complete::generate(*shell, &mut cmd, "ktriage", &mut std::io::stdout());
             Ok(0)
         }
+        Some(Command::Report(a)) => crate::report_cmd::run(a),
         Some(Command::Man) => {
             let cmd = <Cli as clap::CommandFactory>::command();
             clap_mangen::Man::new(cmd).render(&mut std::io::stdout())?;
@@ -637,7 +645,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-const SUBCOMMANDS: [&str; 5] = ["scan", "rules", "allowlist", "completions", "man"];
+const SUBCOMMANDS: [&str; 6] = ["scan", "report", "rules", "allowlist", "completions", "man"];
 
 /// `ktriage scna log` must not open the TUI waiting for a file named `scna`:
 /// a first argument that is not a file, has no `/` or `.`, is a mistyped

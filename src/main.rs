@@ -1,6 +1,7 @@
 //! ktriage binary: parse arguments, run the command, map errors to exit 2.
 
 mod cli;
+mod report_cmd;
 
 use clap::Parser;
 

@@ -9,9 +9,11 @@ pub mod grants;
 pub mod snapshot;
 
 pub use grants::{Capability, Grant, Scope, Who};
+pub use snapshot::RoleId;
 pub use snapshot::{SNAPSHOT_COMMAND, Snapshot, SnapshotError};
 
-use crate::detect::Engine;
+use crate::detect::activity::IdentityActivity;
+use crate::detect::rbac::BindingRecord;
 
 /// Whether one secret access the log shows was allowed by RBAC then.
 #[derive(Debug, Clone)]
@@ -49,13 +51,26 @@ pub struct IdentityReview {
 
 /// Review `identity` against the snapshot, with the log's own bindings
 /// applied in time order.
-pub fn review(snap: &Snapshot, engine: &Engine, identity: &str) -> IdentityReview {
-    let act = engine.activity.by_identity.get(identity);
+pub fn review(snap: &Snapshot, engine: &crate::detect::Engine, identity: &str) -> IdentityReview {
+    review_of(
+        snap,
+        &engine.rbac.bindings,
+        engine.activity.by_identity.get(identity),
+        identity,
+    )
+}
+
+/// [`review`] from the records both front-ends hold (the TUI has no engine).
+pub fn review_of(
+    snap: &Snapshot,
+    log: &[BindingRecord],
+    act: Option<&IdentityActivity>,
+    identity: &str,
+) -> IdentityReview {
     let groups: Vec<String> = act
         .map(|a| a.groups.iter().cloned().collect())
         .unwrap_or_default();
     let who = Who::new(identity, groups);
-    let log = &engine.rbac.bindings;
     let last = act.and_then(|a| a.last);
     let mut reads = Vec::new();
     if let Some(a) = act {

@@ -286,6 +286,20 @@ pub fn write(
     incidents: &[Incident],
     meta: Meta,
 ) -> std::io::Result<()> {
-    let v = view::build(&Facts::of_engine(engine, incidents), meta, None);
+    write_with(out, engine, incidents, meta, None, None)
+}
+
+/// [`write`] with the cluster's RBAC snapshot for the review step, and
+/// optionally only one incident.
+pub fn write_with(
+    out: &mut dyn std::io::Write,
+    engine: &Engine,
+    incidents: &[Incident],
+    meta: Meta,
+    rbac: Option<&crate::rbac::Snapshot>,
+    only: Option<&str>,
+) -> std::io::Result<()> {
+    let facts = Facts::of_engine(engine, incidents).with_rbac(rbac);
+    let v = view::build(&facts, meta, only);
     out.write_all(render(&v, &no_ticks).as_bytes())
 }

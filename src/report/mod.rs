@@ -3,6 +3,7 @@
 //! [`inert`] before it reaches a terminal; names (identities, secrets, user
 //! agents) through [`inert_name`], which also marks look-alike characters.
 
+pub mod incident_json;
 pub mod inert;
 pub mod jsonl;
 pub mod markdown;

@@ -136,6 +136,7 @@ pub fn facts(snap: &Snapshot) -> Facts<'_> {
         bindings: &snap.bindings,
         roles: &snap.roles,
         pod_specs_seen: snap.pod_specs_seen,
+        rbac: None,
     }
 }
 

@@ -60,6 +60,8 @@ pub struct Facts<'a> {
     pub roles: &'a [RoleRecord],
     /// Pod specs the engine learned secret use from (0: none in the log).
     pub pod_specs_seen: u64,
+    /// The cluster's RBAC (`--rbac`), for the RBAC review step.
+    pub rbac: Option<&'a crate::rbac::Snapshot>,
 }
 
 impl<'a> Facts<'a> {
@@ -72,7 +74,14 @@ impl<'a> Facts<'a> {
             bindings: &engine.rbac.bindings,
             roles: &engine.rbac.roles,
             pod_specs_seen: engine.activity.pods.specs_seen,
+            rbac: None,
         }
+    }
+
+    /// With the cluster's RBAC snapshot for the review.
+    pub fn with_rbac(mut self, rbac: Option<&'a crate::rbac::Snapshot>) -> Self {
+        self.rbac = rbac;
+        self
     }
 
     pub(super) fn identity(&self, name: &str) -> Option<&'a IdentityActivity> {

@@ -21,6 +21,7 @@
 
 mod facts;
 mod implied;
+mod rbac;
 mod steps;
 
 pub use facts::{AlertFacts, Facts};

@@ -202,12 +202,24 @@ pub fn steps(facts: &Facts<'_>, inc: &Incident) -> Vec<Step> {
             );
         }
     }
-    if ev.is_empty() {
-        ev.push(
-            Line::new()
-                .text("No RBAC data in this log for these identities: review their roles in the cluster with ")
-                .data("kubectl auth can-i --list --as=<identity>"),
-        );
+    match facts.rbac {
+        Some(snap) => ev.extend(super::rbac::review_lines(facts, snap, &inc.identities)),
+        None => {
+            if ev.is_empty() {
+                ev.push(
+                    Line::new()
+                        .text("No RBAC data in this log for these identities: review their roles in the cluster with ")
+                        .data("kubectl auth can-i --list --as=<identity>"),
+                );
+            }
+            ev.push(
+                Line::new()
+                    .text("No RBAC snapshot loaded: what grants these identities their access is not known beyond the log. Take one with ")
+                    .data(crate::rbac::SNAPSHOT_COMMAND)
+                    .text(" and run again with ")
+                    .data("--rbac rbac.json"),
+            );
+        }
     }
     out.push(step(
         "rbac".into(),
