@@ -38,6 +38,9 @@ pub struct ReportArgs {
     /// Write to FILE (atomically) instead of stdout
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the suggested least-privilege Role + RoleBinding of each identity as DIR/<identity>.yaml
+    #[arg(long, value_name = "DIR")]
+    pub suggest_rbac: Option<PathBuf>,
     #[command(flatten)]
     pub window: TimeWindow,
     #[command(flatten)]
@@ -153,6 +156,27 @@ pub fn run(args: &ReportArgs) -> Result<i32> {
             text.push(b'\n');
         }
     }
+    if let Some(dir) = &args.suggest_rbac {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let facts = Facts::of_engine(&ingest.engine, &chosen).with_rbac(rbac.as_ref());
+        let v = view::build(&facts, Meta::new(0, Vec::new()), None);
+        let mut written = std::collections::BTreeSet::new();
+        for s in v.incidents.iter().flat_map(|i| &i.suggested) {
+            let file = dir.join(format!("{}.yaml", file_name(&s.suggestion.identity)));
+            if written.insert(file.clone()) {
+                ktriage::allowlist::write_atomic(
+                    &file,
+                    &ktriage::rbac::suggest::yaml(&s.suggestion),
+                )
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            }
+        }
+        eprintln!(
+            "ktriage: wrote {} suggested role file(s) to {}",
+            written.len(),
+            dir.display()
+        );
+    }
     match &args.output {
         Some(p) => {
             let s = String::from_utf8(text).context("report is UTF-8")?;
@@ -164,4 +188,24 @@ pub fn run(args: &ReportArgs) -> Result<i32> {
     }
     let unreadable = summary(&ingest, &set, incidents.len(), false);
     Ok(if unreadable { 2 } else { 0 })
+}
+
+/// A file name from an identity (which the log controls): no path
+/// separators, no dots at the start, bounded.
+fn file_name(identity: &str) -> String {
+    let mut n: String = identity
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    n.truncate(100);
+    if n.is_empty() {
+        n.push_str("identity");
+    }
+    n
 }

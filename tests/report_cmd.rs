@@ -130,3 +130,69 @@ fn report_command_selects_incidents_and_writes_markdown_or_json() {
             .contains("holds no ClusterRole and ClusterRoleBinding")
     );
 }
+
+#[test]
+fn least_privilege_comes_from_access_before_the_incident() {
+    use common::{at, ev, get_secret, lines, scan_bytes};
+    use serde_json::json;
+    // backup-agent reads prod/db-credentials (allowlisted for secret-read)
+    // for an hour; then it execs into a pod: the incident starts there.
+    let sa = "system:serviceaccount:backup:agent";
+    let mut events = vec![
+        get_secret(sa, "prod", "db-credentials", 0, 200),
+        get_secret(sa, "prod", "db-credentials", 600, 200),
+        get_secret(sa, "staging", "s3-key", 900, 200),
+    ];
+    events.push(ev(json!({
+        "verb": "create", "user": {"username": sa},
+        "requestURI": "/api/v1/namespaces/prod/pods/web-1/exec?command=sh&stdin=true&tty=true",
+        "objectRef": {"resource": "pods", "subresource": "exec", "namespace": "prod", "name": "web-1"},
+        "responseStatus": {"code": 101},
+        "requestReceivedTimestamp": at(3600), "stageTimestamp": at(3600),
+    })));
+    let allow = ktriage::allowlist::parse_allowlist(
+        &format!("[[allow]]\nkind = \"user\"\nvalue = \"{sa}\"\nrules = [\"secret-read\", \"secret-read-workload-identity\"]\nreason = \"backups\"\n"),
+        std::path::Path::new("a.toml"),
+        ktriage::detect::RuleId::IDS,
+    )
+    .unwrap();
+    let s = scan_bytes(
+        "t.jsonl",
+        lines(&events).into_bytes(),
+        Config::default(),
+        allow,
+    );
+    let inc = s
+        .incidents
+        .iter()
+        .find(|i| i.identities.iter().any(|x| x == sa))
+        .expect("the exec is an incident");
+    let facts = Facts::of_engine(&s.ingest.engine, &s.incidents);
+    let v = view::build(&facts, Meta::new(0, vec![]), Some(&inc.id));
+    let sug = &v.incidents[0].suggested[0].suggestion;
+    assert!(!sug.is_none());
+    let yaml = ktriage::rbac::suggest::yaml(sug);
+    // Only what it used: get on the two named secrets, one Role per namespace;
+    // not the exec, which is the incident.
+    assert!(
+        yaml.contains("namespace: prod") && yaml.contains("namespace: staging"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("- db-credentials") && yaml.contains("- s3-key"),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("pods/exec"), "{yaml}");
+    assert!(
+        yaml.contains("kind: ServiceAccount") && yaml.contains("name: agent"),
+        "{yaml}"
+    );
+    // The YAML parses back as Kubernetes objects.
+    let docs: Vec<serde_json::Value> = serde_yaml_ng::Deserializer::from_str(&yaml)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect::<Vec<serde_json::Value>>()
+        .into_iter()
+        .filter(|v| !v.is_null())
+        .collect();
+    assert_eq!(docs.len(), 4, "Role + RoleBinding in two namespaces");
+}

@@ -7,6 +7,7 @@
 
 pub mod grants;
 pub mod snapshot;
+pub mod suggest;
 
 pub use grants::{Capability, Grant, Scope, Who};
 pub use snapshot::RoleId;

@@ -96,5 +96,12 @@ pub fn incident(v: &View, i: &IncidentView, reviews: &[IdentityReview]) -> Value
             "evidence": s.evidence.iter().map(line).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "rbac": if reviews.is_empty() { Value::Null } else { Value::Array(reviews.iter().map(review).collect()) },
+        "suggested_rbac": i.suggested.iter().map(|s| json!({
+            "identity": s.suggestion.identity,
+            "none": s.suggestion.is_none(),
+            "objects": crate::rbac::suggest::objects(&s.suggestion),
+            "cluster_wide_access_before": s.suggestion.cluster_wide,
+            "granted_now": if s.snapshot { json!(s.now) } else { Value::Null },
+        })).collect::<Vec<_>>(),
     })
 }

@@ -247,7 +247,57 @@ pub fn incident_section(inc: &IncidentView, ticks: Ticks<'_>) -> String {
         }
     }
     let _ = writeln!(s);
+    suggested(&mut s, &inc.suggested);
     s
+}
+
+/// Least-privilege RBAC per identity, beside what it is granted now.
+fn suggested(s: &mut String, items: &[view::SuggestedRbac]) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "### Least-privilege RBAC
+"
+    );
+    let _ = writeln!(
+        s,
+        "From each identity's access before the incident (secrets and exec: what ktriage records; run audit2rbac over the whole log for other resources).\n"
+    );
+    for it in items {
+        let sug = &it.suggestion;
+        let _ = writeln!(s, "#### {}\n", code(&sug.identity));
+        if it.snapshot {
+            if it.now.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "- Granted now: nothing that matters here (RBAC snapshot)"
+                );
+            }
+            for p in &it.now {
+                let _ = writeln!(s, "- Granted now: {}", code(p));
+            }
+        } else {
+            let _ = writeln!(
+                s,
+                "- Granted now: unknown without an RBAC snapshot (`--rbac`)"
+            );
+        }
+        if sug.is_none() {
+            let _ = writeln!(
+                s,
+                "- Suggested: **no secret or exec access** — none was seen before the incident; remove the grants that allow it (other access is not recorded by ktriage: check it with audit2rbac before removing a whole binding)\n"
+            );
+            continue;
+        }
+        let _ = writeln!(s, "- Suggested:\n");
+        let _ = writeln!(
+            s,
+            "{}",
+            super::md::block("yaml", &crate::rbac::suggest::yaml(sug))
+        );
+    }
 }
 
 /// The document: metadata, then every incident of the view.

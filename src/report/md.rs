@@ -53,6 +53,13 @@ fn longest_run(s: &str, ch: char) -> usize {
     best
 }
 
+/// A fenced code block (` ``` ` longer than any backtick run inside).
+pub fn block(info: &str, content: &str) -> String {
+    let ticks = "`".repeat((longest_run(content, '`') + 1).max(3));
+    let body = inert(content);
+    format!("{ticks}{info}\n{}\n{ticks}\n", body.trim_end())
+}
+
 fn fence(content: &str) -> String {
     if content.is_empty() {
         return "(empty value)".into();

@@ -167,6 +167,18 @@ pub struct IncidentView {
     pub alerts: Vec<AlertItem>,
     /// The response checklist: seed 001's steps and those it implies.
     pub steps: Vec<Step>,
+    /// Least-privilege RBAC per identity (seed 001 step 5).
+    pub suggested: Vec<SuggestedRbac>,
+}
+
+/// What an identity's role should be, beside what it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestedRbac {
+    pub suggestion: crate::rbac::suggest::Suggestion,
+    /// The grant paths the snapshot gives it now (empty without `--rbac`).
+    pub now: Vec<String>,
+    /// A snapshot was loaded (so `now` is known).
+    pub snapshot: bool,
 }
 
 /// The whole picture handed to a front-end.
@@ -249,6 +261,24 @@ pub fn incident(facts: &Facts<'_>, inc: &Incident) -> IncidentView {
             .map(alert_item)
             .collect(),
         steps: steps(facts, inc),
+        suggested: inc
+            .identities
+            .iter()
+            .map(|id| SuggestedRbac {
+                suggestion: crate::rbac::suggest::suggest(id, facts.identity(id), inc.first_seen),
+                now: facts
+                    .rbac
+                    .map(|snap| {
+                        let r =
+                            crate::rbac::review_of(snap, facts.bindings, facts.identity(id), id);
+                        let mut paths: Vec<String> = r.grants.iter().map(|g| g.path()).collect();
+                        paths.dedup();
+                        paths
+                    })
+                    .unwrap_or_default(),
+                snapshot: facts.rbac.is_some(),
+            })
+            .collect(),
     }
 }
 
