@@ -539,7 +539,7 @@ fn scan(args: &ScanArgs) -> Result<i32> {
             if !errors.is_empty() {
                 writeln!(
                     out,
-                    "**NOT JUDGED: {} input problem(s); this report covers only what could be read.**\n",
+                    "NOT JUDGED: {} input problem(s); this report covers only what could be read.\n",
                     errors.len()
                 )?;
                 for e in &errors {

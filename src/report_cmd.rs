@@ -113,7 +113,7 @@ pub fn run(args: &ReportArgs) -> Result<i32> {
             if !errors.is_empty() {
                 writeln!(
                     text,
-                    "**NOT JUDGED: {} input problem(s); this report covers only what could be read.**\n",
+                    "NOT JUDGED: {} input problem(s); this report covers only what could be read.\n",
                     errors.len()
                 )?;
                 for e in &errors {

@@ -55,8 +55,7 @@ pub fn suggest(
         // Untimed access cannot be placed before the incident: left out.
         _ => false,
     };
-    let mut per_ns: BTreeMap<String, BTreeMap<String, (BTreeSet<String>, BTreeSet<String>, bool)>> =
-        BTreeMap::new();
+    let mut per_ns: BTreeMap<String, BTreeMap<String, Used>> = BTreeMap::new();
     let mut cluster_wide = Vec::new();
     if let Some(a) = act {
         for (secret, stat) in &a.secrets {
@@ -117,6 +116,10 @@ pub fn suggest(
         cluster_wide,
     }
 }
+
+/// Per (namespace, resource): verbs used, names used, and whether a
+/// request covered the whole namespace (no names to narrow to).
+type Used = (BTreeSet<String>, BTreeSet<String>, bool);
 
 fn join(s: &BTreeSet<String>) -> String {
     s.iter().cloned().collect::<Vec<_>>().join(",")

@@ -287,7 +287,7 @@ fn suggested(s: &mut String, items: &[view::SuggestedRbac]) {
         if sug.is_none() {
             let _ = writeln!(
                 s,
-                "- Suggested: **no secret or exec access** — none was seen before the incident; remove the grants that allow it (other access is not recorded by ktriage: check it with audit2rbac before removing a whole binding)\n"
+                "- Suggested: no secret or exec access — none was seen before the incident; remove the grants that allow it (other access is not recorded by ktriage: check it with audit2rbac before removing a whole binding)\n"
             );
             continue;
         }
