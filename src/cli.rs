@@ -152,7 +152,8 @@ pub struct ScanArgs {
     /// Print every malformed line as it is found (not just the first few)
     #[arg(long, short)]
     pub verbose: bool,
-    /// Follow PATH as it grows and rotates; print each alert as it fires (jsonl unless --format text)
+    /// Follow PATH (or `-`, stdin) as it grows and rotates: each alert as it fires and again as it
+    /// grows (jsonl unless --format text); on SIGINT/SIGTERM/SIGHUP the incidents and a summary
     #[arg(long)]
     pub follow: bool,
     /// With --follow: poll instead of inotify

@@ -75,6 +75,10 @@ struct Running {
 }
 
 fn spawn(args: &[&str], stdin: Stdio) -> Running {
+    spawn_with(args, stdin, Stdio::null())
+}
+
+fn spawn_with(args: &[&str], stdin: Stdio, stderr: Stdio) -> Running {
     let home = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ktriage"))
         .args(args)
@@ -82,7 +86,7 @@ fn spawn(args: &[&str], stdin: Stdio) -> Running {
         .env("XDG_STATE_HOME", home.path())
         .stdin(stdin)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -324,8 +328,17 @@ fn a_followed_log_with_nothing_readable_exits_2_not_0() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("audit.log");
     std::fs::write(&log, "not json\n").unwrap();
-    let mut run = spawn(&["scan", "--follow", log.to_str().unwrap()], Stdio::null());
-    std::thread::sleep(Duration::from_millis(500));
+    let mut run = spawn_with(
+        &["scan", "--follow", "--verbose", log.to_str().unwrap()],
+        Stdio::null(),
+        Stdio::piped(),
+    );
+    // The malformed line reported (as read, with --verbose) shows the
+    // stream is running, its signal handlers in place.
+    let mut err = BufReader::new(run.child.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    assert!(first.contains(":1: malformed"), "{first}");
     run.signal("INT");
     let rest = run.rest();
     let summary = rest.last().unwrap();
@@ -412,4 +425,72 @@ fn the_engine_says_which_alerts_changed_and_what_joined_them() {
         .unwrap();
     assert!(read.alert.revision > alice_rev.0);
     assert_eq!(read.joined, vec![aid(&a2)]);
+}
+
+#[test]
+fn scan_stdin_in_text_prints_alert_blocks_before_the_pipe_closes() {
+    let mut run = spawn(&["scan", "-"], Stdio::piped());
+    let mut stdin = run.child.stdin.take().unwrap();
+    stdin
+        .write_all(lines(&[get_secret("mallory", "prod", "db", 0, 200)]).as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut text = String::new();
+    while Instant::now() < deadline && !text.contains("secret-read") {
+        if let Ok(l) = run.rx.recv_timeout(Duration::from_millis(50)) {
+            text.push_str(&l);
+            text.push('\n');
+        }
+    }
+    assert!(text.contains("HIGH     secret-read"), "{text}");
+    drop(stdin);
+    let mut rest = String::new();
+    while let Ok(l) = run.rx.recv_timeout(Duration::from_secs(10)) {
+        rest.push_str(&l);
+        rest.push('\n');
+    }
+    assert!(
+        rest.contains("Final report") && rest.contains("1 incident(s)"),
+        "{rest}"
+    );
+    assert_eq!(run.exit_code(), Some(0));
+}
+
+#[test]
+fn a_pipe_that_ends_at_once_prints_each_alert_once_like_a_batch_scan() {
+    let events: Vec<Value> = (0..50)
+        .map(|k| get_secret("mallory", "prod", &format!("s-{k}"), k, 200))
+        .collect();
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ktriage"))
+        .args(["scan", "--format", "jsonl", "-"])
+        .env("XDG_CONFIG_HOME", home.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines(&events).as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let recs: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let alerts: Vec<&Value> = recs.iter().filter(|v| v["kind"] == "alert").collect();
+    let mut ids: Vec<&str> = alerts.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    let n = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "one line per alert: {alerts:?}");
+    assert!(alerts.iter().all(|a| a["revision"] == 1));
+    let read = alerts.iter().find(|a| a["rule"] == "secret-read").unwrap();
+    assert_eq!(read["event_count"], 50);
+    assert_eq!(read["new_audit_ids"].as_array().unwrap().len(), 50);
+    assert_eq!(recs.last().unwrap()["kind"], "summary");
 }

@@ -76,6 +76,18 @@ impl Printer {
         }
     }
 
+    /// How long until the first pending update is due.
+    fn next_due(&self, now: Instant) -> Option<Duration> {
+        self.dirty
+            .iter()
+            .map(|&i| {
+                self.shown[i].last.map_or(Duration::ZERO, |t| {
+                    (t + UPDATE_EVERY).saturating_duration_since(now)
+                })
+            })
+            .min()
+    }
+
     /// Write every changed alert that is due: new ones at once, updates
     /// once [`UPDATE_EVERY`] has passed since the alert's last line, all
     /// of them when `force`.
@@ -145,18 +157,19 @@ struct Step {
 }
 
 impl Feed {
-    fn step(&mut self, ingest: &mut Ingest, wait: bool) -> Result<Step> {
+    /// Read what is there, after waiting up to `wait` for something.
+    fn step(&mut self, ingest: &mut Ingest, wait: Option<Duration>) -> Result<Step> {
         match self {
             Feed::File(f) => {
-                if wait {
-                    f.wait(TICK);
+                if let Some(w) = wait {
+                    f.wait(w);
                 }
                 let (n, _) = f.read_some(STEP_BYTES, &mut |src, no, line| {
                     ingest.line(src, no, line);
                 })?;
                 Ok(Step {
                     taken: n,
-                    quiet: wait && n == 0,
+                    quiet: wait.is_some_and(|w| w >= TICK) && n == 0,
                     eof: false,
                 })
             }
@@ -204,7 +217,7 @@ impl StdinFeed {
         }
     }
 
-    fn step(&mut self, ingest: &mut Ingest, wait: bool) -> Step {
+    fn step(&mut self, ingest: &mut Ingest, wait: Option<Duration>) -> Step {
         let mut step = Step {
             taken: 0,
             quiet: false,
@@ -213,11 +226,11 @@ impl StdinFeed {
         let mut got = 0u64;
         let mut first = true;
         while got < STEP_BYTES {
-            let msg = if first && wait {
-                match self.rx.recv_timeout(TICK) {
+            let msg = if let Some(w) = wait.filter(|_| first) {
+                match self.rx.recv_timeout(w) {
                     Ok(m) => Some(m),
                     Err(RecvTimeoutError::Timeout) => {
-                        step.quiet = true;
+                        step.quiet = w >= TICK;
                         None
                     }
                     Err(RecvTimeoutError::Disconnected) => {
@@ -404,7 +417,7 @@ fn run(
     let started = Instant::now();
     let mut last_data = Instant::now();
     let mut flushed = true;
-    let mut wait = false;
+    let mut wait = None;
     let ended_by = loop {
         if let Some((name, _)) = flags.iter().find(|(_, f)| f.load(Ordering::Relaxed)) {
             break *name;
@@ -425,7 +438,13 @@ fn run(
         if live {
             printer.emit(&ingest.engine, &mut out, false)?;
         }
-        wait = step.taken == 0;
+        // Idle: wait for input, but not past the next update due.
+        wait = (step.taken == 0).then(|| {
+            printer
+                .next_due(Instant::now())
+                .filter(|_| live)
+                .map_or(TICK, |d| d.clamp(Duration::from_millis(5), TICK))
+        });
     };
     ingest.finish();
     printer.collect(&mut ingest.engine);
