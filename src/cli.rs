@@ -392,6 +392,9 @@ fn summary(ingest: &Ingest, set: &source::InputSet, incidents: usize, verbose: b
             eprintln!("  … {} more (use --verbose to list all)", s.malformed - 5);
         }
     }
+    for g in &s.gaps {
+        eprintln!("ktriage: WARNING: possible gap: {}", report::inert(g));
+    }
     let mut failed = false;
     for h in ingest.health() {
         match h {

@@ -97,8 +97,7 @@ impl Printer {
 
     /// Write every changed alert that is due: new ones at once, updates
     /// once [`UPDATE_EVERY`] (or [`COST_FACTOR`] × what its last line cost)
-    /// has passed since the alert's last line, all
-    /// of them when `force`.
+    /// has passed since the alert's last line; all of them when `force`.
     fn emit(&mut self, engine: &Engine, out: &mut dyn Write, force: bool) -> io::Result<()> {
         let now = Instant::now();
         let alerts = engine.alerts();
@@ -129,7 +128,8 @@ impl Printer {
                     &report::jsonl::stream_alert_line(a, s.revision, Some(&s.joined)),
                 )?,
             }
-            s.joined.clear();
+            // Released, not kept: a burst can put 100k IDs between two lines.
+            s.joined = Vec::new();
             s.dirty = false;
             s.next = Some(now + UPDATE_EVERY.max(began.elapsed() * COST_FACTOR));
             written.push(i);
