@@ -2,6 +2,8 @@
 //! headless commands (`scan`, `rules`, `allowlist`). The TUI is the default
 //! command. Errors surface here as one line on stderr and exit code 2.
 
+mod stream;
+
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ktriage::allowlist::{self, Allowlist, AllowlistFile};
@@ -10,7 +12,7 @@ use ktriage::pipeline::{Ingest, Malformed};
 use ktriage::report;
 use ktriage::source;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -168,7 +170,8 @@ pub struct ScanArgs {
     /// Print every malformed line as it is found (not just the first few)
     #[arg(long, short)]
     pub verbose: bool,
-    /// Follow PATH as it grows and rotates; print each alert as it fires (jsonl unless --format text)
+    /// Follow PATH (or `-`, stdin) as it grows and rotates: each alert as it fires and again as it
+    /// grows (jsonl unless --format text); on SIGINT/SIGTERM/SIGHUP the incidents and a summary
     #[arg(long)]
     pub follow: bool,
     /// With --follow: poll instead of inotify
@@ -430,6 +433,9 @@ pub(crate) fn summary(
             eprintln!("  … {} more (use --verbose to list all)", s.malformed - 5);
         }
     }
+    for g in &s.gaps {
+        eprintln!("ktriage: WARNING: possible gap: {}", report::inert(g));
+    }
     let mut failed = false;
     for h in ingest.health() {
         match h {
@@ -470,9 +476,16 @@ fn scan(args: &ScanArgs) -> Result<i32> {
     }
     if args.follow {
         // A followed file may not exist yet: the follower waits for it.
-        return follow(args, args.paths.clone(), ingest);
+        return stream::follow(args, ingest);
     }
     let set = inputs(&args.paths)?;
+    if matches!(set.inputs.as_slice(), [source::Input::Stdin])
+        && args.format != Some(Format::Markdown)
+        && stream::stdin_streams()
+    {
+        // A pipe may never end: stream like --follow once it proves live.
+        return stream::stdin(args, ingest);
+    }
     let threads = args
         .threads
         .map_or_else(ktriage::pipeline::parallel::default_threads, usize::from);
@@ -483,14 +496,7 @@ fn scan(args: &ScanArgs) -> Result<i32> {
     let incidents = ingest.engine.incidents();
     let alerts = ingest.engine.alerts();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let errors: Vec<String> = ingest
-        .health()
-        .into_iter()
-        .filter_map(|h| match h {
-            ktriage::pipeline::Health::Error(e) => Some(e),
-            _ => None,
-        })
-        .collect();
+    let errors = input_errors(&ingest);
     match args.format.unwrap_or(Format::Text) {
         Format::Text if !errors.is_empty() => {
             // Never a bare "No alerts." when part of the input was not read.
@@ -526,11 +532,10 @@ fn scan(args: &ScanArgs) -> Result<i32> {
         )?,
         Format::Jsonl => {
             report::jsonl::write(&mut out, alerts, &incidents)?;
-            serde_json::to_writer(
+            report::jsonl::write_line(
                 &mut out,
                 &report::summary::summary_line(&ingest, incidents.len()),
             )?;
-            out.write_all(b"\n")?;
         }
         Format::Markdown => {
             let names: Vec<String> = set.inputs.iter().map(|i| i.name()).collect();
@@ -560,64 +565,22 @@ fn scan(args: &ScanArgs) -> Result<i32> {
     Ok(fail_code(&ingest.engine, args.fail_on))
 }
 
+/// The inputs that could not be judged at all.
+fn input_errors(ingest: &Ingest) -> Vec<String> {
+    ingest
+        .health()
+        .into_iter()
+        .filter_map(|h| match h {
+            ktriage::pipeline::Health::Error(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
 fn fail_code(engine: &Engine, fail_on: Option<Severity>) -> i32 {
     match (fail_on, engine.max_severity()) {
         (Some(f), Some(m)) if m >= f => 1,
         _ => 0,
-    }
-}
-
-fn follow(args: &ScanArgs, paths: Vec<PathBuf>, mut ingest: Ingest) -> Result<i32> {
-    let [path] = paths.as_slice() else {
-        bail!("--follow takes exactly one PATH")
-    };
-    if path.as_os_str() == "-" {
-        bail!("--follow needs a file path, not stdin");
-    }
-    follow_file(args, path, &mut ingest)
-}
-
-/// Follow one file, printing each alert the moment it fires. Runs until
-/// interrupted (SIGINT ends the process; every alert is already flushed).
-fn follow_file(args: &ScanArgs, path: &Path, ingest: &mut Ingest) -> Result<i32> {
-    use std::time::{Duration, Instant};
-    let style = report::text::Style {
-        color: want_color(args.color),
-    };
-    let text = args.format == Some(Format::Text);
-    let opts = source::follow::FollowOptions {
-        poll: args.poll,
-        ..Default::default()
-    };
-    let mut follower = source::follow::Follower::open(path, opts)?;
-    let mut out = std::io::stdout().lock();
-    let mut last_data = Instant::now();
-    let mut flushed = true;
-    loop {
-        let n = follower.read_available(&mut |src, no, line| {
-            ingest.line(src, no, line);
-        })?;
-        if n > 0 {
-            last_data = Instant::now();
-            flushed = false;
-        } else if !flushed && last_data.elapsed() > Duration::from_millis(500) {
-            // Quiet for a moment: stop waiting for later stages of the
-            // requests whose RequestReceived was the last thing written.
-            ingest.finish();
-            flushed = true;
-        }
-        for a in ingest.engine.take_new_alerts() {
-            if text {
-                report::text::write_alert(&mut out, a, &style)?;
-            } else {
-                serde_json::to_writer(&mut out, &report::jsonl::alert_line(a))?;
-                out.write_all(b"\n")?;
-            }
-        }
-        out.flush()?;
-        if n == 0 {
-            follower.wait(Duration::from_millis(250));
-        }
     }
 }
 
@@ -655,7 +618,7 @@ fn mistyped_command(paths: &[PathBuf]) -> Result<()> {
     let Some(first) = paths.first().and_then(|p| p.to_str()) else {
         return Ok(());
     };
-    if first == "-" || first.contains(['/', '.']) || Path::new(first).exists() {
+    if first == "-" || first.contains(['/', '.']) || std::path::Path::new(first).exists() {
         return Ok(());
     }
     let best = SUBCOMMANDS

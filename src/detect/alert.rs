@@ -222,9 +222,22 @@ pub struct Alert {
     pub notes: Vec<String>,
     /// Creation order, for stable output.
     pub seq: u64,
+    /// Bumped by every change to the alert (a request joining, a later
+    /// stage refreshing one, a note, a link, a severity): a reader that
+    /// remembers it can tell "unchanged" without comparing fields.
+    pub revision: u64,
     evidence_index: HashMap<String, usize>,
     /// Notes that state a running maximum: (slot, value, index in `notes`).
     peak_notes: Vec<(&'static str, u64, usize)>,
+}
+
+/// One alert as [`super::Engine::take_changed_alerts`] hands it out: the
+/// alert as it is now, and the audit IDs of the requests that joined it
+/// since the previous take.
+#[derive(Debug)]
+pub struct AlertChange<'a> {
+    pub alert: &'a Alert,
+    pub joined: Vec<String>,
 }
 
 /// Stable id from the alert's key, so that a re-scan or a TUI restart gives
@@ -264,6 +277,7 @@ impl Alert {
             novelty: None,
             notes: Vec::new(),
             seq,
+            revision: 0,
             evidence_index: HashMap::new(),
             peak_notes: Vec::new(),
         }
@@ -281,6 +295,7 @@ impl Alert {
     /// Add one request's evidence. Returns false if it was already there
     /// (a later stage of the same request), in which case it is updated.
     pub fn add(&mut self, ev: EvidenceEvent, secret: Option<SecretRef>) -> bool {
+        self.revision += 1;
         if let Some(aid) = &ev.audit_id {
             if let Some(&i) = self.evidence_index.get(aid) {
                 let old = self.events[i].outcome;
@@ -367,6 +382,7 @@ impl Alert {
     /// evidence, or, for a request past the cap, move its count from the
     /// outcome `old` (as the engine last merged it) to the new one.
     pub fn update_request(&mut self, ev: EvidenceEvent, secret: Option<SecretRef>, old: Outcome) {
+        self.revision += 1;
         match ev
             .audit_id
             .as_ref()
@@ -406,11 +422,13 @@ impl Alert {
             Some((_, v, i)) if value > *v => {
                 *v = value;
                 self.notes[*i] = text;
+                self.revision += 1;
             }
             Some(_) => {}
             None if self.notes.len() < 50 => {
                 self.peak_notes.push((slot, value, self.notes.len()));
                 self.notes.push(text);
+                self.revision += 1;
             }
             None => {}
         }
@@ -419,12 +437,14 @@ impl Alert {
     pub fn link(&mut self, identity: &str) {
         if identity != self.identity && !self.linked.iter().any(|l| l == identity) {
             self.linked.push(identity.to_string());
+            self.revision += 1;
         }
     }
 
     pub fn note(&mut self, note: String) {
         if !self.notes.contains(&note) && self.notes.len() < 50 {
             self.notes.push(note);
+            self.revision += 1;
         }
     }
 

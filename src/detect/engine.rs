@@ -4,7 +4,7 @@
 //! only), no UI.
 
 use super::activity::{Activity, ChangeRecord, ExecRecord};
-use super::alert::{Alert, EvidenceEvent, SecretRef};
+use super::alert::{Alert, AlertChange, EvidenceEvent, SecretRef};
 use super::baseline::BaselineState;
 use super::config::Config;
 use super::correlate::CorrelationState;
@@ -96,6 +96,14 @@ pub struct Engine {
     execers: HashSet<String>,
     /// Alerts created since the last `take_new_alerts`.
     fresh: Vec<usize>,
+    /// Alerts changed since the last `take_changed_alerts` (bounded by the
+    /// number of alerts).
+    changed: HashSet<usize>,
+    /// With [`Engine::track_joined`]: per changed alert, the audit IDs of
+    /// the requests that joined it since the last `take_changed_alerts`
+    /// (past the alert's evidence cap too). Off by default: a batch scan
+    /// that never takes them would hold every ID twice.
+    joined: Option<HashMap<usize, Vec<String>>>,
     /// RequestReceived stages waiting for a later stage of their request.
     /// Held RequestReceived stages, as raw text: most are superseded and
     /// dropped unread, so they are parsed again only if released alone.
@@ -127,6 +135,8 @@ impl Engine {
             readers: HashSet::new(),
             execers: HashSet::new(),
             fresh: Vec::new(),
+            changed: HashSet::new(),
+            joined: None,
             held: HashMap::new(),
             held_order: std::collections::VecDeque::new(),
             latest_time: None,
@@ -142,6 +152,46 @@ impl Engine {
     pub fn take_new_alerts(&mut self) -> Vec<&Alert> {
         let fresh = std::mem::take(&mut self.fresh);
         fresh.into_iter().map(|i| &self.alerts[i]).collect()
+    }
+
+    /// Keep the audit IDs of the requests joining each alert until the
+    /// next [`Engine::take_changed_alerts`] (a follower streams them).
+    pub fn track_joined(&mut self) {
+        self.joined.get_or_insert_with(HashMap::new);
+    }
+
+    /// Alerts changed (created, grown, updated) since the last call, in
+    /// creation order, each with the audit IDs that joined it meanwhile
+    /// (empty unless [`Engine::track_joined`]). `Alert::revision` says how
+    /// much changed; the caller decides how often to look.
+    pub fn take_changed_alerts(&mut self) -> Vec<AlertChange<'_>> {
+        let mut idx: Vec<usize> = self.changed.drain().collect();
+        idx.sort_unstable();
+        let mut joined = self.joined.as_mut().map(std::mem::take);
+        idx.into_iter()
+            .map(|i| AlertChange {
+                alert: &self.alerts[i],
+                joined: joined
+                    .as_mut()
+                    .and_then(|j| j.remove(&i))
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Note alert `i` as changed if its revision or severity moved since
+    /// `before`, and the request `joined` (if any) as having joined it.
+    fn mark(&mut self, i: usize, before: (u64, Severity), joined: Option<String>) {
+        let a = &mut self.alerts[i];
+        if a.severity != before.1 {
+            a.revision += 1;
+        }
+        if a.revision != before.0 {
+            self.changed.insert(i);
+        }
+        if let (Some(j), Some(id)) = (self.joined.as_mut(), joined) {
+            j.entry(i).or_default().push(id);
+        }
     }
 
     pub fn incidents(&self) -> Vec<Incident> {
@@ -360,12 +410,14 @@ impl Engine {
         let secret = ctx.secret_ref();
         for &i in alerts {
             let a = &mut self.alerts[i as usize];
+            let before = (a.revision, a.severity);
             a.update_request(evidence(), secret.clone(), old);
             if a.rule == RuleId::AnonymousSecretAccess {
                 a.severity = a
                     .max_over_outcomes(anonymous_severity)
                     .unwrap_or(a.severity);
             }
+            self.mark(i as usize, before, None);
         }
         if let Some(s) = secret.filter(|_| old != ctx.outcome) {
             if READ_VERBS.contains(&ctx.verb()) {
@@ -393,6 +445,7 @@ impl Engine {
                 i
             }
         };
+        let before = (self.alerts[idx].revision, self.alerts[idx].severity);
         // A request already in the alert but past its evidence cap is
         // known by the request tracker only; adding it again would count it
         // twice. (One still stored is updated in place by `add`.)
@@ -408,15 +461,21 @@ impl Engine {
                 e.outcome = o;
             }
             let s = evidence_secret(&e);
-            self.alerts[idx].add(e, s);
+            if self.alerts[idx].add(e, s) {
+                self.mark(idx, before, aid);
+            }
         }
         let aid = ctx.ev.audit_id.as_deref().filter(|a| !a.is_empty());
         let (joins, _) = self.joins(idx, aid);
         let alert = &mut self.alerts[idx];
+        let mut joined = None;
         if joins {
             let mut ev = evidence();
             ev.detail = hit.detail;
-            alert.add(ev, ctx.secret_ref());
+            let aid = ev.audit_id.clone();
+            if alert.add(ev, ctx.secret_ref()) {
+                joined = aid;
+            }
         }
         if let Some(p) = hit.peak_note {
             alert.peak_note(p.slot, p.value, p.text);
@@ -434,6 +493,7 @@ impl Engine {
         if let Some(n) = hit.note {
             alert.note(n);
         }
+        self.mark(idx, before, joined);
     }
 
     /// Whether the request `audit_id` is to be added to alert `idx`: not

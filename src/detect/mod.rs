@@ -19,7 +19,7 @@ pub mod rotate;
 pub mod secret_access;
 pub mod windows;
 
-pub use alert::{Alert, EvidenceEvent, SecretRef};
+pub use alert::{Alert, AlertChange, EvidenceEvent, SecretRef};
 pub use config::Config;
 pub use engine::{Engine, EngineStats, engine_wants, is_relevant, matching_entries};
 pub use incident::Incident;

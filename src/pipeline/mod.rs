@@ -53,6 +53,9 @@ pub struct IngestStats {
     pub late: u64,
     /// One entry per input, in the order they were opened.
     pub inputs: Vec<InputStats>,
+    /// Where events may have been lost (a follower saw a truncation with
+    /// unread data, a hole): `file:offset: what`. The summary lists them.
+    pub gaps: Vec<String>,
 }
 
 /// Only events in `[since, until)` (µs since the epoch) are judged.

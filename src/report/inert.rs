@@ -11,7 +11,10 @@
 
 use std::borrow::Cow;
 
-fn dangerous(c: char) -> bool {
+/// A character a terminal may act on or that hides text: controls (C0,
+/// DEL, C1), zero-width and bidirectional formatting characters. The jsonl
+/// writer escapes the same set.
+pub fn dangerous(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }

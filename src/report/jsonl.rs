@@ -1,11 +1,18 @@
 //! The jsonl contract: one object per line, alerts then incidents. Field
 //! names and meanings are documented in the README; add fields, never
 //! rename or drop them.
+//!
+//! Every line is written by [`write_line`], which escapes what the text
+//! outputs make inert (DEL, C1 controls such as CSI `\u009b`, bidi
+//! overrides, zero-width characters) as JSON `\uXXXX`: serde_json leaves
+//! them raw, and jsonl is read on terminals too (`tail`, `jq -c`). The
+//! escapes are valid JSON, so tools still get the exact strings.
 
 use crate::detect::{Alert, Incident, info};
 use crate::time::format_micros;
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::io::{self, Write};
 
 #[derive(Serialize)]
 pub struct AlertLine<'a> {
@@ -27,6 +34,15 @@ pub struct AlertLine<'a> {
     /// Requests with an audit ID that `audit_ids` leaves out: it lists
     /// the first `detect::alert::MAX_EVIDENCE` only.
     pub audit_ids_omitted: u64,
+    /// 1 the first time this alert is written to a stream, then 1 more
+    /// with each update (`scan --follow`): consecutive, so a consumer can
+    /// tell it missed one. Always 1 in a batch scan.
+    pub revision: u64,
+    /// In a stream only: the audit IDs of the requests that joined the
+    /// alert since its previous line (on revision 1: since it fired),
+    /// past the `audit_ids` cap too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_audit_ids: Option<&'a [String]>,
     pub tags: &'static [&'static str],
     pub source: &'static str,
     #[serde(skip_serializing_if = "str::is_empty")]
@@ -41,7 +57,18 @@ pub struct AlertLine<'a> {
     pub novelty: Option<&'a str>,
 }
 
+/// An alert as a batch scan writes it (revision 1).
 pub fn alert_line(a: &Alert) -> AlertLine<'_> {
+    stream_alert_line(a, 1, None)
+}
+
+/// An alert as a stream writes it: its `revision` in this stream, and
+/// the audit IDs that joined it since the previous line for it.
+pub fn stream_alert_line<'a>(
+    a: &'a Alert,
+    revision: u64,
+    new_audit_ids: Option<&'a [String]>,
+) -> AlertLine<'a> {
     let r = info(a.rule);
     let details: BTreeSet<&str> = a
         .events
@@ -64,6 +91,8 @@ pub fn alert_line(a: &Alert) -> AlertLine<'_> {
         user_agents: a.user_agents.iter().map(String::as_str).collect(),
         audit_ids: &a.audit_ids,
         audit_ids_omitted: a.audit_ids_omitted,
+        revision,
+        new_audit_ids,
         tags: r.tags,
         source: r.source,
         group: &a.group,
@@ -108,18 +137,89 @@ pub fn incident_line<'a>(i: &'a Incident, alerts: &'a [Alert]) -> IncidentLine<'
 }
 
 /// Alerts (in creation order) then incidents (most severe first).
-pub fn write(
-    out: &mut dyn std::io::Write,
+pub fn write(out: &mut dyn Write, alerts: &[Alert], incidents: &[Incident]) -> io::Result<()> {
+    for a in alerts {
+        write_line(out, &alert_line(a))?;
+    }
+    write_incidents(out, alerts, incidents)
+}
+
+/// Incidents only (a stream has written its alerts already).
+pub fn write_incidents(
+    out: &mut dyn Write,
     alerts: &[Alert],
     incidents: &[Incident],
-) -> std::io::Result<()> {
-    for a in alerts {
-        serde_json::to_writer(&mut *out, &alert_line(a))?;
-        out.write_all(b"\n")?;
-    }
+) -> io::Result<()> {
     for i in incidents {
-        serde_json::to_writer(&mut *out, &incident_line(i, alerts))?;
-        out.write_all(b"\n")?;
+        write_line(out, &incident_line(i, alerts))?;
     }
     Ok(())
+}
+
+/// One record as one line, with terminal-dangerous characters escaped.
+pub fn write_line<T: Serialize + ?Sized>(out: &mut dyn Write, v: &T) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, InertFormatter);
+    v.serialize(&mut ser).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// serde_json's compact output, plus `\uXXXX` for every character
+/// `report::inert` escapes (all in the BMP, so one escape each). serde_json
+/// escapes C0 controls itself and hands the rest of a string here.
+struct InertFormatter;
+
+impl serde_json::ser::Formatter for InertFormatter {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        // Every dangerous character is DEL or non-ASCII.
+        if fragment.bytes().all(|b| b < 0x7f) {
+            return w.write_all(fragment.as_bytes());
+        }
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if super::inert::dangerous(c) {
+                w.write_all(&fragment.as_bytes()[start..i])?;
+                write!(w, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_line;
+
+    fn line(s: &str) -> String {
+        let mut out = Vec::new();
+        write_line(&mut out, &serde_json::json!({ "ua": s })).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn escapes_what_a_terminal_would_act_on() {
+        let evil = "a\u{9b}31m\u{7f}\u{202e}txt.exe\u{200b}\u{2066}\u{feff}\u{1b}]0;x\u{7}";
+        let l = line(evil);
+        assert_eq!(
+            l,
+            "{\"ua\":\"a\\u009b31m\\u007f\\u202etxt.exe\\u200b\\u2066\\ufeff\\u001b]0;x\\u0007\"}\n"
+        );
+        assert!(l.is_ascii(), "nothing raw reaches the terminal");
+        // Consumers still get the exact string.
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+        assert_eq!(v["ua"], evil);
+    }
+
+    #[test]
+    fn leaves_ordinary_text_alone() {
+        // Legitimate non-ASCII stays readable; quotes keep serde's escapes.
+        assert_eq!(
+            line("caf\u{e9} \"x\""),
+            "{\"ua\":\"caf\u{e9} \\\"x\\\"\"}\n"
+        );
+    }
 }

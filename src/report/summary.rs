@@ -29,11 +29,18 @@ pub struct SummaryLine {
     pub malformed: u64,
     pub outside_bounds: u64,
     pub late: u64,
+    /// Where events may have been lost (`file:offset: what`), as the
+    /// follower found them; empty when none was seen.
+    pub gaps: Vec<String>,
     pub alerts: usize,
     pub incidents: usize,
-    /// False when any input could not be judged: the alerts above then
-    /// cover only what could be read.
+    /// False when any input could not be judged, or a gap may have lost
+    /// events: the alerts above then cover only what could be read.
     pub complete: bool,
+    /// Why a stream ended: `end of input`, or the signal (`SIGTERM`, …)
+    /// that stopped `scan --follow`. Absent in a batch scan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<&'static str>,
 }
 
 pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
@@ -63,14 +70,16 @@ pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
         .collect();
     SummaryLine {
         kind: "summary",
-        complete: inputs.iter().all(|i| i.errors.is_empty()),
+        complete: inputs.iter().all(|i| i.errors.is_empty()) && ingest.stats.gaps.is_empty(),
         inputs,
         events: ingest.engine.stats.events,
         requests: ingest.engine.stats.requests,
         malformed: ingest.stats.malformed,
         outside_bounds: ingest.stats.outside_bounds,
         late: ingest.stats.late,
+        gaps: ingest.stats.gaps.clone(),
         alerts: ingest.engine.alerts().len(),
         incidents,
+        ended_by: None,
     }
 }

@@ -4,8 +4,8 @@
 //! cannot make a draw wait on a lock.
 //!
 //! Building a snapshot must stay cheap while 100k events/s arrive: alerts
-//! and identities are cached as `Arc`s and only rebuilt when their
-//! signature changes, alert evidence is capped to the newest
+//! and identities are cached as `Arc`s and only rebuilt when they change
+//! (an alert's `revision`, bumped by the engine on every change to it), alert evidence is capped to the newest
 //! [`EVIDENCE_SHOWN`] events, and RBAC records (append-only) are re-shared
 //! until their count changes.
 
@@ -144,31 +144,6 @@ pub struct Snapshot {
     pub status: Status,
 }
 
-type Sig = (u64, usize, Severity, Option<i64>, usize, usize, u64);
-
-fn alert_sig(a: &Alert) -> Sig {
-    let outcomes: u64 = a
-        .secrets
-        .values()
-        .map(|u| {
-            u.by_outcome
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (i as u64 + 1) * *n as u64)
-                .sum::<u64>()
-        })
-        .sum();
-    (
-        a.event_count,
-        a.events.len(),
-        a.severity,
-        a.last_seen,
-        a.secrets.len(),
-        a.notes.len(),
-        outcomes,
-    )
-}
-
 type IdSig = (Option<i64>, usize, usize, usize, u64, u64, u32);
 
 fn identity_sig(i: &IdentityActivity) -> IdSig {
@@ -187,7 +162,8 @@ fn identity_sig(i: &IdentityActivity) -> IdSig {
 /// Reuses unchanged pieces between snapshots.
 #[derive(Default)]
 pub struct SnapshotCache {
-    alerts: Vec<(Sig, Arc<AlertView>)>,
+    /// Per alert (by index): the `Alert::revision` its view was built at.
+    alerts: Vec<(u64, Arc<AlertView>)>,
     identities: HashMap<String, (IdSig, Arc<IdentityActivity>)>,
     bindings: Arc<Vec<BindingRecord>>,
     roles: Arc<Vec<RoleRecord>>,
@@ -209,7 +185,7 @@ impl SnapshotCache {
         let alerts = engine.alerts();
         self.alerts.truncate(alerts.len());
         for (i, a) in alerts.iter().enumerate() {
-            let sig = alert_sig(a);
+            let sig = a.revision;
             match self.alerts.get_mut(i) {
                 Some((old, _)) if *old == sig => {}
                 Some(slot) => *slot = (sig, Arc::new(AlertView::from_alert(a))),
@@ -250,5 +226,61 @@ impl SnapshotCache {
             pod_specs_seen: engine.activity.pods.specs_seen,
             status,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SnapshotCache, Status};
+    use crate::allowlist::Allowlist;
+    use crate::audit::Outcome;
+    use crate::detect::{Config, Engine, RuleId};
+    use crate::pipeline::Ingest;
+    use std::sync::Arc;
+
+    fn exec(stage: &str, code: Option<i64>) -> String {
+        let mut e = serde_json::json!({
+            "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+            "auditID": "exec-1", "stage": stage,
+            "requestURI": "/api/v1/namespaces/prod/pods/web/exec?command=sh&container=web",
+            "verb": "create",
+            "user": {"username": "mallory", "groups": ["system:authenticated"]},
+            "sourceIPs": ["203.0.113.9"], "userAgent": "kubectl",
+            "objectRef": {"resource": "pods", "subresource": "exec", "namespace": "prod",
+                          "name": "web", "apiVersion": "v1"},
+            "requestReceivedTimestamp": "2026-07-01T10:00:00.000000Z",
+            "stageTimestamp": "2026-07-01T10:00:00.000000Z",
+        });
+        if let Some(c) = code {
+            e["responseStatus"] = serde_json::json!({"code": c});
+            e["annotations"] = serde_json::json!({"authorization.k8s.io/decision": "allow"});
+        }
+        e.to_string()
+    }
+
+    /// The cache rebuilds an alert's view whenever the engine changed the
+    /// alert: an exec released from hold with no outcome, later completed
+    /// with 101, must not stay "unknown" in the UI (its counts and times
+    /// do not move, so a field signature missed it).
+    #[test]
+    fn a_completed_request_refreshes_the_alert_view() {
+        let mut ingest = Ingest::new(Engine::new(Config::default(), Allowlist::empty()));
+        let src: Arc<str> = Arc::from("t");
+        ingest.record(&src, 1, &exec("RequestReceived", None));
+        ingest.finish();
+        let mut cache = SnapshotCache::default();
+        let view = |snap: &super::Snapshot| {
+            snap.alerts
+                .iter()
+                .find(|a| a.rule == RuleId::PodExec)
+                .expect("pod-exec alert")
+                .events[0]
+                .outcome
+        };
+        let snap = cache.build(&ingest.engine, 1, 0, Status::default());
+        assert_eq!(view(&snap), Outcome::Unknown);
+        ingest.record(&src, 2, &exec("ResponseComplete", Some(101)));
+        let snap = cache.build(&ingest.engine, 2, 0, Status::default());
+        assert_eq!(view(&snap), Outcome::Allowed);
     }
 }
