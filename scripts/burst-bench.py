@@ -138,7 +138,7 @@ def check(kind, n, out_path):
         inc = incidents.get(u)
         if inc is None:
             bad.append(f"{kind}: no incident for {u}")
-        elif set(inc["secrets_to_rotate"]) != names:
+        elif {f"{r['namespace']}/{r['name']}" for r in inc["secrets_to_rotate"]} != names:
             bad.append(
                 f"{kind}: {u}'s rotation list has {len(inc['secrets_to_rotate'])} of {len(names)} names"
             )
