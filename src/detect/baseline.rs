@@ -40,15 +40,20 @@ fn token_kind(bound: bool) -> &'static str {
     }
 }
 
-impl BaselineState {
-    /// Run on the first stage of each request that has a time.
-    pub fn check(
+impl super::family::Family for BaselineState {
+    fn check(
         &mut self,
         ctx: &Ctx<'_, '_>,
-        cfg: &Config,
-        allow: &Allowlist,
-        out: &mut Vec<Hit>,
+        env: &super::family::Env<'_>,
+        out: &mut super::family::Findings,
     ) {
+        self.run(ctx, env.cfg, env.allow, &mut out.hits);
+    }
+}
+
+impl BaselineState {
+    /// Run on the first stage of each request that has a time.
+    pub fn run(&mut self, ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<Hit>) {
         let Some(t) = ctx.time else { return };
         if !ctx.new_request {
             return;

@@ -281,72 +281,9 @@ impl Default for Correlation {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RuleSettings {
-    #[serde(rename = "secret-read")]
-    pub secret_read: Basic,
-    #[serde(rename = "secret-list-cluster-wide")]
-    pub secret_list_cluster_wide: Basic,
-    #[serde(rename = "secret-rapid-get")]
-    pub secret_rapid_get: RapidGet,
-    #[serde(rename = "secret-read-suspicious-agent")]
-    pub secret_read_suspicious_agent: SuspiciousAgent,
-    #[serde(rename = "secret-read-new-client")]
-    pub secret_read_new_client: NewClient,
-    #[serde(rename = "secret-read-workload-identity")]
-    pub secret_read_workload_identity: Basic,
-    #[serde(rename = "sa-token-context-mismatch")]
-    pub sa_token_context_mismatch: ContextMismatch,
-    #[serde(rename = "secret-access-impersonated")]
-    pub secret_access_impersonated: Impersonated,
-    #[serde(rename = "secret-access-denied")]
-    pub secret_access_denied: Denied,
-    #[serde(rename = "secret-read-untrusted-source")]
-    pub secret_read_untrusted_source: Basic,
-    #[serde(rename = "secret-write")]
-    pub secret_write: Basic,
-    #[serde(rename = "pod-exec")]
-    pub pod_exec: Basic,
-    #[serde(rename = "rbac-binding-created")]
-    pub rbac_binding_created: BindingCreated,
-    #[serde(rename = "rbac-role-widened")]
-    pub rbac_role_widened: Basic,
-    #[serde(rename = "sa-token-minted")]
-    pub sa_token_minted: Basic,
-    #[serde(rename = "anonymous-secret-access")]
-    pub anonymous_secret_access: Basic,
-    #[serde(rename = "escalate-then-loot")]
-    pub escalate_then_loot: Correlation,
-    #[serde(rename = "helm-release-read")]
-    pub helm_release_read: Basic,
-}
+pub use super::catalog::RuleSettings;
 
 impl RuleSettings {
-    pub fn enabled(&self, id: RuleId) -> bool {
-        use RuleId::*;
-        match id {
-            SecretRead => self.secret_read.enabled,
-            SecretListClusterWide => self.secret_list_cluster_wide.enabled,
-            SecretRapidGet => self.secret_rapid_get.enabled,
-            SecretReadSuspiciousAgent => self.secret_read_suspicious_agent.enabled,
-            SecretReadNewClient => self.secret_read_new_client.enabled,
-            SecretReadWorkloadIdentity => self.secret_read_workload_identity.enabled,
-            SaTokenContextMismatch => self.sa_token_context_mismatch.enabled,
-            SecretAccessImpersonated => self.secret_access_impersonated.enabled,
-            SecretAccessDenied => self.secret_access_denied.enabled,
-            SecretReadUntrustedSource => self.secret_read_untrusted_source.enabled,
-            SecretWrite => self.secret_write.enabled,
-            PodExec => self.pod_exec.enabled,
-            RbacBindingCreated => self.rbac_binding_created.enabled,
-            RbacRoleWidened => self.rbac_role_widened.enabled,
-            SaTokenMinted => self.sa_token_minted.enabled,
-            AnonymousSecretAccess => self.anonymous_secret_access.enabled,
-            EscalateThenLoot => self.escalate_then_loot.enabled,
-            HelmReleaseRead => self.helm_release_read.enabled,
-        }
-    }
-
     /// The effective settings of one rule, as the TOML a user would write.
     pub fn toml_for(&self, id: RuleId) -> String {
         let all = toml::Table::try_from(self).unwrap_or_default();

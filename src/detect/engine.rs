@@ -8,12 +8,13 @@ use super::alert::{Alert, EvidenceEvent, SecretRef};
 use super::baseline::BaselineState;
 use super::config::Config;
 use super::correlate::CorrelationState;
+use super::family::{Env, Family, Findings};
 use super::hit::Hit;
 use super::incident::{Incident, build_incidents};
 use super::rbac::RbacState;
 use super::registry::{RuleId, Severity};
 use super::request::{Ctx, READ_VERBS, RequestTracker, WRITE_VERBS};
-use super::secret_access::{self, anonymous_severity};
+use super::secret_access::{PerRequest, anonymous_severity};
 use super::windows::WindowState;
 use crate::allowlist::Allowlist;
 use crate::audit::uri::{container, exec_command, field_selector_name};
@@ -35,33 +36,7 @@ pub struct EngineStats {
     pub untimed_skipped: u64,
 }
 
-/// Does any rule look at this event? The byte prefilter (see
-/// `pipeline::prefilter`) must never drop an event for which this is true.
-pub fn is_relevant(ev: &AuditEvent<'_>, cfg: &Config) -> bool {
-    match (ev.resource(), ev.subresource()) {
-        ("secrets", _) => true,
-        ("pods", "exec" | "attach") => true,
-        ("serviceaccounts", "token") => true,
-        ("clusterrolebindings" | "rolebindings" | "clusterroles" | "roles", _) => true,
-        ("configmaps", _) => {
-            ev.is_impersonated()
-                || cfg
-                    .rules
-                    .secret_access_impersonated
-                    .proxy_users
-                    .iter()
-                    .any(|p| p == ev.authenticated_user())
-        }
-        _ => false,
-    }
-}
-
-/// Does the engine do anything with this event: a rule looks at it, or it
-/// is a pod spec that links pods to secrets. Events for which this is false
-/// only count (`Engine::count_skipped`), so a caller may skip them.
-pub fn engine_wants(ev: &AuditEvent<'_>, cfg: &Config) -> bool {
-    is_relevant(ev, cfg) || super::pods::PodSecrets::carries_spec(ev)
-}
+pub use super::relevance::{engine_wants, is_relevant};
 
 /// Secret a piece of evidence refers to (for events re-added from a window).
 fn evidence_secret(e: &EvidenceEvent) -> Option<SecretRef> {
@@ -91,6 +66,7 @@ pub struct Engine {
     baseline: BaselineState,
     pub rbac: RbacState,
     correlation: CorrelationState,
+    per_request: PerRequest,
     pub activity: Activity,
     readers: HashSet<String>,
     execers: HashSet<String>,
@@ -123,6 +99,7 @@ impl Engine {
             baseline: BaselineState::default(),
             rbac: RbacState::default(),
             correlation: CorrelationState::default(),
+            per_request: PerRequest,
             activity: Activity::default(),
             readers: HashSet::new(),
             execers: HashSet::new(),
@@ -295,6 +272,7 @@ impl Engine {
             new_request,
             became_denied,
             after_learning,
+            rbac_done,
         };
         let ip_text = trusted_ip.map(|i| i.to_string());
         // Built once per event, then cloned: the raw line is shared.
@@ -310,37 +288,39 @@ impl Engine {
             self.update_request(&ctx, &req_alerts, old_outcome, &evidence);
         }
 
-        let mut hits: Vec<Hit> = Vec::new();
-        if new_request {
-            secret_access::check(&ctx, &self.cfg, &self.allowlist, &mut hits);
-            self.baseline
-                .check(&ctx, &self.cfg, &self.allowlist, &mut hits);
-            self.correlation
-                .check(&ctx, &self.cfg, &self.allowlist, &mut hits);
+        let env = Env {
+            cfg: &self.cfg,
+            allow: &self.allowlist,
+            evidence: &evidence,
+            pods: &self.activity.pods,
+        };
+        let mut found = Findings::default();
+        let families: [&mut dyn Family; 5] = [
+            &mut self.per_request,
+            &mut self.baseline,
+            &mut self.correlation,
+            &mut self.windows,
+            &mut self.rbac,
+        ];
+        for f in families {
+            f.check(&ctx, &env, &mut found);
         }
-        if self
-            .windows
-            .check(&ctx, &self.cfg, &self.allowlist, &evidence, &mut hits)
-        {
+        if found.untimed_skipped {
             self.stats.untimed_skipped += 1;
         }
-        if !rbac_done {
-            let (done, escalation) =
-                self.rbac
-                    .check(&ctx, &self.cfg, &self.allowlist, &evidence, &mut hits);
-            if done {
-                if let Some(st) = ev
-                    .audit_id
-                    .as_deref()
-                    .and_then(|id| self.requests.get_mut(id))
-                {
-                    st.rbac_done = true;
-                }
-            }
-            if let Some(e) = escalation {
-                self.correlation.escalation(e);
+        if found.rbac_done {
+            if let Some(st) = ev
+                .audit_id
+                .as_deref()
+                .and_then(|id| self.requests.get_mut(id))
+            {
+                st.rbac_done = true;
             }
         }
+        for e in found.escalations {
+            self.correlation.escalation(e);
+        }
+        let hits = found.hits;
 
         for hit in hits {
             self.apply(&ctx, hit, &evidence);
@@ -532,9 +512,7 @@ impl Engine {
                     outcome: ctx.outcome,
                     source_ip: ip.map(str::to_string),
                     audit_id: ev.audit_id.as_deref().map(str::to_string),
-                    pod_secrets: (self.activity.pods)
-                        .lookup(ev.namespace(), ev.name())
-                        .map(<[String]>::to_vec),
+                    pod_secrets: (self.activity.pods).lookup(ev.namespace(), ev.name()),
                 },
             );
         } else if WRITE_VERBS.contains(&verb) || (ev.subresource() == "token" && verb == "create") {

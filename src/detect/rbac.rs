@@ -208,6 +208,22 @@ fn resulting_object(ctx: &Ctx<'_, '_>) -> Option<RbacObject> {
     }
 }
 
+impl super::family::Family for RbacState {
+    fn check(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        env: &super::family::Env<'_>,
+        out: &mut super::family::Findings,
+    ) {
+        if ctx.rbac_done {
+            return;
+        }
+        let (done, escalation) = self.run(ctx, env.cfg, env.allow, env.evidence, &mut out.hits);
+        out.rbac_done |= done;
+        out.escalations.extend(escalation);
+    }
+}
+
 impl RbacState {
     pub fn role_grants_secrets(&self, namespace: &str, name: &str) -> bool {
         self.role_grants_secrets
@@ -218,7 +234,7 @@ impl RbacState {
 
     /// Run on every stage until the request has been read once; returns the
     /// escalation if a rule fired.
-    pub fn check(
+    pub fn run(
         &mut self,
         ctx: &Ctx<'_, '_>,
         cfg: &Config,
