@@ -30,6 +30,7 @@ Before writing, the generator checks the properties the benign log promises
 (see check_benign) and fails loudly if an edit broke one.
 """
 
+import base64
 import hashlib
 import json
 import random
@@ -1471,7 +1472,178 @@ def rules_samples():
     near.call(at("10:01:40.905"), alice, "list", ref("secrets", "myapp"),
               query=[("labelSelector", "owner=helm"), ("labelSelector", "")])
     out.append(("helm-release-read", pos, near))
+
+    # nodes-proxy-exec ----------------------------------------------------------
+    pos, near = pair("nodes-proxy-exec")
+    a = A()
+    kubelet_ref = ref("nodes", name="node-b", sub="proxy")
+    base = "/api/v1/nodes/node-b/proxy"
+    pod = "prod/payments-api-6f7c9d-x7q2w/payments-api"
+    pos.call(at("10:00:03.118"), a["mallory"], "get", kubelet_ref, uri=f"{base}/pods")
+    pos.call(at("10:00:41.502"), a["mallory"], "create", kubelet_ref,
+             uri=f"{base}/run/{pod}?cmd=env", code=200)
+    pos.call(at("10:01:12.930"), a["mallory"], "create", kubelet_ref,
+             uri=f"{base}/exec/{pod}?command=cat&command=%2Fetc%2Fsecrets%2Fdb%2Fpassword&output=1", code=200)
+    prom = sa("monitoring", "prometheus", "10.244.3.50",
+              "Prometheus/2.51.2",
+              crb_reason("prometheus", "prometheus", sa_subject("monitoring", "prometheus")),
+              pod="prometheus-k8s-0", node="node-c")
+    for i, path in enumerate(("/metrics/cadvisor", "/metrics", "/metrics/resource", "/stats/summary",
+                              "/healthz", "/spec/")):
+        near.call(at("10:00:15.000") + i * 15 * SEC + near.ms(1, 900), prom, "get", kubelet_ref,
+                  uri=f"{base}{path}")
+    out.append(("nodes-proxy-exec", pos, near))
+
+    # pod-ephemeral-container ------------------------------------------------------
+    pos, near = pair("pod-ephemeral-container")
+    a = A()
+    debug = {"spec": {"ephemeralContainers": [{"name": "debugger-7xk2p", "image": "busybox:1.36",
+                                                "targetContainerName": "payments-api", "stdin": True, "tty": True,
+                                                "terminationMessagePolicy": "File"}]}}
+    pos.call(at("10:00:06.377"), a["mallory"], "patch",
+             ref("pods", "prod", "payments-api-6f7c9d-x7q2w", sub="ephemeralcontainers"),
+             level="Request", req_obj=debug)
+    near.call(at("10:00:06.377"), a["mallory"], "get",
+              ref("pods", "prod", "payments-api-6f7c9d-x7q2w", sub="ephemeralcontainers"))
+    near.call(at("10:00:09.118"), a["node-a"], "patch", ref("pods", "prod", "payments-api-6f7c9d-x7q2w",
+                                                             sub="status"))
+    out.append(("pod-ephemeral-container", pos, near))
+
+    # pod-mounts-secret-then-read --------------------------------------------------
+    pos, near = pair("pod-mounts-secret-then-read")
+    a = A()
+    dump = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "dump", "namespace": "prod"},
+            "spec": {"containers": [{"name": "dump", "image": "busybox:1.36",
+                                     "command": ["sh", "-c", "cat /s/*; env"],
+                                     "envFrom": [{"secretRef": {"name": "stripe-api-key"}}],
+                                     "volumeMounts": [{"name": "s", "mountPath": "/s"}]}],
+                     "volumes": [{"name": "s", "secret": {"secretName": "db-credentials"}}],
+                     "restartPolicy": "Never"}}
+    pos.call(at("10:00:02.441"), a["mallory"], "create", ref("pods", "prod", "dump"), level="Request",
+             req_obj=dump)
+    pos.call(at("10:00:19.806"), a["mallory"], "get", ref("pods", "prod", "dump", sub="log"))
+    job = {"kind": "Job", "apiVersion": "batch/v1", "metadata": {"name": "backup-check", "namespace": "prod"},
+           "spec": {"template": {"spec": {"containers": [{
+               "name": "c", "image": "alpine:3.20", "command": ["printenv", "AWS_SECRET_ACCESS_KEY"],
+               "env": [{"name": "AWS_SECRET_ACCESS_KEY",
+                        "valueFrom": {"secretKeyRef": {"name": "aws-credentials", "key": "secret"}}}]}],
+               "restartPolicy": "Never"}}}}
+    pos.call(at("10:03:10.115"), a["mallory"], "create", ref("jobs", "prod", "backup-check", group="batch"),
+             level="Request", req_obj=job)
+    pos.call(at("10:03:41.672"), a["mallory"], "get", ref("pods", "prod", "backup-check-x7q2w", sub="log"))
+    web = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "web-debug", "namespace": "dev"},
+           "spec": {"containers": [{"name": "web", "image": "nginx:1.27",
+                                    "env": [{"name": "DB_PASSWORD", "valueFrom": {
+                                        "secretKeyRef": {"name": "db-credentials", "key": "password"}}}]}]}}
+    plain = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "hello", "namespace": "dev"},
+             "spec": {"containers": [{"name": "hello", "image": "busybox:1.36", "command": ["echo", "hi"]}]}}
+    # bob creates a pod that uses a secret, carol reads its logs; bob reads
+    # the logs of a pod that mounts nothing
+    near.call(at("10:00:02.441"), a["bob"], "create", ref("pods", "dev", "web-debug"), level="Request",
+              req_obj=web)
+    near.call(at("10:00:30.990"), a["carol"], "get", ref("pods", "dev", "web-debug", sub="log"))
+    near.call(at("10:01:05.207"), a["bob"], "create", ref("pods", "dev", "hello"), level="Request",
+              req_obj=plain)
+    near.call(at("10:01:20.553"), a["bob"], "get", ref("pods", "dev", "hello", sub="log"))
+    out.append(("pod-mounts-secret-then-read", pos, near))
+
+    # csr-privileged-group -------------------------------------------------------
+    pos, near = pair("csr-privileged-group")
+    a = A()
+    admin_csr = csr_object("mallory-admin", csr_request("mallory-admin", ["system:masters"]))
+    pos.call(at("10:00:01.204"), a["mallory"], "create", ref("certificatesigningrequests", name="mallory-admin",
+                                                              group="certificates.k8s.io"),
+             level="Request", req_obj=admin_csr)
+    approved = dict(admin_csr, status={"conditions": [{"type": "Approved", "status": "True",
+                                                        "reason": "KubectlApprove",
+                                                        "message": "This CSR was approved by kubectl certificate approve.",
+                                                        "lastUpdateTime": ts_s(at("10:02:30"))}]})
+    pos.call(at("10:02:30.518"), a["frank"], "update",
+             ref("certificatesigningrequests", name="mallory-admin", group="certificates.k8s.io", sub="approval"),
+             level="Request", req_obj=approved)
+    cert = human("mallory-admin", ["system:masters"], "203.0.113.9", KUBECTL, "")
+    pos.call(at("10:04:12.077"), cert, "list", ref("secrets"), query=[("limit", "500")])
+    node_csr = csr_object("csr-8vn2q", csr_request("system:node:node-a", ["system:nodes"]),
+                          signer="kubernetes.io/kube-apiserver-client-kubelet")
+    near.call(at("10:00:01.204"), a["node-a"], "create", ref("certificatesigningrequests", name="csr-8vn2q",
+                                                              group="certificates.k8s.io"),
+              level="Request", req_obj=node_csr)
+    csr_approver = sa("kube-system", "certificate-controller", "10.0.0.10", KCM,
+                      crb_reason("system:controller:certificate-controller", "system:controller:certificate-controller",
+                                 sa_subject("kube-system", "certificate-controller")), jti_only=True)
+    near_approved = dict(node_csr, status={"conditions": [{"type": "Approved", "status": "True",
+                                                           "reason": "AutoApproved",
+                                                           "message": "Auto approving self kubelet client certificate after SubjectAccessReview.",
+                                                           "lastUpdateTime": ts_s(at("10:00:02"))}]})
+    near.call(at("10:00:02.006"), csr_approver, "update",
+              ref("certificatesigningrequests", name="csr-8vn2q", group="certificates.k8s.io", sub="approval"),
+              level="Request", req_obj=near_approved)
+    out.append(("csr-privileged-group", pos, near))
+
+    # minted-token-used --------------------------------------------------------------
+    pos, near = pair("minted-token-used")
+    a = A()
+    payments_reason = rb_reason("payments-secrets", "prod", "Role", "payments-secrets", sa_subject("prod", "payments"))
+    payments = sa("prod", "payments", "10.244.2.31", "payments-api/1.4.2", payments_reason,
+                  pod="payments-api-6f7c9d-x7q2w", node="node-b")
+    reporter = sa("prod", "reporter", "10.244.1.40", "reporter/0.9.0",
+                  rb_reason("reporter-secrets", "prod", "Role", "reporter-secrets", sa_subject("prod", "reporter")),
+                  pod="reporter-5b7d9c8f6-h2m4n", node="node-a")
+    for log in (pos, near):
+        log.call(at("10:00:00.512"), payments, "get", ref("secrets", "prod", "stripe-api-key"))
+        log.call(at("10:00:20.730"), reporter, "get", ref("secrets", "prod", "report-db"))
+    pos.call(at("10:05:11.306"), a["mallory"], "create", ref("serviceaccounts", "prod", "payments", sub="token"))
+    minted = payments.with_(ips="203.0.113.9", ua=KUBECTL, pod=None, jti_only=True)
+    pos.call(at("10:07:45.918"), minted, "get", ref("secrets", "prod", "stripe-api-key"))
+    pos.call(at("10:08:02.144"), minted, "list", ref("secrets", "prod"), query=[("limit", "500")])
+    # the kubelet mints for its pod (allowlisted); mallory mints for reporter,
+    # which goes on as before
+    near.call(at("10:05:11.306"), a["node-a"], "create", ref("serviceaccounts", "prod", "payments", sub="token"))
+    near.call(at("10:07:45.918"), payments.with_(ips="10.244.2.58", pod=("prod", "payments-api-6f7c9d-p4v8z")),
+              "get", ref("secrets", "prod", "stripe-api-key"))
+    near.call(at("10:10:00.402"), a["mallory"], "create", ref("serviceaccounts", "prod", "reporter", sub="token"))
+    near.call(at("10:12:30.871"), reporter, "get", ref("secrets", "prod", "report-db"))
+    out.append(("minted-token-used", pos, near))
     return out
+
+
+def der(tag, *parts):
+    body = b"".join(parts)
+    n = len(body)
+    if n < 0x80:
+        head = bytes([n])
+    elif n < 0x100:
+        head = bytes([0x81, n])
+    else:
+        head = bytes([0x82, n >> 8, n & 0xff])
+    return bytes([tag]) + head + body
+
+
+def csr_request(cn, orgs):
+    """`spec.request` of a CSR: base64 of the PEM of a PKCS#10 request with
+    subject O=orgs..., CN=cn. The key and signature are fixed filler bytes
+    (ktriage reads the subject only)."""
+    def atv(oid, value):
+        return der(0x31, der(0x30, der(0x06, oid), der(0x0c, value.encode())))
+    name = der(0x30, *[atv(b"\x55\x04\x0a", o) for o in orgs], atv(b"\x55\x04\x03", cn))
+    ec_oid = der(0x06, bytes.fromhex("2a8648ce3d0201"))
+    p256 = der(0x06, bytes.fromhex("2a8648ce3d030107"))
+    point = b"\x04" + hashlib.sha256(f"x {cn}".encode()).digest() + hashlib.sha256(f"y {cn}".encode()).digest()
+    spki = der(0x30, der(0x30, ec_oid, p256), der(0x03, b"\x00" + point))
+    info = der(0x30, der(0x02, b"\x00"), name, spki, der(0xa0))
+    sig_alg = der(0x30, der(0x06, bytes.fromhex("2a8648ce3d040302")))
+    sig = der(0x03, b"\x00" + der(0x30, der(0x02, b"\x01" * 32), der(0x02, b"\x02" * 32)))
+    body = base64.b64encode(der(0x30, info, sig_alg, sig)).decode()
+    pem = "-----BEGIN CERTIFICATE REQUEST-----\n" + "\n".join(
+        body[i:i + 64] for i in range(0, len(body), 64)) + "\n-----END CERTIFICATE REQUEST-----\n"
+    return base64.b64encode(pem.encode()).decode()
+
+
+def csr_object(name, request, signer="kubernetes.io/kube-apiserver-client"):
+    return {"kind": "CertificateSigningRequest", "apiVersion": "certificates.k8s.io/v1",
+            "metadata": {"name": name},
+            "spec": {"request": request, "signerName": signer, "expirationSeconds": 86400,
+                     "usages": ["client auth"]}}
 
 
 def role_patch(log, t, who, reason):
@@ -1796,6 +1968,31 @@ RULE_NOTES = {
         "`name=myapp,owner=helm` (helm list, helm history), gets `myapp/sh.helm.release.v1.myapp.v7` (helm get values).",
         "The same release secret read with kubectl (secret-read fires instead), and with the Helm user agent: a list "
         "without a selector, with `owner!=helm`, and with `labelSelector` given twice (all secret-read)."),
+    "nodes-proxy-exec": (
+        "`mallory` through `/api/v1/nodes/node-b/proxy`: GET `/pods`, POST `/run/prod/payments-api-6f7c9d-x7q2w/"
+        "payments-api?cmd=env`, POST `/exec/...?command=cat&command=/etc/secrets/db/password`.",
+        "`system:serviceaccount:monitoring:prometheus` GETs `/metrics/cadvisor`, `/metrics`, `/metrics/resource`, "
+        "`/stats/summary`, `/healthz`, `/spec/` through the same proxy (a monitoring agent)."),
+    "pod-ephemeral-container": (
+        "`mallory` patches `pods/ephemeralcontainers` of `prod/payments-api-6f7c9d-x7q2w` (`kubectl debug`, busybox, "
+        "target `payments-api`; level Request).",
+        "`mallory` gets `pods/ephemeralcontainers` (a read), `system:node:node-a` patches the pod's `status`."),
+    "pod-mounts-secret-then-read": (
+        "`mallory` creates pod `prod/dump` mounting `db-credentials` (volume) and `stripe-api-key` (envFrom), reads its "
+        "log 17 s later; creates Job `prod/backup-check` with `aws-credentials` in env and reads the log of its pod "
+        "`backup-check-x7q2w`. Pod and Job creates at level Request (with `requestObject`).",
+        "`bob` creates `dev/web-debug` (uses `db-credentials`) and `carol` reads its log; `bob` creates `dev/hello` "
+        "(mounts nothing) and reads its log."),
+    "csr-privileged-group": (
+        "`mallory` creates CSR `mallory-admin` (CN=mallory-admin, O=system:masters; level Request, `spec.request` a "
+        "base64 PEM); `frank` approves it; User `mallory-admin` (group system:masters) lists every secret.",
+        "`system:node:node-a` creates CSR `csr-8vn2q` (CN=system:node:node-a, O=system:nodes) and the certificate "
+        "controller approves it."),
+    "minted-token-used": (
+        "`system:serviceaccount:prod:payments` reads from 10.244.2.31 (`payments-api/1.4.2`, pod-bound); `mallory` "
+        "creates a token for `prod/payments`; 2.5 min later `payments` reads secrets from 203.0.113.9 with kubectl.",
+        "`system:node:node-a` (kubelet, allowlisted) mints a token for `prod/payments`, which then reads from a new pod "
+        "IP; `mallory` mints a token for `prod/reporter`, which goes on reading from its usual IP and user agent."),
     "escalate-then-loot": (
         "`mallory` binds cluster-admin to ServiceAccount `prod/payments`; 6 minutes later "
         "`system:serviceaccount:prod:payments` lists and gets `kube-system` secrets. `mallory` binds cluster-admin to "

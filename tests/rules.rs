@@ -44,6 +44,11 @@ sample_pair! {
     anonymous_positive, anonymous_near_miss => "anonymous-secret-access";
     escalate_then_loot_positive, escalate_then_loot_near_miss => "escalate-then-loot";
     helm_release_read_positive, helm_release_read_near_miss => "helm-release-read";
+    nodes_proxy_positive, nodes_proxy_near_miss => "nodes-proxy-exec";
+    ephemeral_positive, ephemeral_near_miss => "pod-ephemeral-container";
+    mounted_positive, mounted_near_miss => "pod-mounts-secret-then-read";
+    csr_positive, csr_near_miss => "csr-privileged-group";
+    minted_used_positive, minted_used_near_miss => "minted-token-used";
 }
 
 #[test]

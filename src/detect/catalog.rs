@@ -200,4 +200,80 @@ rules! {
               passwords: expected of people who deploy, still a person reading them. The user agent is set by the \
               client: check this is a deploy you know of. Other clients reading release secrets raise secret-read.",
     },
+    NodesProxyExec = "nodes-proxy-exec", nodes_proxy_exec: NodesProxy {
+        severity: High,
+        title: "Kubelet API reached through the API server (nodes/proxy) beyond metrics",
+        source: "ktriage (issue 11: nodes/proxy bypasses pods/exec; after seed 000's companion exec rule)",
+        tags: &[
+            "attack.execution",
+            "attack.t1609",
+            "attack.credential_access",
+            "attack.t1552.007",
+        ],
+        why: "A request to /api/v1/nodes/NAME/proxy/... for a kubelet path other than metrics, stats, healthz or spec: \
+              exec, run, attach and portForward run commands in any pod on the node, pods, logs and containerLogs read \
+              pods' environment and logs, configz and cri the kubelet's configuration and runtime. None of it leaves a \
+              pods/exec or pods/log record. Check who holds nodes/proxy and what ran on that node.",
+    },
+    PodEphemeralContainer = "pod-ephemeral-container", pod_ephemeral_container: Basic {
+        severity: High,
+        title: "Ephemeral container added to a running pod (kubectl debug)",
+        source: "ktriage (issue 11; after seed 000's companion rule on pods/exec)",
+        tags: &[
+            "attack.execution",
+            "attack.t1609",
+            "attack.credential_access",
+            "attack.t1552.007",
+        ],
+        why: "create/update/patch on pods/ephemeralcontainers puts a new container, usually a shell, into an existing \
+              pod next to its mounted secrets and token, with or without an attach to see. Check the image and \
+              command, and rotate what the pod mounts.",
+    },
+    PodMountsSecretThenRead = "pod-mounts-secret-then-read", pod_mounts_secret_then_read: Basic {
+        severity: High,
+        title: "Pod created to mount a secret, then its logs read or exec'd into by its creator",
+        source: "ktriage (issue 11; seed 001 checklist: exec sessions into pods that handle the affected secrets)",
+        tags: &[
+            "attack.execution",
+            "attack.t1610",
+            "attack.credential_access",
+            "attack.t1552.007",
+            "TA0006",
+        ],
+        why: "An identity created a pod (or a Deployment, Job, ... recorded with its spec) that mounts a Secret as a \
+              volume or env, then read that pod's logs or exec'd into it: the secret was read without any get on \
+              secrets. Rotate the mounted secrets. Needs pod specs in the log (audit level Request).",
+    },
+    CsrPrivilegedGroup = "csr-privileged-group", csr_privileged_group: CsrGroups {
+        severity: High,
+        title: "Client certificate requested, approved or used for a privileged group (system:masters)",
+        source: "ktriage (issue 11: certificates for privileged groups)",
+        tags: &[
+            "attack.privilege_escalation",
+            "attack.persistence",
+            "attack.credential_access",
+            "attack.t1649",
+            "attack.t1098",
+            "TA0004",
+        ],
+        why: "A CertificateSigningRequest whose subject asks for O=system:masters (or another configured group): once \
+              approved, the certificate is cluster-admin that RBAC cannot limit or revoke. The approval is critical, \
+              and so is any later use of the certificate's identity (its CN), linked into one incident. Needs CSR \
+              bodies in the log (audit level Request).",
+    },
+    MintedTokenUsed = "minted-token-used", minted_token_used: MintedUse {
+        severity: High,
+        title: "Service-account token minted by another identity, then used from a new IP or user agent",
+        source: "ktriage (seed 001 indicator: a token used from a context inconsistent with its workload)",
+        tags: &[
+            "attack.credential_access",
+            "attack.t1528",
+            "attack.defense_evasion",
+            "attack.t1550.001",
+            "TA0006",
+        ],
+        why: "An identity not allowlisted for minting created a token for service account S (serviceaccounts/token), \
+              and S then made a request from a source IP or user agent it had not used before in the log. The minter \
+              and the account are one incident: find out what the token was used for, and who the minter is.",
+    },
 }

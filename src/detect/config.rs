@@ -265,6 +265,58 @@ impl Default for BindingCreated {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct NodesProxy {
+    pub enabled: bool,
+    /// First segments of kubelet paths that monitoring agents read.
+    pub routine_paths: Vec<String>,
+}
+
+impl Default for NodesProxy {
+    fn default() -> Self {
+        NodesProxy {
+            enabled: true,
+            routine_paths: strings(&["metrics", "stats", "healthz", "spec"]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CsrGroups {
+    pub enabled: bool,
+    /// Groups (the subject's O) a client certificate must not ask for.
+    pub privileged_groups: Vec<String>,
+}
+
+impl Default for CsrGroups {
+    fn default() -> Self {
+        CsrGroups {
+            enabled: true,
+            privileged_groups: strings(&["system:masters"]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MintedUse {
+    pub enabled: bool,
+    /// How long after the minting a use is linked to it (ktriage's
+    /// choice: TokenRequest tokens usually live 1 h, at most a day here).
+    pub window: Dur,
+}
+
+impl Default for MintedUse {
+    fn default() -> Self {
+        MintedUse {
+            enabled: true,
+            window: Dur(24 * 3_600_000_000),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Correlation {
     pub enabled: bool,
     /// ktriage's choice: Elastic's nearest rule uses 5 minutes for role →

@@ -6,6 +6,7 @@
 use super::activity::{Activity, ChangeRecord, ExecRecord};
 use super::alert::{Alert, EvidenceEvent, SecretRef};
 use super::baseline::BaselineState;
+pub use super::blind::BlindSpot;
 use super::config::Config;
 use super::correlate::CorrelationState;
 use super::family::{Env, Family, Findings};
@@ -67,6 +68,11 @@ pub struct Engine {
     pub rbac: RbacState,
     correlation: CorrelationState,
     per_request: PerRequest,
+    nodes_proxy: super::nodes_proxy::NodesProxy,
+    ephemeral: super::ephemeral::Ephemeral,
+    mounted: super::mounted::Mounted,
+    csrs: super::csr::Csrs,
+    minted: super::minted::Minted,
     pub activity: Activity,
     readers: HashSet<String>,
     execers: HashSet<String>,
@@ -100,6 +106,11 @@ impl Engine {
             rbac: RbacState::default(),
             correlation: CorrelationState::default(),
             per_request: PerRequest,
+            nodes_proxy: super::nodes_proxy::NodesProxy,
+            ephemeral: super::ephemeral::Ephemeral,
+            mounted: Default::default(),
+            csrs: Default::default(),
+            minted: Default::default(),
             activity: Activity::default(),
             readers: HashSet::new(),
             execers: HashSet::new(),
@@ -295,12 +306,17 @@ impl Engine {
             pods: &self.activity.pods,
         };
         let mut found = Findings::default();
-        let families: [&mut dyn Family; 5] = [
+        let families: [&mut dyn Family; 10] = [
             &mut self.per_request,
             &mut self.baseline,
             &mut self.correlation,
             &mut self.windows,
             &mut self.rbac,
+            &mut self.nodes_proxy,
+            &mut self.ephemeral,
+            &mut self.mounted,
+            &mut self.csrs,
+            &mut self.minted,
         ];
         for f in families {
             f.check(&ctx, &env, &mut found);
@@ -410,6 +426,9 @@ impl Engine {
         }
         for l in &hit.linked {
             alert.link(l);
+        }
+        for s in hit.exposes {
+            alert.expose(s, ctx.verb(), ctx.outcome, ctx.time);
         }
         if let Some(n) = hit.note {
             alert.note(n);
@@ -534,6 +553,12 @@ impl Engine {
                 },
             );
         }
+    }
+
+    /// What some rule could not see in this log because the audit policy
+    /// did not record it (see `detect::blind`).
+    pub fn blind_spots(&self) -> Vec<BlindSpot> {
+        super::blind::spots(&self.cfg, &self.activity.pods, &self.mounted, &self.csrs)
     }
 
     /// The most severe alert so far (for `--fail-on`).

@@ -34,6 +34,10 @@ pub struct SummaryLine {
     /// False when any input could not be judged: the alerts above then
     /// cover only what could be read.
     pub complete: bool,
+    /// What a rule could not see because the audit policy did not record
+    /// it ("pod specs not recorded: rule … cannot see …").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blind_spots: Vec<String>,
 }
 
 pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
@@ -72,5 +76,11 @@ pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
         late: ingest.stats.late,
         alerts: ingest.engine.alerts().len(),
         incidents,
+        blind_spots: ingest
+            .engine
+            .blind_spots()
+            .into_iter()
+            .map(|b| b.text)
+            .collect(),
     }
 }
