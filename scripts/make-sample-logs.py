@@ -593,6 +593,10 @@ B_LO = at("08:00:00")
 B_HI = at("10:10:00")
 
 NODES = {"node-a": "10.0.1.11", "node-b": "10.0.2.12", "node-c": "10.0.3.13"}
+# control-plane nodes, in two subnets; kube-controller-manager leads on cp-1
+# and fails over to cp-2 at FAILOVER
+CP_NODES = {"cp-1": "10.0.0.10", "cp-2": "10.0.16.10"}
+FAILOVER = at("09:40:02.517")
 
 # namespace, pod, node, service account, secrets mounted (watched by the
 # kubelet), image pull secrets, started at (None: before the capture)
@@ -794,20 +798,32 @@ def benign_cluster():
                      selector=name_selector("kube-root-ca.crt"), list_first=bool(t0))
 
     # -- kube-controller-manager (restarted at 08:00) ----------------------
+    kcm_resources = (("secrets", None), ("pods", None), ("serviceaccounts", None), ("nodes", None),
+                     ("deployments", "apps"), ("replicasets", "apps"),
+                     ("clusterroles", RBAC), ("endpointslices", "discovery.k8s.io"))
     t = at("08:00:00.214")
-    for resource, group in (("secrets", None), ("pods", None), ("serviceaccounts", None), ("nodes", None),
-                            ("deployments", "apps"), ("replicasets", "apps"),
-                            ("clusterroles", RBAC), ("endpointslices", "discovery.k8s.io")):
-        informer(log, kcm_informers, ref(resource, group=group, version="v1"), t, B_HI, list_first=True)
+    for resource, group in kcm_resources:
+        informer(log, kcm_informers, ref(resource, group=group, version="v1"), t, FAILOVER, list_first=True)
+        t += log.ms(3, 30)
+    # leader failover: the new leader on cp-2 relists everything and mints
+    # its controllers' tokens again
+    cp2 = CP_NODES["cp-2"]
+    t = FAILOVER + log.ms(200, 900)
+    for resource, group in kcm_resources:
+        informer(log, kcm_informers.with_(ips=cp2), ref(resource, group=group, version="v1"), t, B_HI,
+                 list_first=True)
         t += log.ms(3, 30)
     controllers = [gc, aggregator, deploy_ctl, rs_ctl, hpa, eps_ctl, ns_ctl, quota, legacy_cleaner,
                    token_cleaner, bootstrap_signer]
     for i, ctl in enumerate(controllers):
         name = ctl.username.rsplit(":", 1)[1]
         t = KCM_TOKENS_FROM + log.ms(40, 60) + i * log.ms(8, 20)
-        while t < B_HI:
+        while t < FAILOVER:
             log.call(t, kcm_root, "create", ref("serviceaccounts", "kube-system", name, sub="token"), lat=log.ms(3, 8))
             t += TOKEN_PERIOD + log.ms(-900, 900)
+        t = FAILOVER + 2 * SEC + i * log.ms(8, 20)
+        log.call(t, kcm_root.with_(ips=cp2), "create", ref("serviceaccounts", "kube-system", name, sub="token"),
+                 lat=log.ms(3, 8))
     for role, extra_rules in (("admin", ADMIN_EXTRA), ("edit", EDIT_EXTRA)):
         aggregate(log, at("08:00:04.377") + log.ms(1, 40), aggregator, role, extra_rules)
 
@@ -872,12 +888,21 @@ def benign_cluster():
     # -- external-secrets: hourly refresh, one new ExternalSecret ----------
     targets = [("prod", "db-credentials"), ("prod", "stripe-api-key"), ("myapp", "myapp-config"),
                ("payments", "psp-webhook-secret")]
+    # rescheduled at 09:52 from node-c to node-a: a new pod, a new pod IP in
+    # another /24 of the pod network, the same workload
+    eso_moved = eso.with_(ips="10.244.1.35", pod=("external-secrets", "external-secrets-6b8d9c7f4-w5j7c"),
+                          node="node-a")
+    start_pod(log, at("09:52:08.301"), rs_ctl, scheduler, nodes["node-a"], "external-secrets",
+              "external-secrets-6b8d9c7f4-w5j7c")
+    log.call(at("09:52:09.020"), nodes["node-a"], "create",
+             ref("serviceaccounts", "external-secrets", "external-secrets", sub="token"), lat=log.ms(3, 9))
     for start in ("08:07:19.064", "09:07:22.730", "10:07:25.118"):
         t = at(start)
-        log.call(t, eso, "get", ref("secrets", "external-secrets", "vault-approle"))
+        who = eso if t < at("09:52:00") else eso_moved
+        log.call(t, who, "get", ref("secrets", "external-secrets", "vault-approle"))
         for i, (ns, name) in enumerate(targets):
             tt = t + (i + 1) * log.ms(80, 300)
-            log.call(tt, eso, "get", ref("secrets", ns, name))
+            log.call(tt, who, "get", ref("secrets", ns, name))
             if name == "stripe-api-key" and start.startswith("09"):
                 log.call(tt + log.ms(10, 40), eso, "update",
                          ref("secrets", ns, name, uid=sid("secret", ns, name), rv=log.rv(tt)))
@@ -990,7 +1015,8 @@ def benign_cluster():
     # resource quota: full recount of namespace prod (count/secrets) every 15 minutes
     t = at("08:03:11.902")
     while t < B_HI:
-        log.call(t, quota, "list", ref("secrets", "prod"), query=[("limit", "500")])
+        log.call(t, quota if t < FAILOVER else quota.with_(ips=cp2), "list", ref("secrets", "prod"),
+                 query=[("limit", "500")])
         t += 15 * MIN + log.ms(-500, 500)
     # legacy token cleaner: marks an unused legacy token secret invalid
     t = at("08:41:07.335")
@@ -1020,6 +1046,38 @@ def benign_cluster():
         log.call(t, addon_mgr, "list", ref("secrets", "kube-system"),
                  query=[("labelSelector", "addonmanager.kubernetes.io/mode=Reconcile"), ("limit", "500")])
         t += 10 * MIN + log.ms(-500, 500)
+
+    # -- control-plane kubelets: kube-proxy's projected token ----------------
+    for cp, ip in CP_NODES.items():
+        kubelet = node(cp, ip)
+        t = B_LO + phase(f"kube-proxy {cp}", TOKEN_PERIOD)
+        while t < B_HI:
+            log.call(t, kubelet, "create", ref("serviceaccounts", "kube-system", "kube-proxy", sub="token"),
+                     lat=log.ms(3, 9))
+            t += TOKEN_PERIOD
+
+    # -- Prometheus scrapes the kubelets through the API server's node proxy --
+    prom = sa("monitoring", "prometheus", "10.244.3.50", "Prometheus/2.51.2",
+              crb_reason("prometheus-k8s", "prometheus-k8s", sa_subject("monitoring", "prometheus")),
+              pod="prometheus-k8s-0", node="node-c")
+    for name in NODES:
+        t = B_LO + phase(f"scrape {name}", 5 * MIN)
+        while t < B_HI:
+            for path in ("/metrics/cadvisor", "/metrics"):
+                log.call(t, prom, "get", ref("nodes", name=name, sub="proxy"),
+                         uri=f"/api/v1/nodes/{name}/proxy{path}", lat=log.ms(20, 90))
+            t += 5 * MIN + log.ms(-300, 300)
+
+    # -- Rancher: a UI user browses configmaps through Rancher's impersonating
+    # account (one per user, allowed to impersonate only that user) ----------
+    rancher = sa("cattle-impersonation-system", "cattle-impersonation-u-7x2kq", "10.244.2.40",
+                 "rancher/v2.9.2 (linux/amd64) kubernetes/$Format",
+                 crb_reason("cattle-impersonation-u-7x2kq", "cattle-impersonation-u-7x2kq",
+                            sa_subject("cattle-impersonation-system", "cattle-impersonation-u-7x2kq")), legacy=True)
+    rancher_user = {"username": "u-7x2kq", "groups": ["system:cattle:authenticated", "system:authenticated"]}
+    for t_s, ns in (("08:25:40.118", "prod"), ("09:10:02.664", "myapp"), ("09:58:31.905", "prod")):
+        log.call(at(t_s), rancher, "list", ref("configmaps", ns), query=[("limit", "500")], imp=rancher_user,
+                 imp_reason=rb_reason("u-7x2kq-view", ns, "ClusterRole", "view", 'User "u-7x2kq"'))
 
     # -- people -------------------------------------------------------------
     def discovery(t, who):
@@ -1814,8 +1872,22 @@ def micros(stamp):
     return at(stamp[11:-1], day=stamp[:10])
 
 
+def place(ev):
+    """Where a request came from, as ktriage compares it (detect::workload):
+    a pod-bound token anywhere in the pod network, a control-plane identity
+    on any cluster node, else the address."""
+    user, ip = ev["user"]["username"], ev["sourceIPs"][-1]
+    if bound(ev) and ip.startswith("10.244."):
+        return "pod network 10.244.0.0/16"
+    control_plane = user in ("system:kube-controller-manager", "system:kube-scheduler") or (
+        user.startswith("system:serviceaccount:kube-system:") and not bound(ev))
+    if control_plane and ip in list(NODES.values()) + list(CP_NODES.values()):
+        return "a cluster node"
+    return ip
+
+
 def client(ev):
-    return ev["user"]["username"], ev["sourceIPs"][-1], ev["userAgent"]
+    return ev["user"]["username"], place(ev), ev["userAgent"]
 
 
 def bound(ev):
@@ -1833,7 +1905,9 @@ def check_benign(events):
         user = ev["user"]["username"]
         r = ev.get("objectRef")
         code = ev.get("responseStatus", {}).get("code")
-        if "impersonatedUser" in ev:
+        if "impersonatedUser" in ev and not (
+                r and r["resource"] == "configmaps"
+                and user.startswith("system:serviceaccount:cattle-impersonation-system:cattle-impersonation-")):
             fail(name, f"impersonation: {ev['auditID']}")
         if r and r["resource"] == "pods" and r.get("subresource") in RR_SUBRESOURCES:
             fail(name, f"exec/attach: {ev['auditID']}")
@@ -2025,7 +2099,11 @@ def readme(files):
         "cert-manager (a renewal, a new certificate), external-secrets (hourly refresh, one new secret), Flux "
         "(source/kustomize/helm-controller, a podinfo upgrade v3 to v4 at 09:31), Argo CD, trivy-operator, the "
         "Secrets Store CSI driver, Azure Files CSI, kube-state-metrics, cert-manager's cainjector, the API server's "
-        "loopback client (127.0.0.1), kube-system controllers by exact name (bootstrap tokens, quota, a namespace "
+        "loopback client (127.0.0.1), kube-controller-manager's leader failover from cp-1 (10.0.0.10) to cp-2 "
+        "(10.0.16.10, another subnet) at 09:40 (relist, new controller tokens, quota recounts from cp-2), "
+        "external-secrets rescheduled from node-c to node-a at 09:52 (new pod, new pod IP in another /24), "
+        "Prometheus scraping kubelet `/metrics` and `/metrics/cadvisor` through `nodes/proxy`, a Rancher UI user "
+        "listing configmaps through Rancher's impersonating account, kube-system controllers by exact name (bootstrap tokens, quota, a namespace "
         "deletion at 08:44, a legacy token cleanup), GKE's GLBC and addon manager, developers reading pods and logs, "
         "`alice@example.com` checking pods, load-balancer `/healthz` checks. Every service account reads with a token "
         "bound to its pod, except kube-controller-manager's controllers (TokenRequest, no pod). No Helm client "

@@ -210,6 +210,12 @@ pub struct Impersonated {
     pub enabled: bool,
     /// Accounts that always act for someone else (the Azure Arc proxy).
     pub proxy_users: Vec<String>,
+    /// Impersonating proxies (globs on the authenticated user) for which
+    /// configmap access is routine: Rancher's per-user impersonation
+    /// accounts, `cattle-impersonation-system:cattle-impersonation-<user>`,
+    /// each allowed to impersonate only its own user. Secrets through them
+    /// still alert; seed 002's Azure Arc proxy alerts on configmaps too.
+    pub routine_configmap_proxies: Vec<String>,
 }
 
 impl Default for Impersonated {
@@ -217,6 +223,9 @@ impl Default for Impersonated {
         Impersonated {
             enabled: true,
             proxy_users: strings(&["system:serviceaccount:azure-arc:azure-arc-kube-aad-proxy-sa"]),
+            routine_configmap_proxies: strings(&[
+                "system:serviceaccount:cattle-impersonation-system:cattle-impersonation-*",
+            ]),
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod request;
 pub mod rotate;
 pub mod secret_access;
 pub mod windows;
+pub mod workload;
 
 pub use alert::{Alert, EvidenceEvent, SecretRef};
 pub use config::Config;

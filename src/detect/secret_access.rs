@@ -118,7 +118,14 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
             .proxy_users
             .iter()
             .any(|p| p == ctx.authenticated);
-        if (ctx.ev.is_impersonated() || proxy) && on(RuleId::SecretAccessImpersonated) {
+        let routine = ctx.resource() == "configmaps"
+            && !proxy
+            && rules
+                .secret_access_impersonated
+                .routine_configmap_proxies
+                .iter()
+                .any(|g| glob_match(g, ctx.authenticated));
+        if (ctx.ev.is_impersonated() || proxy) && !routine && on(RuleId::SecretAccessImpersonated) {
             let how = if proxy && !ctx.ev.is_impersonated() {
                 format!("through the proxy account {}", ctx.authenticated)
             } else {
