@@ -1025,6 +1025,10 @@ def benign_cluster():
     t = at("08:44:20.611")
     log.call(t, ns_ctl, "list", ref("secrets", "ci-pr-1234"), query=[("limit", "500")])
     log.call(t + log.ms(20, 60), ns_ctl, "deletecollection", ref("secrets", "ci-pr-1234"))
+    # ... and ci-pr-1240 after the learning hour, by the new leader on cp-2
+    t = at("09:46:51.270")
+    log.call(t, ns_ctl.with_(ips=cp2), "list", ref("secrets", "ci-pr-1240"), query=[("limit", "500")])
+    log.call(t + log.ms(20, 60), ns_ctl.with_(ips=cp2), "deletecollection", ref("secrets", "ci-pr-1240"))
     # kube-state-metrics: kube_secret_* metrics from a cluster-wide watch
     informer(log, ksm, ref("secrets"), B_LO - log.jitter(560), B_HI)
     # cert-manager cainjector: watches CA secrets cluster-wide
@@ -2100,7 +2104,8 @@ def readme(files):
         "(source/kustomize/helm-controller, a podinfo upgrade v3 to v4 at 09:31), Argo CD, trivy-operator, the "
         "Secrets Store CSI driver, Azure Files CSI, kube-state-metrics, cert-manager's cainjector, the API server's "
         "loopback client (127.0.0.1), kube-controller-manager's leader failover from cp-1 (10.0.0.10) to cp-2 "
-        "(10.0.16.10, another subnet) at 09:40 (relist, new controller tokens, quota recounts from cp-2), "
+        "(10.0.16.10, another subnet) at 09:40 (relist, new controller tokens, quota recounts and a namespace "
+        "deletion at 09:46 from cp-2), "
         "external-secrets rescheduled from node-c to node-a at 09:52 (new pod, new pod IP in another /24), "
         "Prometheus scraping kubelet `/metrics` and `/metrics/cadvisor` through `nodes/proxy`, a Rancher UI user "
         "listing configmaps through Rancher's impersonating account, kube-system controllers by exact name (bootstrap tokens, quota, a namespace "

@@ -304,3 +304,80 @@ fn minted_token_and_its_use_are_one_incident() {
     );
     assert!(inc.rules.iter().any(|r| r.as_str() == "sa-token-minted"));
 }
+
+/// `spec.request` for a CSR with subject O=orgs, CN=cn (no real key).
+fn csr_request(cn: &str, orgs: &[&str]) -> String {
+    use base64::Engine as _;
+    fn tlv(tag: u8, parts: &[Vec<u8>]) -> Vec<u8> {
+        let body = parts.concat();
+        let mut out = vec![tag];
+        if body.len() < 0x80 {
+            out.push(body.len() as u8);
+        } else {
+            out.push(0x82);
+            out.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        }
+        out.extend(body);
+        out
+    }
+    let atv = |oid: u8, v: &str| {
+        tlv(
+            0x31,
+            &[tlv(
+                0x30,
+                &[
+                    tlv(0x06, &[vec![0x55, 0x04, oid]]),
+                    tlv(0x0c, &[v.as_bytes().to_vec()]),
+                ],
+            )],
+        )
+    };
+    let mut names: Vec<Vec<u8>> = orgs.iter().map(|o| atv(0x0a, o)).collect();
+    names.push(atv(0x03, cn));
+    let info = tlv(
+        0x30,
+        &[
+            tlv(0x02, &[vec![0]]),
+            tlv(0x30, &names),
+            tlv(0x30, &[]),
+            tlv(0xa0, &[]),
+        ],
+    );
+    let der = tlv(0x30, &[info, tlv(0x30, &[]), tlv(0x03, &[vec![0]])]);
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let pem = format!(
+        "-----BEGIN CERTIFICATE REQUEST-----\n{}\n-----END CERTIFICATE REQUEST-----\n",
+        b64.encode(der)
+    );
+    b64.encode(pem)
+}
+
+#[test]
+fn a_group_bound_to_cluster_admin_in_the_log_is_privileged_too() {
+    let csr = ev(json!({"level": "Request", "verb": "create",
+        "requestURI": "/apis/certificates.k8s.io/v1/certificatesigningrequests",
+        "objectRef": {"resource": "certificatesigningrequests", "namespace": null, "name": "bg", "apiGroup": "certificates.k8s.io"},
+        "requestObject": {"metadata": {"name": "bg"}, "spec": {"request": csr_request("eve", &["breakglass"])}},
+        "requestReceivedTimestamp": at(60), "stageTimestamp": at(60)}));
+    let crb = {
+        let obj = json!({"kind": "ClusterRoleBinding", "metadata": {"name": "breakglass-admin"},
+            "roleRef": {"kind": "ClusterRole", "name": "cluster-admin"},
+            "subjects": [{"kind": "Group", "name": "breakglass"}]});
+        ev(
+            json!({"level": "RequestResponse", "verb": "create", "user": {"username": "ops-admin"},
+            "objectRef": {"resource": "clusterrolebindings", "namespace": null, "name": "breakglass-admin"},
+            "responseStatus": {"code": 201}, "requestObject": obj.clone(), "responseObject": obj}),
+        )
+    };
+    assert!(
+        !scan_text(&lines(std::slice::from_ref(&csr))).fired("csr-privileged-group"),
+        "breakglass is no known group"
+    );
+    let s = scan_text(&lines(&[crb, csr]));
+    assert!(
+        s.alert("csr-privileged-group").events[0].detail.as_deref()
+            == Some("CSR bg asks for CN=eve O=breakglass"),
+        "{:?}",
+        s.alert("csr-privileged-group").events
+    );
+}

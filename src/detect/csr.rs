@@ -1,6 +1,7 @@
 //! `csr-privileged-group`: a client certificate for a privileged group.
 //! A CertificateSigningRequest whose subject asks for `O=system:masters`
-//! (or another group in `privileged_groups`) is, once approved and signed
+//! (or another group in `privileged_groups`, or a group a ClusterRoleBinding
+//! seen earlier in the log binds to cluster-admin) is, once approved and signed
 //! by `kubernetes.io/kube-apiserver-client`, a credential that RBAC cannot
 //! limit or revoke short of rotating the cluster CA. Three steps, one
 //! incident:
@@ -87,7 +88,7 @@ impl Csrs {
         let groups: Vec<String> = subject
             .organizations
             .iter()
-            .filter(|o| privileged.contains(o))
+            .filter(|o| privileged.contains(o) || env.admin_groups.contains(*o))
             .cloned()
             .collect();
         if groups.is_empty() {

@@ -68,6 +68,8 @@ pub struct Engine {
     pub rbac: RbacState,
     correlation: CorrelationState,
     per_request: PerRequest,
+    /// Groups bound to cluster-admin in the log (for csr-privileged-group).
+    admin_groups: std::collections::BTreeSet<String>,
     nodes_proxy: super::nodes_proxy::NodesProxy,
     ephemeral: super::ephemeral::Ephemeral,
     mounted: super::mounted::Mounted,
@@ -106,6 +108,7 @@ impl Engine {
             rbac: RbacState::default(),
             correlation: CorrelationState::default(),
             per_request: PerRequest,
+            admin_groups: Default::default(),
             nodes_proxy: super::nodes_proxy::NodesProxy,
             ephemeral: super::ephemeral::Ephemeral,
             mounted: Default::default(),
@@ -304,6 +307,7 @@ impl Engine {
             allow: &self.allowlist,
             evidence: &evidence,
             pods: &self.activity.pods,
+            admin_groups: &self.admin_groups,
         };
         let mut found = Findings::default();
         let families: [&mut dyn Family; 10] = [
@@ -335,6 +339,9 @@ impl Engine {
         }
         for e in found.escalations {
             self.correlation.escalation(e);
+        }
+        if !found.admin_groups.is_empty() {
+            self.admin_groups = found.admin_groups;
         }
         let hits = found.hits;
 

@@ -12,6 +12,7 @@ use super::pods::PodSecrets;
 use super::rbac::Escalation;
 use super::request::Ctx;
 use crate::allowlist::Allowlist;
+use std::collections::BTreeSet;
 
 /// What the engine shares with every family for one event.
 pub struct Env<'a> {
@@ -21,6 +22,8 @@ pub struct Env<'a> {
     pub evidence: &'a dyn Fn() -> EvidenceEvent,
     /// Which pods (and workloads) use which secrets, and who created them.
     pub pods: &'a PodSecrets,
+    /// Groups bound to cluster-admin by ClusterRoleBindings seen so far.
+    pub admin_groups: &'a BTreeSet<String>,
 }
 
 impl Env<'_> {
@@ -40,6 +43,8 @@ pub struct Findings {
     pub untimed_skipped: bool,
     /// The RBAC rules have read this request's objects (later stages skip).
     pub rbac_done: bool,
+    /// When a binding changed them: every group bound to cluster-admin.
+    pub admin_groups: BTreeSet<String>,
 }
 
 pub trait Family {
