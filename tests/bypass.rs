@@ -51,6 +51,24 @@ fn nodes_proxy_alerts_on_every_non_routine_path_however_spelt() {
         let s = scan_text(&lines(&[proxy(uri)]));
         assert!(s.fired("nodes-proxy-exec"), "{uri}");
     }
+    // The pod the kubelet ran a command in: its known secrets are rotated.
+    let spec =
+        json!({"spec": {"volumes": [{"name": "v", "secret": {"secretName": "db-credentials"}}]}});
+    let s = scan_text(&lines(&[
+        pod_spec(
+            "system:serviceaccount:kube-system:statefulset-controller",
+            "pods",
+            "api-0",
+            spec,
+            0,
+        ),
+        proxy("/api/v1/nodes/node-b/proxy/run/prod/api-0/api?cmd=env"),
+    ]));
+    let inc = s.incidents.iter().find(|i| i.primary == "mallory").unwrap();
+    assert_eq!(
+        inc.secrets_to_rotate,
+        vec![RotateItem::named("prod", "db-credentials")]
+    );
     for uri in [
         "/api/v1/nodes/node-b/proxy/metrics/cadvisor",
         "/api/v1/nodes/node-b/proxy/stats/summary",

@@ -11,8 +11,11 @@
 //! (issue 11), after seed 000's companion rule on exec.
 //!
 //! The path is percent-decoded and a `..` segment anywhere makes it not
-//! routine (`/metrics/../exec` is `/exec` to the kubelet).
+//! routine (`/metrics/../exec` is `/exec` to the kubelet). For a path that
+//! names a pod (`/exec/NAMESPACE/POD/CONTAINER`), the secrets the pod is
+//! known to mount go on the rotation list.
 
+use super::alert::SecretRef;
 use super::family::{Env, Family, Findings};
 use super::hit::Hit;
 use super::registry::RuleId;
@@ -77,14 +80,28 @@ impl Family for NodesProxy {
             .map(|(_, w)| *w)
             .unwrap_or("is not a routine kubelet path (metrics, stats, healthz, spec)");
         let shown = if path.is_empty() { "/" } else { path.as_str() };
-        out.hits.push(
-            Hit::new(RuleId::NodesProxyExec)
-                .group(node)
-                .detail(format!("{} kubelet {shown} on node {node}", ctx.verb()))
-                .note(format!(
-                    "kubelet `/{first}` {what}, with no pods/exec or pods/log record"
-                )),
-        );
+        let mut hit = Hit::new(RuleId::NodesProxyExec)
+            .group(node)
+            .detail(format!("{} kubelet {shown} on node {node}", ctx.verb()))
+            .note(format!(
+                "kubelet `/{first}` {what}, with no pods/exec or pods/log record"
+            ));
+        // `/exec|run|attach|portForward|containerLogs/NAMESPACE/POD/...`:
+        // the secrets that pod is known to mount may have been read.
+        if let ("exec" | "run" | "attach" | "portForward" | "containerLogs", Some(ns), Some(pod)) =
+            (first, segments.get(1), segments.get(2))
+        {
+            if let Some(secrets) = env.pods.lookup(ns, pod) {
+                hit.exposes = secrets
+                    .into_iter()
+                    .map(|n| SecretRef {
+                        namespace: ns.to_string(),
+                        name: Some(n),
+                    })
+                    .collect();
+            }
+        }
+        out.hits.push(hit);
     }
 }
 
