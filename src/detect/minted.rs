@@ -76,14 +76,17 @@ impl Minted {
     }
 
     fn learn(&mut self, identity: &str, ip: &str, ua: &str) {
-        if self.seen.len() >= MAX_ACCOUNTS && !self.seen.contains_key(identity) {
-            return;
+        if !self.seen.contains_key(identity) {
+            if self.seen.len() >= MAX_ACCOUNTS {
+                return;
+            }
+            self.seen.insert(identity.to_string(), Seen::default());
         }
-        let s = self.seen.entry(identity.to_string()).or_default();
-        if s.ips.len() < MAX_CONTEXTS {
+        let s = self.seen.get_mut(identity).expect("just inserted");
+        if s.ips.len() < MAX_CONTEXTS && !s.ips.contains(ip) {
             s.ips.insert(ip.to_string());
         }
-        if s.agents.len() < MAX_CONTEXTS {
+        if s.agents.len() < MAX_CONTEXTS && !s.agents.contains(ua) {
             s.agents.insert(ua.to_string());
         }
     }
@@ -103,7 +106,12 @@ impl Family for Minted {
             return;
         }
         let ip = ctx.trusted_ip.map(|i| i.to_string()).unwrap_or_default();
-        let ua = ctx.ev.user_agent().to_string();
+        let ua = ctx.ev.user_agent();
+        if !self.mints.contains_key(ctx.identity) {
+            self.learn(ctx.identity, &ip, ua);
+            return;
+        }
+        let ua = ua.to_string();
         let seen = self.seen.get(ctx.identity);
         let new_ip = seen.is_none_or(|s| !s.ips.contains(&ip));
         let new_ua = seen.is_none_or(|s| !s.agents.contains(&ua));
