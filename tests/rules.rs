@@ -508,3 +508,18 @@ fn helm_release_writes_by_other_clients_are_secret_writes() {
     let s = scan_text(&lines(&[write("curl/8.5.0")]));
     assert!(s.fired("secret-write") && !s.fired("helm-release-read"));
 }
+
+#[test]
+fn readme_lists_every_rule_with_severity_and_source() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for r in ktriage::detect::RULES {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", r.id)))
+            .unwrap_or_else(|| panic!("README has no row for {}", r.id));
+        let cells: Vec<&str> = row.split(" | ").collect();
+        assert_eq!(cells.len(), 4, "{row}");
+        assert_eq!(cells[2], r.severity.as_str(), "{row}");
+        assert!(!cells[3].trim_end_matches(" |").is_empty(), "{row}");
+    }
+}
