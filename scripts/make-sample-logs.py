@@ -30,6 +30,7 @@ Before writing, the generator checks the properties the benign log promises
 (see check_benign) and fails loudly if an edit broke one.
 """
 
+import base64
 import hashlib
 import json
 import random
@@ -592,6 +593,10 @@ B_LO = at("08:00:00")
 B_HI = at("10:10:00")
 
 NODES = {"node-a": "10.0.1.11", "node-b": "10.0.2.12", "node-c": "10.0.3.13"}
+# control-plane nodes, in two subnets; kube-controller-manager leads on cp-1
+# and fails over to cp-2 at FAILOVER
+CP_NODES = {"cp-1": "10.0.0.10", "cp-2": "10.0.16.10"}
+FAILOVER = at("09:40:02.517")
 
 # namespace, pod, node, service account, secrets mounted (watched by the
 # kubelet), image pull secrets, started at (None: before the capture)
@@ -793,20 +798,32 @@ def benign_cluster():
                      selector=name_selector("kube-root-ca.crt"), list_first=bool(t0))
 
     # -- kube-controller-manager (restarted at 08:00) ----------------------
+    kcm_resources = (("secrets", None), ("pods", None), ("serviceaccounts", None), ("nodes", None),
+                     ("deployments", "apps"), ("replicasets", "apps"),
+                     ("clusterroles", RBAC), ("endpointslices", "discovery.k8s.io"))
     t = at("08:00:00.214")
-    for resource, group in (("secrets", None), ("pods", None), ("serviceaccounts", None), ("nodes", None),
-                            ("deployments", "apps"), ("replicasets", "apps"),
-                            ("clusterroles", RBAC), ("endpointslices", "discovery.k8s.io")):
-        informer(log, kcm_informers, ref(resource, group=group, version="v1"), t, B_HI, list_first=True)
+    for resource, group in kcm_resources:
+        informer(log, kcm_informers, ref(resource, group=group, version="v1"), t, FAILOVER, list_first=True)
+        t += log.ms(3, 30)
+    # leader failover: the new leader on cp-2 relists everything and mints
+    # its controllers' tokens again
+    cp2 = CP_NODES["cp-2"]
+    t = FAILOVER + log.ms(200, 900)
+    for resource, group in kcm_resources:
+        informer(log, kcm_informers.with_(ips=cp2), ref(resource, group=group, version="v1"), t, B_HI,
+                 list_first=True)
         t += log.ms(3, 30)
     controllers = [gc, aggregator, deploy_ctl, rs_ctl, hpa, eps_ctl, ns_ctl, quota, legacy_cleaner,
                    token_cleaner, bootstrap_signer]
     for i, ctl in enumerate(controllers):
         name = ctl.username.rsplit(":", 1)[1]
         t = KCM_TOKENS_FROM + log.ms(40, 60) + i * log.ms(8, 20)
-        while t < B_HI:
+        while t < FAILOVER:
             log.call(t, kcm_root, "create", ref("serviceaccounts", "kube-system", name, sub="token"), lat=log.ms(3, 8))
             t += TOKEN_PERIOD + log.ms(-900, 900)
+        t = FAILOVER + 2 * SEC + i * log.ms(8, 20)
+        log.call(t, kcm_root.with_(ips=cp2), "create", ref("serviceaccounts", "kube-system", name, sub="token"),
+                 lat=log.ms(3, 8))
     for role, extra_rules in (("admin", ADMIN_EXTRA), ("edit", EDIT_EXTRA)):
         aggregate(log, at("08:00:04.377") + log.ms(1, 40), aggregator, role, extra_rules)
 
@@ -871,12 +888,21 @@ def benign_cluster():
     # -- external-secrets: hourly refresh, one new ExternalSecret ----------
     targets = [("prod", "db-credentials"), ("prod", "stripe-api-key"), ("myapp", "myapp-config"),
                ("payments", "psp-webhook-secret")]
+    # rescheduled at 09:52 from node-c to node-a: a new pod, a new pod IP in
+    # another /24 of the pod network, the same workload
+    eso_moved = eso.with_(ips="10.244.1.35", pod=("external-secrets", "external-secrets-6b8d9c7f4-w5j7c"),
+                          node="node-a")
+    start_pod(log, at("09:52:08.301"), rs_ctl, scheduler, nodes["node-a"], "external-secrets",
+              "external-secrets-6b8d9c7f4-w5j7c")
+    log.call(at("09:52:09.020"), nodes["node-a"], "create",
+             ref("serviceaccounts", "external-secrets", "external-secrets", sub="token"), lat=log.ms(3, 9))
     for start in ("08:07:19.064", "09:07:22.730", "10:07:25.118"):
         t = at(start)
-        log.call(t, eso, "get", ref("secrets", "external-secrets", "vault-approle"))
+        who = eso if t < at("09:52:00") else eso_moved
+        log.call(t, who, "get", ref("secrets", "external-secrets", "vault-approle"))
         for i, (ns, name) in enumerate(targets):
             tt = t + (i + 1) * log.ms(80, 300)
-            log.call(tt, eso, "get", ref("secrets", ns, name))
+            log.call(tt, who, "get", ref("secrets", ns, name))
             if name == "stripe-api-key" and start.startswith("09"):
                 log.call(tt + log.ms(10, 40), eso, "update",
                          ref("secrets", ns, name, uid=sid("secret", ns, name), rv=log.rv(tt)))
@@ -989,7 +1015,8 @@ def benign_cluster():
     # resource quota: full recount of namespace prod (count/secrets) every 15 minutes
     t = at("08:03:11.902")
     while t < B_HI:
-        log.call(t, quota, "list", ref("secrets", "prod"), query=[("limit", "500")])
+        log.call(t, quota if t < FAILOVER else quota.with_(ips=cp2), "list", ref("secrets", "prod"),
+                 query=[("limit", "500")])
         t += 15 * MIN + log.ms(-500, 500)
     # legacy token cleaner: marks an unused legacy token secret invalid
     t = at("08:41:07.335")
@@ -998,6 +1025,10 @@ def benign_cluster():
     t = at("08:44:20.611")
     log.call(t, ns_ctl, "list", ref("secrets", "ci-pr-1234"), query=[("limit", "500")])
     log.call(t + log.ms(20, 60), ns_ctl, "deletecollection", ref("secrets", "ci-pr-1234"))
+    # ... and ci-pr-1240 after the learning hour, by the new leader on cp-2
+    t = at("09:46:51.270")
+    log.call(t, ns_ctl.with_(ips=cp2), "list", ref("secrets", "ci-pr-1240"), query=[("limit", "500")])
+    log.call(t + log.ms(20, 60), ns_ctl.with_(ips=cp2), "deletecollection", ref("secrets", "ci-pr-1240"))
     # kube-state-metrics: kube_secret_* metrics from a cluster-wide watch
     informer(log, ksm, ref("secrets"), B_LO - log.jitter(560), B_HI)
     # cert-manager cainjector: watches CA secrets cluster-wide
@@ -1019,6 +1050,38 @@ def benign_cluster():
         log.call(t, addon_mgr, "list", ref("secrets", "kube-system"),
                  query=[("labelSelector", "addonmanager.kubernetes.io/mode=Reconcile"), ("limit", "500")])
         t += 10 * MIN + log.ms(-500, 500)
+
+    # -- control-plane kubelets: kube-proxy's projected token ----------------
+    for cp, ip in CP_NODES.items():
+        kubelet = node(cp, ip)
+        t = B_LO + phase(f"kube-proxy {cp}", TOKEN_PERIOD)
+        while t < B_HI:
+            log.call(t, kubelet, "create", ref("serviceaccounts", "kube-system", "kube-proxy", sub="token"),
+                     lat=log.ms(3, 9))
+            t += TOKEN_PERIOD
+
+    # -- Prometheus scrapes the kubelets through the API server's node proxy --
+    prom = sa("monitoring", "prometheus", "10.244.3.50", "Prometheus/2.51.2",
+              crb_reason("prometheus-k8s", "prometheus-k8s", sa_subject("monitoring", "prometheus")),
+              pod="prometheus-k8s-0", node="node-c")
+    for name in NODES:
+        t = B_LO + phase(f"scrape {name}", 5 * MIN)
+        while t < B_HI:
+            for path in ("/metrics/cadvisor", "/metrics"):
+                log.call(t, prom, "get", ref("nodes", name=name, sub="proxy"),
+                         uri=f"/api/v1/nodes/{name}/proxy{path}", lat=log.ms(20, 90))
+            t += 5 * MIN + log.ms(-300, 300)
+
+    # -- Rancher: a UI user browses configmaps through Rancher's impersonating
+    # account (one per user, allowed to impersonate only that user) ----------
+    rancher = sa("cattle-impersonation-system", "cattle-impersonation-u-7x2kq", "10.244.2.40",
+                 "rancher/v2.9.2 (linux/amd64) kubernetes/$Format",
+                 crb_reason("cattle-impersonation-u-7x2kq", "cattle-impersonation-u-7x2kq",
+                            sa_subject("cattle-impersonation-system", "cattle-impersonation-u-7x2kq")), legacy=True)
+    rancher_user = {"username": "u-7x2kq", "groups": ["system:cattle:authenticated", "system:authenticated"]}
+    for t_s, ns in (("08:25:40.118", "prod"), ("09:10:02.664", "myapp"), ("09:58:31.905", "prod")):
+        log.call(at(t_s), rancher, "list", ref("configmaps", ns), query=[("limit", "500")], imp=rancher_user,
+                 imp_reason=rb_reason("u-7x2kq-view", ns, "ClusterRole", "view", 'User "u-7x2kq"'))
 
     # -- people -------------------------------------------------------------
     def discovery(t, who):
@@ -1471,7 +1534,178 @@ def rules_samples():
     near.call(at("10:01:40.905"), alice, "list", ref("secrets", "myapp"),
               query=[("labelSelector", "owner=helm"), ("labelSelector", "")])
     out.append(("helm-release-read", pos, near))
+
+    # nodes-proxy-exec ----------------------------------------------------------
+    pos, near = pair("nodes-proxy-exec")
+    a = A()
+    kubelet_ref = ref("nodes", name="node-b", sub="proxy")
+    base = "/api/v1/nodes/node-b/proxy"
+    pod = "prod/payments-api-6f7c9d-x7q2w/payments-api"
+    pos.call(at("10:00:03.118"), a["mallory"], "get", kubelet_ref, uri=f"{base}/pods")
+    pos.call(at("10:00:41.502"), a["mallory"], "create", kubelet_ref,
+             uri=f"{base}/run/{pod}?cmd=env", code=200)
+    pos.call(at("10:01:12.930"), a["mallory"], "create", kubelet_ref,
+             uri=f"{base}/exec/{pod}?command=cat&command=%2Fetc%2Fsecrets%2Fdb%2Fpassword&output=1", code=200)
+    prom = sa("monitoring", "prometheus", "10.244.3.50",
+              "Prometheus/2.51.2",
+              crb_reason("prometheus", "prometheus", sa_subject("monitoring", "prometheus")),
+              pod="prometheus-k8s-0", node="node-c")
+    for i, path in enumerate(("/metrics/cadvisor", "/metrics", "/metrics/resource", "/stats/summary",
+                              "/healthz", "/spec/")):
+        near.call(at("10:00:15.000") + i * 15 * SEC + near.ms(1, 900), prom, "get", kubelet_ref,
+                  uri=f"{base}{path}")
+    out.append(("nodes-proxy-exec", pos, near))
+
+    # pod-ephemeral-container ------------------------------------------------------
+    pos, near = pair("pod-ephemeral-container")
+    a = A()
+    debug = {"spec": {"ephemeralContainers": [{"name": "debugger-7xk2p", "image": "busybox:1.36",
+                                                "targetContainerName": "payments-api", "stdin": True, "tty": True,
+                                                "terminationMessagePolicy": "File"}]}}
+    pos.call(at("10:00:06.377"), a["mallory"], "patch",
+             ref("pods", "prod", "payments-api-6f7c9d-x7q2w", sub="ephemeralcontainers"),
+             level="Request", req_obj=debug)
+    near.call(at("10:00:06.377"), a["mallory"], "get",
+              ref("pods", "prod", "payments-api-6f7c9d-x7q2w", sub="ephemeralcontainers"))
+    near.call(at("10:00:09.118"), a["node-a"], "patch", ref("pods", "prod", "payments-api-6f7c9d-x7q2w",
+                                                             sub="status"))
+    out.append(("pod-ephemeral-container", pos, near))
+
+    # pod-mounts-secret-then-read --------------------------------------------------
+    pos, near = pair("pod-mounts-secret-then-read")
+    a = A()
+    dump = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "dump", "namespace": "prod"},
+            "spec": {"containers": [{"name": "dump", "image": "busybox:1.36",
+                                     "command": ["sh", "-c", "cat /s/*; env"],
+                                     "envFrom": [{"secretRef": {"name": "stripe-api-key"}}],
+                                     "volumeMounts": [{"name": "s", "mountPath": "/s"}]}],
+                     "volumes": [{"name": "s", "secret": {"secretName": "db-credentials"}}],
+                     "restartPolicy": "Never"}}
+    pos.call(at("10:00:02.441"), a["mallory"], "create", ref("pods", "prod", "dump"), level="Request",
+             req_obj=dump)
+    pos.call(at("10:00:19.806"), a["mallory"], "get", ref("pods", "prod", "dump", sub="log"))
+    job = {"kind": "Job", "apiVersion": "batch/v1", "metadata": {"name": "backup-check", "namespace": "prod"},
+           "spec": {"template": {"spec": {"containers": [{
+               "name": "c", "image": "alpine:3.20", "command": ["printenv", "AWS_SECRET_ACCESS_KEY"],
+               "env": [{"name": "AWS_SECRET_ACCESS_KEY",
+                        "valueFrom": {"secretKeyRef": {"name": "aws-credentials", "key": "secret"}}}]}],
+               "restartPolicy": "Never"}}}}
+    pos.call(at("10:03:10.115"), a["mallory"], "create", ref("jobs", "prod", "backup-check", group="batch"),
+             level="Request", req_obj=job)
+    pos.call(at("10:03:41.672"), a["mallory"], "get", ref("pods", "prod", "backup-check-x7q2w", sub="log"))
+    web = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "web-debug", "namespace": "dev"},
+           "spec": {"containers": [{"name": "web", "image": "nginx:1.27",
+                                    "env": [{"name": "DB_PASSWORD", "valueFrom": {
+                                        "secretKeyRef": {"name": "db-credentials", "key": "password"}}}]}]}}
+    plain = {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "hello", "namespace": "dev"},
+             "spec": {"containers": [{"name": "hello", "image": "busybox:1.36", "command": ["echo", "hi"]}]}}
+    # bob creates a pod that uses a secret, carol reads its logs; bob reads
+    # the logs of a pod that mounts nothing
+    near.call(at("10:00:02.441"), a["bob"], "create", ref("pods", "dev", "web-debug"), level="Request",
+              req_obj=web)
+    near.call(at("10:00:30.990"), a["carol"], "get", ref("pods", "dev", "web-debug", sub="log"))
+    near.call(at("10:01:05.207"), a["bob"], "create", ref("pods", "dev", "hello"), level="Request",
+              req_obj=plain)
+    near.call(at("10:01:20.553"), a["bob"], "get", ref("pods", "dev", "hello", sub="log"))
+    out.append(("pod-mounts-secret-then-read", pos, near))
+
+    # csr-privileged-group -------------------------------------------------------
+    pos, near = pair("csr-privileged-group")
+    a = A()
+    admin_csr = csr_object("mallory-admin", csr_request("mallory-admin", ["system:masters"]))
+    pos.call(at("10:00:01.204"), a["mallory"], "create", ref("certificatesigningrequests", name="mallory-admin",
+                                                              group="certificates.k8s.io"),
+             level="Request", req_obj=admin_csr)
+    approved = dict(admin_csr, status={"conditions": [{"type": "Approved", "status": "True",
+                                                        "reason": "KubectlApprove",
+                                                        "message": "This CSR was approved by kubectl certificate approve.",
+                                                        "lastUpdateTime": ts_s(at("10:02:30"))}]})
+    pos.call(at("10:02:30.518"), a["frank"], "update",
+             ref("certificatesigningrequests", name="mallory-admin", group="certificates.k8s.io", sub="approval"),
+             level="Request", req_obj=approved)
+    cert = human("mallory-admin", ["system:masters"], "203.0.113.9", KUBECTL, "")
+    pos.call(at("10:04:12.077"), cert, "list", ref("secrets"), query=[("limit", "500")])
+    node_csr = csr_object("csr-8vn2q", csr_request("system:node:node-a", ["system:nodes"]),
+                          signer="kubernetes.io/kube-apiserver-client-kubelet")
+    near.call(at("10:00:01.204"), a["node-a"], "create", ref("certificatesigningrequests", name="csr-8vn2q",
+                                                              group="certificates.k8s.io"),
+              level="Request", req_obj=node_csr)
+    csr_approver = sa("kube-system", "certificate-controller", "10.0.0.10", KCM,
+                      crb_reason("system:controller:certificate-controller", "system:controller:certificate-controller",
+                                 sa_subject("kube-system", "certificate-controller")), jti_only=True)
+    near_approved = dict(node_csr, status={"conditions": [{"type": "Approved", "status": "True",
+                                                           "reason": "AutoApproved",
+                                                           "message": "Auto approving self kubelet client certificate after SubjectAccessReview.",
+                                                           "lastUpdateTime": ts_s(at("10:00:02"))}]})
+    near.call(at("10:00:02.006"), csr_approver, "update",
+              ref("certificatesigningrequests", name="csr-8vn2q", group="certificates.k8s.io", sub="approval"),
+              level="Request", req_obj=near_approved)
+    out.append(("csr-privileged-group", pos, near))
+
+    # minted-token-used --------------------------------------------------------------
+    pos, near = pair("minted-token-used")
+    a = A()
+    payments_reason = rb_reason("payments-secrets", "prod", "Role", "payments-secrets", sa_subject("prod", "payments"))
+    payments = sa("prod", "payments", "10.244.2.31", "payments-api/1.4.2", payments_reason,
+                  pod="payments-api-6f7c9d-x7q2w", node="node-b")
+    reporter = sa("prod", "reporter", "10.244.1.40", "reporter/0.9.0",
+                  rb_reason("reporter-secrets", "prod", "Role", "reporter-secrets", sa_subject("prod", "reporter")),
+                  pod="reporter-5b7d9c8f6-h2m4n", node="node-a")
+    for log in (pos, near):
+        log.call(at("10:00:00.512"), payments, "get", ref("secrets", "prod", "stripe-api-key"))
+        log.call(at("10:00:20.730"), reporter, "get", ref("secrets", "prod", "report-db"))
+    pos.call(at("10:05:11.306"), a["mallory"], "create", ref("serviceaccounts", "prod", "payments", sub="token"))
+    minted = payments.with_(ips="203.0.113.9", ua=KUBECTL, pod=None, jti_only=True)
+    pos.call(at("10:07:45.918"), minted, "get", ref("secrets", "prod", "stripe-api-key"))
+    pos.call(at("10:08:02.144"), minted, "list", ref("secrets", "prod"), query=[("limit", "500")])
+    # the kubelet mints for its pod (allowlisted); mallory mints for reporter,
+    # which goes on as before
+    near.call(at("10:05:11.306"), a["node-a"], "create", ref("serviceaccounts", "prod", "payments", sub="token"))
+    near.call(at("10:07:45.918"), payments.with_(ips="10.244.2.58", pod=("prod", "payments-api-6f7c9d-p4v8z")),
+              "get", ref("secrets", "prod", "stripe-api-key"))
+    near.call(at("10:10:00.402"), a["mallory"], "create", ref("serviceaccounts", "prod", "reporter", sub="token"))
+    near.call(at("10:12:30.871"), reporter, "get", ref("secrets", "prod", "report-db"))
+    out.append(("minted-token-used", pos, near))
     return out
+
+
+def der(tag, *parts):
+    body = b"".join(parts)
+    n = len(body)
+    if n < 0x80:
+        head = bytes([n])
+    elif n < 0x100:
+        head = bytes([0x81, n])
+    else:
+        head = bytes([0x82, n >> 8, n & 0xff])
+    return bytes([tag]) + head + body
+
+
+def csr_request(cn, orgs):
+    """`spec.request` of a CSR: base64 of the PEM of a PKCS#10 request with
+    subject O=orgs..., CN=cn. The key and signature are fixed filler bytes
+    (ktriage reads the subject only)."""
+    def atv(oid, value):
+        return der(0x31, der(0x30, der(0x06, oid), der(0x0c, value.encode())))
+    name = der(0x30, *[atv(b"\x55\x04\x0a", o) for o in orgs], atv(b"\x55\x04\x03", cn))
+    ec_oid = der(0x06, bytes.fromhex("2a8648ce3d0201"))
+    p256 = der(0x06, bytes.fromhex("2a8648ce3d030107"))
+    point = b"\x04" + hashlib.sha256(f"x {cn}".encode()).digest() + hashlib.sha256(f"y {cn}".encode()).digest()
+    spki = der(0x30, der(0x30, ec_oid, p256), der(0x03, b"\x00" + point))
+    info = der(0x30, der(0x02, b"\x00"), name, spki, der(0xa0))
+    sig_alg = der(0x30, der(0x06, bytes.fromhex("2a8648ce3d040302")))
+    sig = der(0x03, b"\x00" + der(0x30, der(0x02, b"\x01" * 32), der(0x02, b"\x02" * 32)))
+    body = base64.b64encode(der(0x30, info, sig_alg, sig)).decode()
+    pem = "-----BEGIN CERTIFICATE REQUEST-----\n" + "\n".join(
+        body[i:i + 64] for i in range(0, len(body), 64)) + "\n-----END CERTIFICATE REQUEST-----\n"
+    return base64.b64encode(pem.encode()).decode()
+
+
+def csr_object(name, request, signer="kubernetes.io/kube-apiserver-client"):
+    return {"kind": "CertificateSigningRequest", "apiVersion": "certificates.k8s.io/v1",
+            "metadata": {"name": name},
+            "spec": {"request": request, "signerName": signer, "expirationSeconds": 86400,
+                     "usages": ["client auth"]}}
 
 
 def role_patch(log, t, who, reason):
@@ -1642,8 +1876,22 @@ def micros(stamp):
     return at(stamp[11:-1], day=stamp[:10])
 
 
+def place(ev):
+    """Where a request came from, as ktriage compares it (detect::workload):
+    a pod-bound token anywhere in the pod network, a control-plane identity
+    on any cluster node, else the address."""
+    user, ip = ev["user"]["username"], ev["sourceIPs"][-1]
+    if bound(ev) and ip.startswith("10.244."):
+        return "pod network 10.244.0.0/16"
+    control_plane = user in ("system:kube-controller-manager", "system:kube-scheduler") or (
+        user.startswith("system:serviceaccount:kube-system:") and not bound(ev))
+    if control_plane and ip in list(NODES.values()) + list(CP_NODES.values()):
+        return "a cluster node"
+    return ip
+
+
 def client(ev):
-    return ev["user"]["username"], ev["sourceIPs"][-1], ev["userAgent"]
+    return ev["user"]["username"], place(ev), ev["userAgent"]
 
 
 def bound(ev):
@@ -1661,7 +1909,9 @@ def check_benign(events):
         user = ev["user"]["username"]
         r = ev.get("objectRef")
         code = ev.get("responseStatus", {}).get("code")
-        if "impersonatedUser" in ev:
+        if "impersonatedUser" in ev and not (
+                r and r["resource"] == "configmaps"
+                and user.startswith("system:serviceaccount:cattle-impersonation-system:cattle-impersonation-")):
             fail(name, f"impersonation: {ev['auditID']}")
         if r and r["resource"] == "pods" and r.get("subresource") in RR_SUBRESOURCES:
             fail(name, f"exec/attach: {ev['auditID']}")
@@ -1796,6 +2046,31 @@ RULE_NOTES = {
         "`name=myapp,owner=helm` (helm list, helm history), gets `myapp/sh.helm.release.v1.myapp.v7` (helm get values).",
         "The same release secret read with kubectl (secret-read fires instead), and with the Helm user agent: a list "
         "without a selector, with `owner!=helm`, and with `labelSelector` given twice (all secret-read)."),
+    "nodes-proxy-exec": (
+        "`mallory` through `/api/v1/nodes/node-b/proxy`: GET `/pods`, POST `/run/prod/payments-api-6f7c9d-x7q2w/"
+        "payments-api?cmd=env`, POST `/exec/...?command=cat&command=/etc/secrets/db/password`.",
+        "`system:serviceaccount:monitoring:prometheus` GETs `/metrics/cadvisor`, `/metrics`, `/metrics/resource`, "
+        "`/stats/summary`, `/healthz`, `/spec/` through the same proxy (a monitoring agent)."),
+    "pod-ephemeral-container": (
+        "`mallory` patches `pods/ephemeralcontainers` of `prod/payments-api-6f7c9d-x7q2w` (`kubectl debug`, busybox, "
+        "target `payments-api`; level Request).",
+        "`mallory` gets `pods/ephemeralcontainers` (a read), `system:node:node-a` patches the pod's `status`."),
+    "pod-mounts-secret-then-read": (
+        "`mallory` creates pod `prod/dump` mounting `db-credentials` (volume) and `stripe-api-key` (envFrom), reads its "
+        "log 17 s later; creates Job `prod/backup-check` with `aws-credentials` in env and reads the log of its pod "
+        "`backup-check-x7q2w`. Pod and Job creates at level Request (with `requestObject`).",
+        "`bob` creates `dev/web-debug` (uses `db-credentials`) and `carol` reads its log; `bob` creates `dev/hello` "
+        "(mounts nothing) and reads its log."),
+    "csr-privileged-group": (
+        "`mallory` creates CSR `mallory-admin` (CN=mallory-admin, O=system:masters; level Request, `spec.request` a "
+        "base64 PEM); `frank` approves it; User `mallory-admin` (group system:masters) lists every secret.",
+        "`system:node:node-a` creates CSR `csr-8vn2q` (CN=system:node:node-a, O=system:nodes) and the certificate "
+        "controller approves it."),
+    "minted-token-used": (
+        "`system:serviceaccount:prod:payments` reads from 10.244.2.31 (`payments-api/1.4.2`, pod-bound); `mallory` "
+        "creates a token for `prod/payments`; 2.5 min later `payments` reads secrets from 203.0.113.9 with kubectl.",
+        "`system:node:node-a` (kubelet, allowlisted) mints a token for `prod/payments`, which then reads from a new pod "
+        "IP; `mallory` mints a token for `prod/reporter`, which goes on reading from its usual IP and user agent."),
     "escalate-then-loot": (
         "`mallory` binds cluster-admin to ServiceAccount `prod/payments`; 6 minutes later "
         "`system:serviceaccount:prod:payments` lists and gets `kube-system` secrets. `mallory` binds cluster-admin to "
@@ -1828,7 +2103,12 @@ def readme(files):
         "cert-manager (a renewal, a new certificate), external-secrets (hourly refresh, one new secret), Flux "
         "(source/kustomize/helm-controller, a podinfo upgrade v3 to v4 at 09:31), Argo CD, trivy-operator, the "
         "Secrets Store CSI driver, Azure Files CSI, kube-state-metrics, cert-manager's cainjector, the API server's "
-        "loopback client (127.0.0.1), kube-system controllers by exact name (bootstrap tokens, quota, a namespace "
+        "loopback client (127.0.0.1), kube-controller-manager's leader failover from cp-1 (10.0.0.10) to cp-2 "
+        "(10.0.16.10, another subnet) at 09:40 (relist, new controller tokens, quota recounts and a namespace "
+        "deletion at 09:46 from cp-2), "
+        "external-secrets rescheduled from node-c to node-a at 09:52 (new pod, new pod IP in another /24), "
+        "Prometheus scraping kubelet `/metrics` and `/metrics/cadvisor` through `nodes/proxy`, a Rancher UI user "
+        "listing configmaps through Rancher's impersonating account, kube-system controllers by exact name (bootstrap tokens, quota, a namespace "
         "deletion at 08:44, a legacy token cleanup), GKE's GLBC and addon manager, developers reading pods and logs, "
         "`alice@example.com` checking pods, load-balancer `/healthz` checks. Every service account reads with a token "
         "bound to its pod, except kube-controller-manager's controllers (TokenRequest, no pod). No Helm client "

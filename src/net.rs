@@ -51,7 +51,12 @@ impl Cidr {
     /// The network an address is "usually in" for baselines: its /24 (IPv4)
     /// or /64 (IPv6).
     pub fn baseline_network(ip: IpAddr) -> Cidr {
-        let prefix = if ip.is_ipv4() { 24 } else { 64 };
+        Cidr::around(ip, if ip.is_ipv4() { 24 } else { 64 })
+    }
+
+    /// The network of `prefix` bits holding `ip` (clamped to the family).
+    pub fn around(ip: IpAddr, prefix: u8) -> Cidr {
+        let prefix = prefix.min(if ip.is_ipv4() { 32 } else { 128 });
         let masked = Cidr { addr: ip, prefix };
         Cidr {
             addr: masked.network(),

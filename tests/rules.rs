@@ -44,6 +44,11 @@ sample_pair! {
     anonymous_positive, anonymous_near_miss => "anonymous-secret-access";
     escalate_then_loot_positive, escalate_then_loot_near_miss => "escalate-then-loot";
     helm_release_read_positive, helm_release_read_near_miss => "helm-release-read";
+    nodes_proxy_positive, nodes_proxy_near_miss => "nodes-proxy-exec";
+    ephemeral_positive, ephemeral_near_miss => "pod-ephemeral-container";
+    mounted_positive, mounted_near_miss => "pod-mounts-secret-then-read";
+    csr_positive, csr_near_miss => "csr-privileged-group";
+    minted_used_positive, minted_used_near_miss => "minted-token-used";
 }
 
 #[test]
@@ -502,4 +507,19 @@ fn helm_release_writes_by_other_clients_are_secret_writes() {
     assert_eq!(s.rules(), vec!["helm-release-read"]);
     let s = scan_text(&lines(&[write("curl/8.5.0")]));
     assert!(s.fired("secret-write") && !s.fired("helm-release-read"));
+}
+
+#[test]
+fn readme_lists_every_rule_with_severity_and_source() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for r in ktriage::detect::RULES {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", r.id)))
+            .unwrap_or_else(|| panic!("README has no row for {}", r.id));
+        let cells: Vec<&str> = row.split(" | ").collect();
+        assert_eq!(cells.len(), 4, "{row}");
+        assert_eq!(cells[2], r.severity.as_str(), "{row}");
+        assert!(!cells[3].trim_end_matches(" |").is_empty(), "{row}");
+    }
 }

@@ -434,6 +434,18 @@ impl Alert {
         }
     }
 
+    /// A secret the request exposed without naming it in `objectRef` (a
+    /// pod's mounted secrets): on the rotation list like a read.
+    pub fn expose(&mut self, s: SecretRef, verb: &str, outcome: Outcome, time: Option<i64>) {
+        let u = self.secrets.entry(s).or_default();
+        u.verbs.insert(verb);
+        u.by_outcome[outcome as usize] += 1;
+        if let Some(t) = time {
+            u.first = Some(u.first.map_or(t, |f| f.min(t)));
+            u.last = Some(u.last.map_or(t, |l| l.max(t)));
+        }
+    }
+
     pub fn link(&mut self, identity: &str) {
         if identity != self.identity && !self.linked.iter().any(|l| l == identity) {
             self.linked.push(identity.to_string());

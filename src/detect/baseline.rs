@@ -7,9 +7,11 @@ use super::config::Config;
 use super::hit::Hit;
 use super::registry::RuleId;
 use super::request::Ctx;
+use super::workload::{ClusterShape, Place};
 use crate::allowlist::Allowlist;
 use crate::net::Cidr;
 use std::collections::{BTreeSet, HashMap};
+use std::net::IpAddr;
 
 #[derive(Default)]
 struct Profile {
@@ -22,8 +24,17 @@ struct Profile {
 pub struct BaselineState {
     /// (identity, IP, user agent) → last time it read secrets.
     combos: HashMap<String, i64>,
+    /// (identity, user agent) → the addresses it read secrets from (with
+    /// whether the token was pod-bound) and when last: to tell a move
+    /// within the pod network or between nodes from a new place.
+    clients: HashMap<String, Vec<(IpAddr, bool, i64)>>,
     profiles: HashMap<String, Profile>,
+    /// The pod network, the nodes, the control-plane identities.
+    pub shape: ClusterShape,
 }
+
+/// Addresses remembered per (identity, user agent).
+const MAX_CLIENT_IPS: usize = 64;
 
 /// The product part of a user agent: `curl/8.5.0` → `curl`,
 /// `kubectl/v1.30.2 (linux/amd64) kubernetes/3968350` → `kubectl`.
@@ -40,19 +51,25 @@ fn token_kind(bound: bool) -> &'static str {
     }
 }
 
-impl BaselineState {
-    /// Run on the first stage of each request that has a time.
-    pub fn check(
+impl super::family::Family for BaselineState {
+    fn check(
         &mut self,
         ctx: &Ctx<'_, '_>,
-        cfg: &Config,
-        allow: &Allowlist,
-        out: &mut Vec<Hit>,
+        env: &super::family::Env<'_>,
+        out: &mut super::family::Findings,
     ) {
+        self.run(ctx, env.cfg, env.allow, &mut out.hits);
+    }
+}
+
+impl BaselineState {
+    /// Run on the first stage of each request that has a time.
+    pub fn run(&mut self, ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<Hit>) {
         let Some(t) = ctx.time else { return };
         if !ctx.new_request {
             return;
         }
+        self.shape.observe(ctx);
         self.new_client(ctx, t, cfg, allow, out);
         self.context_mismatch(ctx, cfg, allow, out);
     }
@@ -78,7 +95,32 @@ impl BaselineState {
         let ip = ctx.trusted_ip.map(|i| i.to_string()).unwrap_or_default();
         let key = format!("{}\u{0}{ip}\u{0}{ua}", ctx.identity);
         let last = self.combos.insert(key, t);
-        let known = last.is_some_and(|l| t - l <= rc.history.0);
+        let mut known = last.is_some_and(|l| t - l <= rc.history.0);
+        if let Some(ip) = ctx.trusted_ip {
+            let bound = super::request::allowlist_bound_pod(ctx.ev).is_some();
+            let ckey = format!("{}\u{0}{ua}", ctx.identity);
+            // Not a new place: the pod network of a pod-bound token, or the
+            // nodes of a control-plane identity (see `detect::workload`).
+            if !known {
+                if let Some(place) = self.shape.place(ctx) {
+                    known = self.clients.get(&ckey).is_some_and(|seen| {
+                        seen.iter().any(|&(ip2, b2, l2)| {
+                            t - l2 <= rc.history.0
+                                && self.shape.place_of(ctx.identity, ip2, b2).as_ref()
+                                    == Some(&place)
+                        })
+                    });
+                }
+            }
+            if self.clients.contains_key(&ckey) || self.clients.len() < rc.max_tracked {
+                let seen = self.clients.entry(ckey).or_default();
+                if let Some(e) = seen.iter_mut().find(|e| e.0 == ip && e.1 == bound) {
+                    e.2 = t;
+                } else if seen.len() < MAX_CLIENT_IPS {
+                    seen.push((ip, bound, t));
+                }
+            }
+        }
         if !known
             && ctx.after_learning
             && !allow.allows(RuleId::SecretReadNewClient.as_str(), &ctx.subject())
@@ -99,6 +141,10 @@ impl BaselineState {
         if self.combos.len() > rc.max_tracked {
             let horizon = t - rc.history.0;
             self.combos.retain(|_, l| *l >= horizon);
+            self.clients.retain(|_, v| {
+                v.retain(|e| e.2 >= horizon);
+                !v.is_empty()
+            });
             // Still (nearly) full of recent combinations: forget the oldest
             // half. Leaving it just under the bound would make every new
             // combination walk the whole map again (O(n) per event); with
@@ -154,7 +200,14 @@ impl BaselineState {
                         diffs.push(format!("source {ip} is outside the cluster networks"));
                     }
                 } else if let (Some(p), Some(n)) = (profile, network) {
-                    if !p.networks.contains(&n) {
+                    // A move within the pod network (a rescheduled pod) or
+                    // between nodes (leader failover) is the same workload.
+                    let same = match self.shape.place(ctx) {
+                        Some(Place::PodNetwork(_)) => p.bound_token.contains(&true),
+                        Some(Place::ClusterNode) => true,
+                        None => false,
+                    };
+                    if !p.networks.contains(&n) && !same {
                         let known: Vec<String> = p.networks.iter().map(|c| c.to_string()).collect();
                         if !known.is_empty() {
                             diffs.push(format!(
@@ -164,6 +217,14 @@ impl BaselineState {
                         }
                     }
                 }
+            }
+        }
+        if rc.check_network {
+            if let (Some(first), Some(ip)) = (self.shape.moved_pod(ctx), ctx.trusted_ip) {
+                diffs.push(format!(
+                    "token of pod {} used from {ip}; that pod used {first} (a pod keeps its IP: a copied token)",
+                    ctx.ev.bound_pod().unwrap_or("?")
+                ));
             }
         }
         if let Some(p) = profile {

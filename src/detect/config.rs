@@ -210,6 +210,12 @@ pub struct Impersonated {
     pub enabled: bool,
     /// Accounts that always act for someone else (the Azure Arc proxy).
     pub proxy_users: Vec<String>,
+    /// Impersonating proxies (globs on the authenticated user) for which
+    /// configmap access is routine: Rancher's per-user impersonation
+    /// accounts, `cattle-impersonation-system:cattle-impersonation-<user>`,
+    /// each allowed to impersonate only its own user. Secrets through them
+    /// still alert; seed 002's Azure Arc proxy alerts on configmaps too.
+    pub routine_configmap_proxies: Vec<String>,
 }
 
 impl Default for Impersonated {
@@ -217,6 +223,9 @@ impl Default for Impersonated {
         Impersonated {
             enabled: true,
             proxy_users: strings(&["system:serviceaccount:azure-arc:azure-arc-kube-aad-proxy-sa"]),
+            routine_configmap_proxies: strings(&[
+                "system:serviceaccount:cattle-impersonation-system:cattle-impersonation-*",
+            ]),
         }
     }
 }
@@ -265,6 +274,58 @@ impl Default for BindingCreated {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
+pub struct NodesProxy {
+    pub enabled: bool,
+    /// First segments of kubelet paths that monitoring agents read.
+    pub routine_paths: Vec<String>,
+}
+
+impl Default for NodesProxy {
+    fn default() -> Self {
+        NodesProxy {
+            enabled: true,
+            routine_paths: strings(&["metrics", "stats", "healthz", "spec"]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CsrGroups {
+    pub enabled: bool,
+    /// Groups (the subject's O) a client certificate must not ask for.
+    pub privileged_groups: Vec<String>,
+}
+
+impl Default for CsrGroups {
+    fn default() -> Self {
+        CsrGroups {
+            enabled: true,
+            privileged_groups: strings(&["system:masters"]),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MintedUse {
+    pub enabled: bool,
+    /// How long after the minting a use is linked to it (ktriage's
+    /// choice: TokenRequest tokens usually live 1 h, at most a day here).
+    pub window: Dur,
+}
+
+impl Default for MintedUse {
+    fn default() -> Self {
+        MintedUse {
+            enabled: true,
+            window: Dur(24 * 3_600_000_000),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct Correlation {
     pub enabled: bool,
     /// ktriage's choice: Elastic's nearest rule uses 5 minutes for role →
@@ -281,72 +342,9 @@ impl Default for Correlation {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RuleSettings {
-    #[serde(rename = "secret-read")]
-    pub secret_read: Basic,
-    #[serde(rename = "secret-list-cluster-wide")]
-    pub secret_list_cluster_wide: Basic,
-    #[serde(rename = "secret-rapid-get")]
-    pub secret_rapid_get: RapidGet,
-    #[serde(rename = "secret-read-suspicious-agent")]
-    pub secret_read_suspicious_agent: SuspiciousAgent,
-    #[serde(rename = "secret-read-new-client")]
-    pub secret_read_new_client: NewClient,
-    #[serde(rename = "secret-read-workload-identity")]
-    pub secret_read_workload_identity: Basic,
-    #[serde(rename = "sa-token-context-mismatch")]
-    pub sa_token_context_mismatch: ContextMismatch,
-    #[serde(rename = "secret-access-impersonated")]
-    pub secret_access_impersonated: Impersonated,
-    #[serde(rename = "secret-access-denied")]
-    pub secret_access_denied: Denied,
-    #[serde(rename = "secret-read-untrusted-source")]
-    pub secret_read_untrusted_source: Basic,
-    #[serde(rename = "secret-write")]
-    pub secret_write: Basic,
-    #[serde(rename = "pod-exec")]
-    pub pod_exec: Basic,
-    #[serde(rename = "rbac-binding-created")]
-    pub rbac_binding_created: BindingCreated,
-    #[serde(rename = "rbac-role-widened")]
-    pub rbac_role_widened: Basic,
-    #[serde(rename = "sa-token-minted")]
-    pub sa_token_minted: Basic,
-    #[serde(rename = "anonymous-secret-access")]
-    pub anonymous_secret_access: Basic,
-    #[serde(rename = "escalate-then-loot")]
-    pub escalate_then_loot: Correlation,
-    #[serde(rename = "helm-release-read")]
-    pub helm_release_read: Basic,
-}
+pub use super::catalog::RuleSettings;
 
 impl RuleSettings {
-    pub fn enabled(&self, id: RuleId) -> bool {
-        use RuleId::*;
-        match id {
-            SecretRead => self.secret_read.enabled,
-            SecretListClusterWide => self.secret_list_cluster_wide.enabled,
-            SecretRapidGet => self.secret_rapid_get.enabled,
-            SecretReadSuspiciousAgent => self.secret_read_suspicious_agent.enabled,
-            SecretReadNewClient => self.secret_read_new_client.enabled,
-            SecretReadWorkloadIdentity => self.secret_read_workload_identity.enabled,
-            SaTokenContextMismatch => self.sa_token_context_mismatch.enabled,
-            SecretAccessImpersonated => self.secret_access_impersonated.enabled,
-            SecretAccessDenied => self.secret_access_denied.enabled,
-            SecretReadUntrustedSource => self.secret_read_untrusted_source.enabled,
-            SecretWrite => self.secret_write.enabled,
-            PodExec => self.pod_exec.enabled,
-            RbacBindingCreated => self.rbac_binding_created.enabled,
-            RbacRoleWidened => self.rbac_role_widened.enabled,
-            SaTokenMinted => self.sa_token_minted.enabled,
-            AnonymousSecretAccess => self.anonymous_secret_access.enabled,
-            EscalateThenLoot => self.escalate_then_loot.enabled,
-            HelmReleaseRead => self.helm_release_read.enabled,
-        }
-    }
-
     /// The effective settings of one rule, as the TOML a user would write.
     pub fn toml_for(&self, id: RuleId) -> String {
         let all = toml::Table::try_from(self).unwrap_or_default();

@@ -17,6 +17,17 @@ pub struct CorrelationState {
     open: VecDeque<Escalation>,
 }
 
+impl super::family::Family for CorrelationState {
+    fn check(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        env: &super::family::Env<'_>,
+        out: &mut super::family::Findings,
+    ) {
+        self.run(ctx, env.cfg, env.allow, &mut out.hits);
+    }
+}
+
 impl CorrelationState {
     pub fn escalation(&mut self, e: Escalation) {
         if self.open.len() >= MAX_OPEN {
@@ -25,13 +36,7 @@ impl CorrelationState {
         self.open.push_back(e);
     }
 
-    pub fn check(
-        &mut self,
-        ctx: &Ctx<'_, '_>,
-        cfg: &Config,
-        allow: &Allowlist,
-        out: &mut Vec<Hit>,
-    ) {
+    pub fn run(&mut self, ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<Hit>) {
         let rc = &cfg.rules.escalate_then_loot;
         let Some(t) = ctx.time else { return };
         if !rc.enabled || !ctx.new_request || !(ctx.is_secret_read() || ctx.is_exec()) {

@@ -6,14 +6,16 @@
 use super::activity::{Activity, ChangeRecord, ExecRecord};
 use super::alert::{Alert, AlertChange, EvidenceEvent, SecretRef};
 use super::baseline::BaselineState;
+pub use super::blind::BlindSpot;
 use super::config::Config;
 use super::correlate::CorrelationState;
+use super::family::{Env, Family, Findings};
 use super::hit::Hit;
 use super::incident::{Incident, build_incidents};
 use super::rbac::RbacState;
 use super::registry::{RuleId, Severity};
 use super::request::{Ctx, READ_VERBS, RequestTracker, WRITE_VERBS};
-use super::secret_access::{self, anonymous_severity};
+use super::secret_access::{PerRequest, anonymous_severity};
 use super::windows::WindowState;
 use crate::allowlist::Allowlist;
 use crate::audit::uri::{container, exec_command, field_selector_name};
@@ -35,33 +37,7 @@ pub struct EngineStats {
     pub untimed_skipped: u64,
 }
 
-/// Does any rule look at this event? The byte prefilter (see
-/// `pipeline::prefilter`) must never drop an event for which this is true.
-pub fn is_relevant(ev: &AuditEvent<'_>, cfg: &Config) -> bool {
-    match (ev.resource(), ev.subresource()) {
-        ("secrets", _) => true,
-        ("pods", "exec" | "attach") => true,
-        ("serviceaccounts", "token") => true,
-        ("clusterrolebindings" | "rolebindings" | "clusterroles" | "roles", _) => true,
-        ("configmaps", _) => {
-            ev.is_impersonated()
-                || cfg
-                    .rules
-                    .secret_access_impersonated
-                    .proxy_users
-                    .iter()
-                    .any(|p| p == ev.authenticated_user())
-        }
-        _ => false,
-    }
-}
-
-/// Does the engine do anything with this event: a rule looks at it, or it
-/// is a pod spec that links pods to secrets. Events for which this is false
-/// only count (`Engine::count_skipped`), so a caller may skip them.
-pub fn engine_wants(ev: &AuditEvent<'_>, cfg: &Config) -> bool {
-    is_relevant(ev, cfg) || super::pods::PodSecrets::carries_spec(ev)
-}
+pub use super::relevance::{engine_wants, is_relevant};
 
 /// Secret a piece of evidence refers to (for events re-added from a window).
 fn evidence_secret(e: &EvidenceEvent) -> Option<SecretRef> {
@@ -91,6 +67,14 @@ pub struct Engine {
     baseline: BaselineState,
     pub rbac: RbacState,
     correlation: CorrelationState,
+    per_request: PerRequest,
+    /// Groups bound to cluster-admin in the log (for csr-privileged-group).
+    admin_groups: std::collections::BTreeSet<String>,
+    nodes_proxy: super::nodes_proxy::NodesProxy,
+    ephemeral: super::ephemeral::Ephemeral,
+    mounted: super::mounted::Mounted,
+    csrs: super::csr::Csrs,
+    minted: super::minted::Minted,
     pub activity: Activity,
     readers: HashSet<String>,
     execers: HashSet<String>,
@@ -131,6 +115,13 @@ impl Engine {
             baseline: BaselineState::default(),
             rbac: RbacState::default(),
             correlation: CorrelationState::default(),
+            per_request: PerRequest,
+            admin_groups: Default::default(),
+            nodes_proxy: super::nodes_proxy::NodesProxy,
+            ephemeral: super::ephemeral::Ephemeral,
+            mounted: Default::default(),
+            csrs: Default::default(),
+            minted: Default::default(),
             activity: Activity::default(),
             readers: HashSet::new(),
             execers: HashSet::new(),
@@ -345,6 +336,7 @@ impl Engine {
             new_request,
             became_denied,
             after_learning,
+            rbac_done,
         };
         let ip_text = trusted_ip.map(|i| i.to_string());
         // Built once per event, then cloned: the raw line is shared.
@@ -360,37 +352,48 @@ impl Engine {
             self.update_request(&ctx, &req_alerts, old_outcome, &evidence);
         }
 
-        let mut hits: Vec<Hit> = Vec::new();
-        if new_request {
-            secret_access::check(&ctx, &self.cfg, &self.allowlist, &mut hits);
-            self.baseline
-                .check(&ctx, &self.cfg, &self.allowlist, &mut hits);
-            self.correlation
-                .check(&ctx, &self.cfg, &self.allowlist, &mut hits);
+        let env = Env {
+            cfg: &self.cfg,
+            allow: &self.allowlist,
+            evidence: &evidence,
+            pods: &self.activity.pods,
+            admin_groups: &self.admin_groups,
+        };
+        let mut found = Findings::default();
+        let families: [&mut dyn Family; 10] = [
+            &mut self.per_request,
+            &mut self.baseline,
+            &mut self.correlation,
+            &mut self.windows,
+            &mut self.rbac,
+            &mut self.nodes_proxy,
+            &mut self.ephemeral,
+            &mut self.mounted,
+            &mut self.csrs,
+            &mut self.minted,
+        ];
+        for f in families {
+            f.check(&ctx, &env, &mut found);
         }
-        if self
-            .windows
-            .check(&ctx, &self.cfg, &self.allowlist, &evidence, &mut hits)
-        {
+        if found.untimed_skipped {
             self.stats.untimed_skipped += 1;
         }
-        if !rbac_done {
-            let (done, escalation) =
-                self.rbac
-                    .check(&ctx, &self.cfg, &self.allowlist, &evidence, &mut hits);
-            if done {
-                if let Some(st) = ev
-                    .audit_id
-                    .as_deref()
-                    .and_then(|id| self.requests.get_mut(id))
-                {
-                    st.rbac_done = true;
-                }
-            }
-            if let Some(e) = escalation {
-                self.correlation.escalation(e);
+        if found.rbac_done {
+            if let Some(st) = ev
+                .audit_id
+                .as_deref()
+                .and_then(|id| self.requests.get_mut(id))
+            {
+                st.rbac_done = true;
             }
         }
+        for e in found.escalations {
+            self.correlation.escalation(e);
+        }
+        if !found.admin_groups.is_empty() {
+            self.admin_groups = found.admin_groups;
+        }
+        let hits = found.hits;
 
         for hit in hits {
             self.apply(&ctx, hit, &evidence);
@@ -489,6 +492,9 @@ impl Engine {
         }
         for l in &hit.linked {
             alert.link(l);
+        }
+        for s in hit.exposes {
+            alert.expose(s, ctx.verb(), ctx.outcome, ctx.time);
         }
         if let Some(n) = hit.note {
             alert.note(n);
@@ -593,9 +599,7 @@ impl Engine {
                     outcome: ctx.outcome,
                     source_ip: ip.map(str::to_string),
                     audit_id: ev.audit_id.as_deref().map(str::to_string),
-                    pod_secrets: (self.activity.pods)
-                        .lookup(ev.namespace(), ev.name())
-                        .map(<[String]>::to_vec),
+                    pod_secrets: (self.activity.pods).lookup(ev.namespace(), ev.name()),
                 },
             );
         } else if WRITE_VERBS.contains(&verb) || (ev.subresource() == "token" && verb == "create") {
@@ -617,6 +621,12 @@ impl Engine {
                 },
             );
         }
+    }
+
+    /// What some rule could not see in this log because the audit policy
+    /// did not record it (see `detect::blind`).
+    pub fn blind_spots(&self) -> Vec<BlindSpot> {
+        super::blind::spots(&self.cfg, &self.activity.pods, &self.mounted, &self.csrs)
     }
 
     /// The most severe alert so far (for `--fail-on`).

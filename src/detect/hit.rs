@@ -1,6 +1,6 @@
 //! What a rule returns: a hit for the event in hand.
 
-use super::alert::EvidenceEvent;
+use super::alert::{EvidenceEvent, SecretRef};
 use super::registry::{RuleId, Severity};
 
 /// A note that states a running maximum: one per slot and alert.
@@ -29,6 +29,9 @@ pub struct Hit {
     pub linked: Vec<String>,
     /// Earlier events that belong to the alert (a rate window, an escalation).
     pub earlier: Vec<EvidenceEvent>,
+    /// Secrets the request exposed without naming them (a pod's mounted
+    /// secrets): on the rotation list like a read, by the request's outcome.
+    pub exposes: Vec<SecretRef>,
 }
 
 impl Hit {
@@ -42,6 +45,7 @@ impl Hit {
             peak_note: None,
             linked: Vec::new(),
             earlier: Vec::new(),
+            exposes: Vec::new(),
         }
     }
     pub fn group(mut self, g: impl Into<String>) -> Self {

@@ -144,6 +144,8 @@ pub struct RbacState {
     role_grants_secrets: HashMap<(String, String), bool>,
     /// (role kind, namespace, name) → subjects bound to it.
     bound_subjects: HashMap<(String, String, String), Vec<RbacSubject>>,
+    /// Groups a ClusterRoleBinding seen in the log binds to cluster-admin.
+    pub cluster_admin_groups: std::collections::BTreeSet<String>,
 }
 
 fn has(v: &[String], x: &str) -> bool {
@@ -210,6 +212,26 @@ fn resulting_object(ctx: &Ctx<'_, '_>) -> Option<RbacObject> {
     }
 }
 
+impl super::family::Family for RbacState {
+    fn check(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        env: &super::family::Env<'_>,
+        out: &mut super::family::Findings,
+    ) {
+        if ctx.rbac_done {
+            return;
+        }
+        let groups = self.cluster_admin_groups.len();
+        let (done, escalation) = self.run(ctx, env.cfg, env.allow, env.evidence, &mut out.hits);
+        out.rbac_done |= done;
+        if self.cluster_admin_groups.len() != groups {
+            out.admin_groups = self.cluster_admin_groups.clone();
+        }
+        out.escalations.extend(escalation);
+    }
+}
+
 impl RbacState {
     pub fn role_grants_secrets(&self, namespace: &str, name: &str) -> bool {
         self.role_grants_secrets
@@ -220,7 +242,7 @@ impl RbacState {
 
     /// Run on every stage until the request has been read once; returns the
     /// escalation if a rule fired.
-    pub fn check(
+    pub fn run(
         &mut self,
         ctx: &Ctx<'_, '_>,
         cfg: &Config,
@@ -316,6 +338,17 @@ impl RbacState {
             for s in &subjects {
                 if !entry.contains(s) && entry.len() < 1000 {
                     entry.push(s.clone());
+                }
+            }
+        }
+        if kind == "ClusterRoleBinding"
+            && role_ref
+                .as_ref()
+                .is_some_and(|r| r.kind == "ClusterRole" && r.name == "cluster-admin")
+        {
+            for s in subjects.iter().filter(|s| s.kind == "Group") {
+                if self.cluster_admin_groups.len() < 1000 {
+                    self.cluster_admin_groups.insert(s.name.clone());
                 }
             }
         }

@@ -48,8 +48,21 @@ impl FromStr for Severity {
     }
 }
 
+/// The one declaration of every rule (see `detect::catalog`): from one row
+/// per rule it generates the `RuleId` enum and its string ids, the
+/// [`RULES`] registry `ktriage rules` and the reports print, the
+/// `[rules.<id>]` settings struct with its TOML names, and
+/// `RuleSettings::enabled`. Every settings type has `enabled: bool`.
 macro_rules! rules {
-    ($($variant:ident = $id:literal),* $(,)?) => {
+    ($(
+        $variant:ident = $id:literal, $field:ident: $cfg:ty {
+            severity: $sev:ident,
+            title: $title:expr,
+            source: $source:expr,
+            tags: $tags:expr,
+            why: $why:expr $(,)?
+        }
+    ),* $(,)?) => {
         /// Stable rule identifiers; the string form is the public contract.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum RuleId { $($variant),* }
@@ -60,29 +73,38 @@ macro_rules! rules {
                 match self { $(RuleId::$variant => $id),* }
             }
         }
+
+        pub static RULES: &[$crate::detect::registry::RuleInfo] = &[$(
+            $crate::detect::registry::RuleInfo {
+                id: RuleId::$variant,
+                severity: $crate::detect::registry::Severity::$sev,
+                title: $title,
+                source: $source,
+                tags: $tags,
+                why: $why,
+            }
+        ),*];
+
+        /// Every rule's settings, `[rules.<id>]` in the config file.
+        #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct RuleSettings {
+            $(
+                #[serde(rename = $id)]
+                pub $field: $cfg,
+            )*
+        }
+
+        impl RuleSettings {
+            pub fn enabled(&self, id: RuleId) -> bool {
+                match id { $(RuleId::$variant => self.$field.enabled),* }
+            }
+        }
     };
 }
 
-rules! {
-    SecretRead = "secret-read",
-    SecretListClusterWide = "secret-list-cluster-wide",
-    SecretRapidGet = "secret-rapid-get",
-    SecretReadSuspiciousAgent = "secret-read-suspicious-agent",
-    SecretReadNewClient = "secret-read-new-client",
-    SecretReadWorkloadIdentity = "secret-read-workload-identity",
-    SaTokenContextMismatch = "sa-token-context-mismatch",
-    SecretAccessImpersonated = "secret-access-impersonated",
-    SecretAccessDenied = "secret-access-denied",
-    SecretReadUntrustedSource = "secret-read-untrusted-source",
-    SecretWrite = "secret-write",
-    PodExec = "pod-exec",
-    RbacBindingCreated = "rbac-binding-created",
-    RbacRoleWidened = "rbac-role-widened",
-    SaTokenMinted = "sa-token-minted",
-    AnonymousSecretAccess = "anonymous-secret-access",
-    EscalateThenLoot = "escalate-then-loot",
-    HelmReleaseRead = "helm-release-read",
-}
+pub use super::catalog::{RULES, RuleId};
+pub(crate) use rules;
 
 impl fmt::Display for RuleId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -118,220 +140,6 @@ pub struct RuleInfo {
     pub tags: &'static [&'static str],
     pub why: &'static str,
 }
-
-const CRED_API: &[&str] = &["attack.credential_access", "attack.t1552.007", "TA0006"];
-
-pub static RULES: &[RuleInfo] = &[
-    RuleInfo {
-        id: RuleId::SecretRead,
-        severity: Severity::High,
-        title: "Secret read by an identity outside the allowlist",
-        source: "seed 000 (Sigma: Kubernetes Secret Access / Exfiltration)",
-        tags: CRED_API,
-        why: "get/list/watch on secrets by a user or service account that is not a known secret-consuming controller. \
-              Check who this is, whether their role should read secrets at all, and which secrets they got.",
-    },
-    RuleInfo {
-        id: RuleId::SecretListClusterWide,
-        severity: Severity::High,
-        title: "Every Secret of the cluster listed or watched",
-        source: "seed 001 (indicators: cluster-wide rather than namespace-scoped)",
-        tags: CRED_API,
-        why: "A list/watch on secrets with no namespace returns every Secret in the cluster in one response. \
-              Outside a few controllers this is bulk collection: treat every secret as exposed.",
-    },
-    RuleInfo {
-        id: RuleId::SecretRapidGet,
-        severity: Severity::High,
-        title: "Rapid GETs of many distinct secrets from one client",
-        source: "seed 003 (Elastic: Kubernetes Rapid Secret GET Activity Against Multiple Objects)",
-        tags: CRED_API,
-        why: "One identity, source IP and user agent fetched several different secrets within minutes; denied GETs count \
-              (RBAC probing). Pivot on the source IP for exec, pod creation, role changes and broad lists.",
-    },
-    RuleInfo {
-        id: RuleId::SecretReadSuspiciousAgent,
-        severity: Severity::High,
-        title: "Secret read with a scripting or attack-tool user agent",
-        source: "seed 002 (Elastic: Secret get or list with Suspicious User Agent) + Sigma tool user agents",
-        tags: CRED_API,
-        why: "curl, python, Go's default client or a Kali build read secrets directly. In-cluster automation presents \
-              stable, purpose-specific user agents; this looks like a person or a script with a stolen token.",
-    },
-    RuleInfo {
-        id: RuleId::SecretReadNewClient,
-        severity: Severity::Low,
-        title: "Secret read from a new (identity, source IP, user agent) combination",
-        source: "seed 004 (Elastic: Kubernetes Secret Access via Unusual User Agent, new terms over 7 days)",
-        tags: CRED_API,
-        why: "A non-standard client (user agent not ending in kubernetes/$Format) read secrets from a combination of \
-              identity, IP and user agent not seen in the previous 7 days of the log. Weak alone; strong next to others.",
-    },
-    RuleInfo {
-        id: RuleId::SecretReadWorkloadIdentity,
-        severity: Severity::Medium,
-        title: "Secret read by a node or pod service-account identity",
-        source: "seed 002 (Elastic: Secret get or list from Node or Pod Service Account)",
-        tags: CRED_API,
-        why: "Kubelet and workload identities have narrow, predictable API usage. A stolen pod token or node credential \
-              sweeping secrets looks like this; denied attempts still show intent.",
-    },
-    RuleInfo {
-        id: RuleId::SaTokenContextMismatch,
-        severity: Severity::Medium,
-        title: "Service-account token used from an unusual context",
-        source: "seed 001 (indicator: token used from a context inconsistent with its workload)",
-        tags: &[
-            "attack.credential_access",
-            "attack.t1528",
-            "attack.t1552.007",
-            "TA0006",
-        ],
-        why: "The account read secrets or exec'd with a client, network or token kind it did not use during the learning \
-              period: the token may have been copied out of its pod. Check where the token could have leaked.",
-    },
-    RuleInfo {
-        id: RuleId::SecretAccessImpersonated,
-        severity: Severity::Medium,
-        title: "Secret or ConfigMap accessed through impersonation",
-        source: "seed 002 (Elastic: Secret or ConfigMap Access via Azure Arc Proxy)",
-        tags: &[
-            "attack.credential_access",
-            "attack.t1552.007",
-            "attack.t1134",
-            "TA0006",
-        ],
-        why: "The caller acted as another identity (Impersonate-User, or the Azure Arc proxy). The audit log's acting \
-              user hides the real caller: check the authenticated user and who may impersonate.",
-    },
-    RuleInfo {
-        id: RuleId::SecretAccessDenied,
-        severity: Severity::Medium,
-        title: "Repeated denied secret requests (RBAC probing)",
-        source: "ktriage (after seed 003: denied requests reveal RBAC boundaries)",
-        tags: &[
-            "attack.discovery",
-            "attack.credential_access",
-            "attack.t1552.007",
-            "TA0006",
-        ],
-        why: "Many 401/403 answers on secrets in a short time: someone is testing what a credential can read. \
-              404s are shown but not counted.",
-    },
-    RuleInfo {
-        id: RuleId::SecretReadUntrustedSource,
-        severity: Severity::Medium,
-        title: "Secret read from outside the trusted networks",
-        source: "seed 001 (indicator: sourceIPs outside your normal CI/CD or operator ranges)",
-        tags: CRED_API,
-        why: "The source address the API server saw (after trusted proxies) is outside the configured trusted ranges.",
-    },
-    RuleInfo {
-        id: RuleId::SecretWrite,
-        severity: Severity::Medium,
-        title: "Secret created, changed or deleted outside the allowlist",
-        source: "seed 002 (create/update/patch/delete-secrets operations)",
-        tags: &[
-            "attack.persistence",
-            "attack.impact",
-            "attack.t1552.007",
-            "TA0006",
-        ],
-        why: "Writing a secret can plant credentials (a service-account token secret) or destroy evidence. \
-              Check what changed and whether a deployment process explains it.",
-    },
-    RuleInfo {
-        id: RuleId::PodExec,
-        severity: Severity::High,
-        title: "Interactive exec/attach into a pod",
-        source: "seed 000 (companion rule on pods/exec) and seed 001 (exec sessions)",
-        tags: &[
-            "attack.execution",
-            "attack.t1609",
-            "attack.credential_access",
-            "attack.t1552.007",
-        ],
-        why: "exec into a pod reads its mounted secrets and service-account token without touching the Secrets API. \
-              Check the command and what the pod mounts.",
-    },
-    RuleInfo {
-        id: RuleId::RbacBindingCreated,
-        severity: Severity::High,
-        title: "ClusterRoleBinding, or a RoleBinding to a powerful role, created or changed",
-        source: "seed 000 (escalation: a new clusterrolebinding)",
-        tags: &[
-            "attack.privilege_escalation",
-            "attack.persistence",
-            "attack.t1098",
-            "TA0004",
-        ],
-        why: "A new binding is how an attacker grants themselves secrets access. Check the role, the subjects, and who \
-              created it. A binding to system:authenticated or system:unauthenticated opens it to everyone.",
-    },
-    RuleInfo {
-        id: RuleId::RbacRoleWidened,
-        severity: Severity::High,
-        title: "Role or ClusterRole granting secrets, exec, tokens, impersonation or wildcards",
-        source: "ktriage (after seed 000 escalation and seed 001 RBAC review)",
-        tags: &[
-            "attack.privilege_escalation",
-            "attack.persistence",
-            "attack.t1098",
-            "TA0004",
-        ],
-        why: "The role's rules (as stored, after the change) grant read on secrets, pods/exec, token creation, \
-              impersonate/escalate/bind or wildcards. Check who is bound to it.",
-    },
-    RuleInfo {
-        id: RuleId::SaTokenMinted,
-        severity: Severity::Medium,
-        title: "Service-account token requested by an unexpected identity",
-        source: "ktriage (seed 001: service-account tokens used out of context)",
-        tags: &["attack.credential_access", "attack.t1528", "TA0006"],
-        why: "serviceaccounts/token create mints a fresh credential for that account. Kubelets do it all day; a person \
-              or another workload doing it is taking that account's identity.",
-    },
-    RuleInfo {
-        id: RuleId::AnonymousSecretAccess,
-        severity: Severity::Critical,
-        title: "Secrets requested without authentication",
-        source: "ktriage",
-        tags: &[
-            "attack.initial_access",
-            "attack.credential_access",
-            "attack.t1552.007",
-            "TA0006",
-        ],
-        why: "system:anonymous or the system:unauthenticated group touched secrets. Allowed means the cluster serves \
-              secrets to anyone who can reach it (critical); denied means someone is probing (medium).",
-    },
-    RuleInfo {
-        id: RuleId::EscalateThenLoot,
-        severity: Severity::Critical,
-        title: "Privilege escalation followed by secret reads or exec",
-        source: "seed 000 (escalate-then-loot correlation)",
-        tags: &[
-            "attack.privilege_escalation",
-            "attack.t1098",
-            "attack.credential_access",
-            "attack.t1552.007",
-            "attack.t1609",
-        ],
-        why: "A binding or widened role was created, and within the window its creator or a subject it granted read \
-              secrets or exec'd into a pod. Treat as an active intrusion: rotate what was read.",
-    },
-    RuleInfo {
-        id: RuleId::HelmReleaseRead,
-        severity: Severity::Low,
-        title: "Helm release state read or written by the Helm client",
-        source: "seed 003 (excludes sh.helm.release.* from rapid GETs only; seed 000 does not exclude them) + Helm's secrets storage driver",
-        tags: CRED_API,
-        why: "The Helm client (user agent Helm/...) read release secrets (a list with labelSelector owner=helm, or \
-              sh.helm.release.v1.* by name) or wrote one. Release secrets hold the chart's rendered values, often \
-              passwords: expected of people who deploy, still a person reading them. The user agent is set by the \
-              client: check this is a deploy you know of. Other clients reading release secrets raise secret-read.",
-    },
-];
 
 pub fn info(id: RuleId) -> &'static RuleInfo {
     RULES

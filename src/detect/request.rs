@@ -114,6 +114,8 @@ pub struct Ctx<'e, 'a> {
     pub became_denied: bool,
     /// The event lies after the learning period (false when untimed).
     pub after_learning: bool,
+    /// The RBAC rules have already read this request's objects.
+    pub rbac_done: bool,
 }
 
 pub const READ_VERBS: [&str; 3] = ["get", "list", "watch"];

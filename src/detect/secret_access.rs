@@ -11,6 +11,22 @@ use crate::audit::Outcome;
 use crate::audit::uri::{container, exec_command};
 use crate::glob::glob_match;
 
+/// The per-request rules as a family: they run on the first stage seen.
+pub struct PerRequest;
+
+impl super::family::Family for PerRequest {
+    fn check(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        env: &super::family::Env<'_>,
+        out: &mut super::family::Findings,
+    ) {
+        if ctx.new_request {
+            check(ctx, env.cfg, env.allow, &mut out.hits);
+        }
+    }
+}
+
 /// Run on the first stage seen of each request.
 pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<Hit>) {
     let subject = ctx.subject();
@@ -102,7 +118,14 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
             .proxy_users
             .iter()
             .any(|p| p == ctx.authenticated);
-        if (ctx.ev.is_impersonated() || proxy) && on(RuleId::SecretAccessImpersonated) {
+        let routine = ctx.resource() == "configmaps"
+            && !proxy
+            && rules
+                .secret_access_impersonated
+                .routine_configmap_proxies
+                .iter()
+                .any(|g| glob_match(g, ctx.authenticated));
+        if (ctx.ev.is_impersonated() || proxy) && !routine && on(RuleId::SecretAccessImpersonated) {
             let how = if proxy && !ctx.ev.is_impersonated() {
                 format!("through the proxy account {}", ctx.authenticated)
             } else {

@@ -129,6 +129,17 @@ pub struct WindowState {
     since_sweep: u32,
 }
 
+impl super::family::Family for WindowState {
+    fn check(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        env: &super::family::Env<'_>,
+        out: &mut super::family::Findings,
+    ) {
+        out.untimed_skipped |= self.run(ctx, env.cfg, env.allow, env.evidence, &mut out.hits);
+    }
+}
+
 impl WindowState {
     /// Forget keys whose windows have emptied, so state tracks activity,
     /// not history.
@@ -150,7 +161,7 @@ impl WindowState {
 
     /// Returns true when the event was relevant to a windowed rule but had
     /// no time (the caller counts those).
-    pub fn check(
+    pub fn run(
         &mut self,
         ctx: &Ctx<'_, '_>,
         cfg: &Config,

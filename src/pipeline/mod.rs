@@ -360,6 +360,14 @@ impl Ingest {
 
     /// Every problem with the inputs read, most serious first per input.
     pub fn health(&self) -> Vec<Health> {
-        self.stats.inputs.iter().flat_map(|i| i.health()).collect()
+        let mut out: Vec<Health> = self.stats.inputs.iter().flat_map(|i| i.health()).collect();
+        // What a rule could not see, said once for all inputs.
+        out.extend(
+            self.engine
+                .blind_spots()
+                .into_iter()
+                .map(|b| Health::Warning(b.text)),
+        );
+        out
     }
 }

@@ -5,18 +5,22 @@
 //! `tests/generator.rs`).
 //!
 //! Why it is safe: the engine wants an event only for some values of
-//! `objectRef.resource` (see `detect::is_relevant` and
-//! `detect::engine_wants`). In the line, that value follows a `"resource"`
-//! key. So the line is kept when any `"resource"` key in it has a value the
-//! engine cares about (other occurrences, in request bodies, only make it
-//! keep more), when a `\uXXXX` escape could be disguising a key or value,
-//! or when it does not look like an event at all (so bad input is parsed
-//! and reported), or when it holds an event as an escaped JSON string
-//! (`\"resource\"`: managed-cluster exports wrap events that way, several
-//! to a line, where the unescaped keys seen are another event's). For the resources whose relevance depends on more
-//! (pods: exec, attach or a spec using a secret; service accounts: token;
-//! configmaps: impersonation), the line must also contain the word that
-//! makes it relevant.
+//! `objectRef.resource`, listed with their conditions in one table,
+//! `detect::relevance::INTERESTS`, which `detect::is_relevant` and
+//! `detect::engine_wants` read too. In the line, that value follows a
+//! `"resource"` key. So the line is kept when any `"resource"` key in it
+//! has a value the table names (other occurrences, in request bodies, only
+//! make it keep more), when a `\uXXXX` escape could be disguising a key or
+//! value, or when it does not look like an event at all (so bad input is
+//! parsed and reported), or when it holds an event as an escaped JSON
+//! string (`\"resource\"`: managed-cluster exports wrap events that way,
+//! several to a line, where the unescaped keys seen are another event's).
+//! For a resource whose relevance depends on more, the line must also
+//! contain a word every relevant event of it has: for a subresource `s`,
+//! the JSON string `"s"` (its value, which cannot be spelt otherwise
+//! without a backslash, and backslashes are caught above); for a recorded
+//! spec, the key `"requestObject"`; for impersonation, `"impersonatedUser"`
+//! or the proxy account's name (verbatim, or every such line is kept).
 //!
 //! Why not one search for every interesting word: on real traffic words
 //! like "token" and "secret" and their 2-byte prefixes are everywhere, and
@@ -24,6 +28,7 @@
 //! the `"resource"` key is one rare needle.
 
 use crate::detect::Config;
+use crate::detect::relevance::INTERESTS;
 use memchr::memmem::Finder;
 
 /// Proxy user names made only of these characters appear in the log as
@@ -33,6 +38,16 @@ fn verbatim_in_json(name: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b":._@-/".contains(&b))
 }
 
+/// One row of `INTERESTS`, as byte searches.
+#[derive(Clone)]
+struct Wanted {
+    resource: &'static [u8],
+    always: bool,
+    /// Any of these in the line: a subresource's value, `"requestObject"`.
+    words: Vec<Finder<'static>>,
+    impersonated: bool,
+}
+
 #[derive(Clone)]
 pub struct Prefilter {
     resource: Finder<'static>,
@@ -40,13 +55,12 @@ pub struct Prefilter {
     escaped_resource: Finder<'static>,
     verb: Finder<'static>,
     escape: Finder<'static>,
-    /// Pods: relevant with one of these (exec, attach, a secret in a spec).
-    pod_words: Vec<Finder<'static>>,
-    token: Finder<'static>,
-    /// Configmaps: relevant when impersonated or sent by a proxy user.
-    configmap_words: Vec<Finder<'static>>,
+    /// The engine's table of interests, as byte searches.
+    wanted: Vec<Wanted>,
+    /// Impersonated, or sent by a proxy user.
+    impersonation_words: Vec<Finder<'static>>,
     /// Some proxy name cannot be searched for literally: keep them all.
-    all_configmaps: bool,
+    all_impersonated: bool,
 }
 
 fn finder(w: &str) -> Finder<'static> {
@@ -56,18 +70,35 @@ fn finder(w: &str) -> Finder<'static> {
 impl Prefilter {
     pub fn new(cfg: &Config) -> Self {
         let proxies = &cfg.rules.secret_access_impersonated.proxy_users;
-        let mut configmap_words = vec![finder("impersonatedUser")];
-        configmap_words.extend(proxies.iter().map(|p| finder(p)));
+        let mut impersonation_words = vec![finder("impersonatedUser")];
+        impersonation_words.extend(proxies.iter().map(|p| finder(p)));
+        let wanted = INTERESTS
+            .iter()
+            .map(|i| {
+                let mut words: Vec<Finder<'static>> = i
+                    .subresources
+                    .iter()
+                    .map(|s| finder(&format!("\"{s}\"")))
+                    .collect();
+                if i.spec {
+                    words.push(finder("\"requestObject\""));
+                }
+                Wanted {
+                    resource: i.resource.as_bytes(),
+                    always: i.always,
+                    words,
+                    impersonated: i.impersonated,
+                }
+            })
+            .collect();
         Prefilter {
             resource: finder("\"resource\""),
             escaped_resource: finder("\\\"resource\\\""),
             verb: finder("\"verb\""),
             escape: finder("\\u"),
-            // "secret" covers secretName, secretKeyRef and secretRef.
-            pod_words: ["exec", "attach", "secret"].map(finder).to_vec(),
-            token: finder("token"),
-            configmap_words,
-            all_configmaps: !proxies.iter().all(|p| verbatim_in_json(p)),
+            wanted,
+            impersonation_words,
+            all_impersonated: !proxies.iter().all(|p| verbatim_in_json(p)),
         }
     }
 
@@ -91,17 +122,16 @@ impl Prefilter {
             || self.escaped_resource.find(line).is_some()
     }
 
+    /// Could an event on resource `value`, in this line, be one the
+    /// engine wants? Reads the same table as `detect::engine_wants`.
     fn wants_resource(&self, value: &[u8], line: &[u8]) -> bool {
-        let any = |ws: &[Finder<'static>]| ws.iter().any(|w| w.find(line).is_some());
-        match value {
-            b"secrets" | b"roles" | b"clusterroles" | b"rolebindings" | b"clusterrolebindings" => {
-                true
-            }
-            b"pods" => any(&self.pod_words),
-            b"serviceaccounts" => self.token.find(line).is_some(),
-            b"configmaps" => self.all_configmaps || any(&self.configmap_words),
-            _ => false,
-        }
+        let Some(w) = self.wanted.iter().find(|w| w.resource == value) else {
+            return false;
+        };
+        let any = |ws: &[Finder<'static>]| ws.iter().any(|f| f.find(line).is_some());
+        w.always
+            || any(&w.words)
+            || (w.impersonated && (self.all_impersonated || any(&self.impersonation_words)))
     }
 
     /// A cheap shape check: one JSON object with a `"verb"` key. Truncated
@@ -205,6 +235,52 @@ mod tests {
         assert!(p.keep(br#"{"records":[{"properties":{"log":{"verb":"get","objectRef":{"resource":"leases"}}}},{"properties":{"log":"{\"verb\":\"get\",\"objectRef\":{\"resource\":\"secrets\"}}"}}]}"#));
         // An escaped value is parsed.
         assert!(p.keep(br#"{"verb":"get","objectRef":{"resource":"s\\ecrets"}}"#));
+    }
+
+    /// Every row of the engine's table: a line the engine wants is kept,
+    /// and a line on the same resource it does not want is dropped.
+    #[test]
+    fn reads_the_engines_table() {
+        use crate::detect::engine_wants;
+        use serde_json::json;
+        let cfg = Config::default();
+        let p = Prefilter::new(&cfg);
+        let check = |mut v: serde_json::Value, wanted: bool| {
+            v["kind"] = json!("Event");
+            let text = v.to_string();
+            let ev = crate::audit::parse_event(&text).unwrap();
+            assert_eq!(engine_wants(&ev, &cfg), wanted, "{text}");
+            if wanted {
+                assert!(p.keep(text.as_bytes()), "dropped: {text}");
+            } else {
+                assert!(!p.keep(text.as_bytes()), "kept: {text}");
+            }
+        };
+        for i in INTERESTS {
+            let r = i.resource;
+            check(
+                json!({"verb": "get", "objectRef": {"resource": r, "subresource": "zzz"}}),
+                i.always,
+            );
+            for s in i.subresources {
+                check(
+                    json!({"verb": "create", "objectRef": {"resource": r, "subresource": s}}),
+                    true,
+                );
+            }
+            if i.spec {
+                check(
+                    json!({"verb": "create", "objectRef": {"resource": r}, "requestObject": {"spec": {}}}),
+                    true,
+                );
+            }
+            if i.impersonated {
+                check(
+                    json!({"verb": "get", "impersonatedUser": {"username": "x"}, "objectRef": {"resource": r}}),
+                    true,
+                );
+            }
+        }
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub struct SummaryLine {
     /// that stopped `scan --follow`. Absent in a batch scan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_by: Option<&'static str>,
+    /// What a rule could not see because the audit policy did not record
+    /// it ("pod specs not recorded: rule … cannot see …").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blind_spots: Vec<String>,
 }
 
 pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
@@ -81,5 +85,11 @@ pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
         alerts: ingest.engine.alerts().len(),
         incidents,
         ended_by: None,
+        blind_spots: ingest
+            .engine
+            .blind_spots()
+            .into_iter()
+            .map(|b| b.text)
+            .collect(),
     }
 }
