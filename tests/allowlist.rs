@@ -81,8 +81,25 @@ fn edits_keep_comments_order_and_write_atomically_with_undo() {
     );
     assert!(saved.contains("10.20.0.0/16") && saved.contains("2026-12-31"));
     assert_eq!(f.allowlist.entries.len(), 2);
-    // No temporary files left behind.
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // No temporary files left behind; the file before the change is kept
+    // as `.bak` (beside the `.lock` every writer takes).
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "allowlist.toml",
+            "allowlist.toml.bak",
+            "allowlist.toml.lock"
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("allowlist.toml.bak")).unwrap(),
+        original
+    );
     f.remove(0, RuleId::IDS).unwrap();
     assert!(!std::fs::read_to_string(&path).unwrap().contains("backup"));
     f.undo(RuleId::IDS).unwrap();

@@ -124,9 +124,39 @@ fn checklist_pane_has_the_response_steps() {
         "{lines}"
     );
     assert!(lines.contains("2. RBAC review"), "{lines}");
-    press(&mut app, KeyCode::Char('j'));
+    // Right after `4` the highlighted row is the first step, and Space
+    // ticks that one: the first box on screen.
     press(&mut app, KeyCode::Char(' '));
-    assert!(render(&app, 100, 40).join("\n").contains("[x]"));
+    let boxes = |app: &App| -> Vec<String> {
+        render(app, 100, 40)
+            .into_iter()
+            .filter(|l| l.contains("[x]") || l.contains("[ ]"))
+            .collect()
+    };
+    let b = boxes(&app);
+    assert!(b[0].contains("[x]"), "{b:?}");
+    assert!(b[1..].iter().all(|l| l.contains("[ ]")), "{b:?}");
+    // Moving skips headings; Space on an evidence row ticks nothing else.
+    let sel = app.list(Pane::Checklist).selected;
+    press(&mut app, KeyCode::Char('j'));
+    assert_ne!(app.list(Pane::Checklist).selected, sel);
+    for _ in 0..40 {
+        let row = app.list(Pane::Checklist).selected_row().unwrap().clone();
+        assert_ne!(
+            row.kind,
+            ktriage::tui::filter::RowKind::Info,
+            "a heading is never highlighted"
+        );
+        if row.kind == ktriage::tui::filter::RowKind::Item {
+            break;
+        }
+        press(&mut app, KeyCode::Char(' '));
+        assert_eq!(boxes(&app), b, "Space on evidence changed a tick");
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Char(' '));
+    let b2 = boxes(&app);
+    assert!(b2[0].contains("[x]") && b2[1].contains("[x]"), "{b2:?}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use super::app::{App, Mode, Pane};
 use super::export;
+use super::filter::RowId;
 use super::form::{Form, FormKind, FormOutcome};
 use super::panes::incidents;
 use super::worker::Command;
@@ -11,59 +12,55 @@ use crate::allowlist::EntryKind;
 use crate::detect::RuleId;
 use crossterm::event::{KeyCode, KeyEvent};
 
-/// What `a` proposes, from whatever is selected where.
+/// What `a` proposes, from the typed id of whatever is selected where
+/// (never from a key string parsed back: identities contain colons).
 pub(super) fn prefill(app: &App) -> (EntryKind, String, Vec<String>) {
-    let row = app.focused().selected_row();
-    let key = row.map(|r| r.key.as_str()).unwrap_or("");
-    match app.focus {
-        Pane::Incidents => {
-            if let Some(e) = incidents::event_for_key(app, key) {
-                if matches!(app.mode, Mode::Detail { .. })
-                    || !e.user_agent.is_empty() && key.starts_with("e:")
-                {
-                    return (EntryKind::UserAgent, e.user_agent.clone(), Vec::new());
-                }
+    let key = app.focused().selected_row().map(|r| &r.key);
+    let user = |id: &str| (EntryKind::User, id.to_string(), Vec::new());
+    match (app.focus, key) {
+        (Pane::Incidents, Some(k @ RowId::Event { .. })) => {
+            if let Some(e) = incidents::event_for_key(app, k).filter(|e| !e.user_agent.is_empty()) {
+                return (EntryKind::UserAgent, e.user_agent.clone(), Vec::new());
             }
-            match app.current_incident() {
-                Some(inc) => (
-                    EntryKind::User,
-                    inc.primary.clone(),
-                    inc.rules.iter().map(|r| r.as_str().to_string()).collect(),
-                ),
-                None => (EntryKind::User, String::new(), Vec::new()),
-            }
+            incident_prefill(app)
         }
-        Pane::Identities => {
-            if let Some((_, secret)) = key.split_once(":s:") {
-                let name = secret.rsplit('/').next().unwrap_or(secret);
-                return (EntryKind::SecretName, name.to_string(), Vec::new());
-            }
-            if let Some(ip) = key.strip_prefix("ip:").filter(|k| !k.contains(":id:")) {
-                let cidr = if ip.contains(':') {
-                    format!("{ip}/128")
-                } else {
-                    format!("{ip}/32")
-                };
-                return (EntryKind::SourceCidr, cidr, Vec::new());
-            }
-            let id = key.rsplit_once("id:").map(|(_, id)| id).unwrap_or("");
-            let id = id.split(":s:").next().unwrap_or(id);
-            (
-                EntryKind::User,
-                id.split(":x:")
-                    .next()
-                    .unwrap_or(id)
-                    .split(":c:")
-                    .next()
-                    .unwrap_or(id)
-                    .to_string(),
-                Vec::new(),
-            )
+        (Pane::Incidents, _) => incident_prefill(app),
+        (Pane::Identities, Some(RowId::Secret { secret, .. })) => {
+            let name = secret.name.clone().unwrap_or_default();
+            (EntryKind::SecretName, name, Vec::new())
         }
+        (Pane::Identities, Some(RowId::Ip(ip))) => {
+            let cidr = if ip.contains(':') {
+                format!("{ip}/128")
+            } else {
+                format!("{ip}/32")
+            };
+            (EntryKind::SourceCidr, cidr, Vec::new())
+        }
+        (
+            Pane::Identities,
+            Some(
+                RowId::Identity(identity)
+                | RowId::IpIdentity { identity, .. }
+                | RowId::Exec { identity, .. }
+                | RowId::Change { identity, .. },
+            ),
+        ) => user(identity),
         _ => match app.current_incident() {
-            Some(inc) => (EntryKind::User, inc.primary.clone(), Vec::new()),
-            None => (EntryKind::User, String::new(), Vec::new()),
+            Some(inc) => user(&inc.primary),
+            None => user(""),
         },
+    }
+}
+
+fn incident_prefill(app: &App) -> (EntryKind, String, Vec<String>) {
+    match app.current_incident() {
+        Some(inc) => (
+            EntryKind::User,
+            inc.primary.clone(),
+            inc.rules.iter().map(|r| r.as_str().to_string()).collect(),
+        ),
+        None => (EntryKind::User, String::new(), Vec::new()),
     }
 }
 
@@ -172,10 +169,17 @@ fn submit_form(app: &mut App) {
     if let FormKind::Note { incident, item } = &form.kind {
         let (inc, item, note) = (incident.clone(), item.clone(), form.fields[0].value.clone());
         app.mode = Mode::Normal;
-        match app.checklist.set_note(&inc, &item, &note) {
-            Ok(()) => app.rebuild_pane(Pane::Checklist),
-            Err(e) => app.flash(e.to_string(), true),
+        let Some(i) = app.view().incidents.iter().find(|i| i.id == inc) else {
+            return app.flash(
+                "this incident changed while the note was typed; note not saved",
+                true,
+            );
+        };
+        let subj = super::checklist::subject(app.view(), i);
+        if let Err(e) = app.checklist.set_note(&subj, &item, &note) {
+            app.flash(e.to_string(), true);
         }
+        app.rebuild_pane(Pane::Checklist);
         return;
     }
     let entry = match form.to_entry() {

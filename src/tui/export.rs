@@ -3,7 +3,7 @@
 //! over [`crate::view`]) for the one incident, with the analyst's ticks and
 //! notes, so the report is also the hand-over.
 
-use super::checklist::{ChecklistStore, facts};
+use super::checklist::{ChecklistStore, facts, subject};
 use super::snapshot::Snapshot;
 use crate::detect::Incident;
 use crate::report::markdown::{Tick, render};
@@ -19,8 +19,9 @@ pub fn incident_markdown(
     meta: Meta,
 ) -> String {
     let v = view::build(&facts(snap), meta, Some(&inc.id));
-    render(&v, &|incident, key| {
-        let st = store.get(incident, key);
+    let look = store.lookup(&subject(snap, inc));
+    render(&v, &|_incident, key| {
+        let st = look.get(key);
         Tick {
             done: st.done,
             note: st.note,

@@ -19,6 +19,7 @@
 pub mod actions;
 pub mod app;
 pub mod checklist;
+pub mod checkstate;
 pub mod demo;
 pub mod edits;
 pub mod export;
@@ -27,6 +28,7 @@ pub mod form;
 pub mod inbox;
 pub mod keymap;
 pub mod panes;
+pub mod prompt;
 pub mod snapshot;
 pub mod tail;
 pub mod testing;
@@ -229,7 +231,7 @@ pub fn build_app(opts: &TuiOptions, source_key: &str) -> (App, crate::allowlist:
     let (keymap, keys_warning) = Keymap::load(&opts.config_dir);
     let init = allowlist_init(opts.no_default_allowlist);
     let (file, allowlist) = load_allowlist(&opts.allowlist_path, &init, opts.no_default_allowlist);
-    let store = ChecklistStore::open(&opts.state_dir, source_key);
+    let store = ChecklistStore::open(&opts.state_dir);
     let mut warnings: Vec<String> = [theme_warning, keys_warning, store.load_error.clone()]
         .into_iter()
         .flatten()

@@ -32,6 +32,16 @@ pub fn draw(f: &mut Frame, app: &App) {
         } => draw_detail(f, app, title, lines, *scroll),
         Mode::Form(form) => draw_form(f, app, form),
         Mode::ConfirmDelete(i) => draw_confirm(f, app, *i),
+        Mode::ConfirmQuit(why) => {
+            let area = popup(f.area(), 64, 6);
+            let lines = vec![
+                Line::raw(clean(why)),
+                Line::raw("Quit anyway and lose it?"),
+                Line::styled("y quits · any other key stays", app.theme.dim()),
+            ];
+            let body = Paragraph::new(lines).wrap(Wrap { trim: true });
+            draw_popup(f, app, area, "Quit", body);
+        }
         _ => {}
     }
 }
@@ -136,7 +146,7 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         let (ev, al) = app.left_follow_at;
         s.push(Span::styled(
             format!(
-                " paused +{} ev +{} alerts · G resumes ",
+                " paused +{} ev +{} alerts · F resumes ",
                 count(st.events.saturating_sub(ev)),
                 app.live.alerts.len().saturating_sub(al)
             ),
@@ -201,21 +211,24 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
 fn draw_hints(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
     let line = match &app.mode {
-        Mode::Filter => Line::from(vec![
-            Span::styled("/", th.get("status_key")),
-            Span::raw(app.focused().filter.query.clone()),
-            Span::styled("█", th.dim()),
-            Span::styled("   Enter keep · Esc clear · !text inverts", th.dim()),
-        ]),
-        Mode::Command(c) => Line::from(vec![
-            Span::styled(":", th.get("status_key")),
-            Span::raw(c.clone()),
-            Span::styled("█", th.dim()),
-            Span::styled(
+        Mode::Filter(ed) => {
+            let mut v = vec![Span::styled("/", th.get("status_key"))];
+            v.extend(ed.spans(th.text(), th.selected()));
+            v.push(Span::styled(
+                "   Enter keep · Esc/Ctrl-c clear · !text inverts",
+                th.dim(),
+            ));
+            Line::from(v)
+        }
+        Mode::Command(ed) => {
+            let mut v = vec![Span::styled(":", th.get("status_key"))];
+            v.extend(ed.spans(th.text(), th.selected()));
+            v.push(Span::styled(
                 "   export [PATH] · theme NAME · sev LEVEL · rule ID · follow · freeze · q",
                 th.dim(),
-            ),
-        ]),
+            ));
+            Line::from(v)
+        }
         _ => {
             if let Some(fl) = &app.flash {
                 let st = if fl.error {
@@ -290,7 +303,7 @@ fn draw_help(f: &mut Frame, app: &App, scroll: u16) {
         app.theme.dim(),
     ));
     lines.push(Line::styled(
-        "Follow: the view tracks the newest activity; moving leaves it, G resumes.",
+        "Follow: new activity is shown as it arrives; the cursor never moves by itself; moving leaves follow, F resumes.",
         app.theme.dim(),
     ));
     lines.push(Line::styled(
