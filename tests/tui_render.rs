@@ -252,3 +252,96 @@ fn light_and_high_contrast_and_no_color_render() {
     let app = app_from_log(&o, ATTACK, Status::default());
     assert!(screen(&app).contains("theme `nope` not found"));
 }
+
+fn at(line: String, time: &str) -> String {
+    line.replace("2026-07-01T10:00:00", time)
+}
+
+#[test]
+fn the_cursor_starts_on_the_most_severe_incident_and_never_moves_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = options(dir.path());
+    // A HIGH incident newer than the CRITICAL one.
+    let later = at(
+        secret_get("mallory", "curl/8.0", "db", "m1"),
+        "2026-07-01T15:00:00",
+    );
+    let log = format!("{ATTACK}\n{later}\n");
+    let mut app = app_from_log(&opts, &log, Status::default());
+    let first = app.current_incident().unwrap().clone();
+    assert_eq!(first.severity, ktriage::detect::Severity::Critical);
+    assert_eq!(first.primary, "attacker-admin");
+    // The analyst selects mallory's incident; new events arrive while
+    // following: a newer incident (trudy), more of mallory's.
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.current_incident().unwrap().primary, "mallory");
+    app.set_follow(true);
+    let more = format!(
+        "{log}{}\n{}\n",
+        at(
+            secret_get("trudy", "curl/8.0", "api", "t1"),
+            "2026-07-01T16:00:00"
+        ),
+        at(
+            secret_get("mallory", "curl/8.0", "db2", "m2"),
+            "2026-07-01T16:30:00"
+        ),
+    );
+    let allow = ktriage::allowlist::default_allowlist();
+    let snap = ktriage::tui::testing::snapshot_of(&opts, allow, &more, Status::default());
+    app.accept(Box::new(snap));
+    assert_eq!(app.view().incidents.len(), 3);
+    assert_eq!(app.current_incident().unwrap().primary, "mallory");
+    // `4` opens the checklist of that same incident.
+    press(&mut app, KeyCode::Char('4'));
+    let s = render(&app, 100, 30).join("\n");
+    assert!(s.contains("mallory — 0/"), "{s}");
+}
+
+#[test]
+fn allowlisting_an_identity_with_colons_prefills_all_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = secret_get("system:serviceaccount:squid:proxy", "curl/8.0", "db", "p1");
+    let mut app = app_from_log(&options(dir.path()), &log, Status::default());
+    for pane in ['1', '2'] {
+        press(&mut app, KeyCode::Char(pane));
+        press(&mut app, KeyCode::Char('a'));
+        let ktriage::tui::app::Mode::Form(f) = &app.mode else {
+            panic!("no form in pane {pane}");
+        };
+        assert_eq!(f.fields[1].value, "system:serviceaccount:squid:proxy");
+        press(&mut app, KeyCode::Esc);
+    }
+    // Expanded, on its secret: a secret-name entry for that secret.
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('a'));
+    let ktriage::tui::app::Mode::Form(f) = &app.mode else {
+        panic!("no form");
+    };
+    assert_eq!(
+        (f.fields[0].value.as_str(), f.fields[1].value.as_str()),
+        ("secret-name", "db")
+    );
+}
+
+#[test]
+fn g_goes_to_the_last_row_and_popups_stop_at_their_end() {
+    let (_d, mut app) = attack_app();
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('G'));
+    let l = app.list(Pane::Allowlist);
+    assert_eq!(l.selected, l.visible.len() - 1);
+    press(&mut app, KeyCode::Char('?'));
+    let _ = render(&app, 80, 24);
+    for _ in 0..500 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    let s = render(&app, 80, 24).join("\n");
+    let ktriage::tui::app::Mode::Help { scroll } = app.mode else {
+        panic!("help closed");
+    };
+    assert_eq!(scroll, app.popup_max.get(), "stops at the end");
+    assert!(scroll < 200, "{scroll}");
+    assert!(s.contains(" of "), "scroll position shown: {s}");
+}

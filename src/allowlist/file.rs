@@ -414,6 +414,16 @@ impl AllowlistFile {
         })
     }
 
+    /// The file on disk is not what was last read or written here
+    /// (another process saved it): offer a reload.
+    pub fn changed_on_disk(&self) -> bool {
+        match fs::read(&self.path) {
+            Ok(b) => self.disk.as_deref().map(str::as_bytes) != Some(b.as_slice()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.disk.is_some(),
+            Err(_) => false,
+        }
+    }
+
     pub fn can_undo(&self) -> bool {
         self.undo.is_some()
     }

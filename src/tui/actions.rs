@@ -45,12 +45,16 @@ pub fn key(app: &mut App, k: KeyEvent) {
         }
         Mode::Help { scroll } | Mode::Detail { scroll, .. } => {
             let action = app.keymap.lookup(app.focus.context(), &k);
+            let max = app.popup_max.get();
             match action {
-                Some(Action::Down) => *scroll = scroll.saturating_add(1),
+                Some(Action::Down) => *scroll = scroll.saturating_add(1).min(max),
                 Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-                Some(Action::PageDown | Action::HalfDown) => *scroll = scroll.saturating_add(10),
+                Some(Action::PageDown | Action::HalfDown) => {
+                    *scroll = scroll.saturating_add(10).min(max)
+                }
                 Some(Action::PageUp | Action::HalfUp) => *scroll = scroll.saturating_sub(10),
                 Some(Action::Top) => *scroll = 0,
+                Some(Action::Bottom) => *scroll = max,
                 Some(Action::Quit) => app.quit = true,
                 Some(Action::Allow) if matches!(app.mode, Mode::Detail { .. }) => {
                     app.mode = Mode::Normal;
@@ -304,8 +308,8 @@ fn show_problems(app: &mut App) {
         lines.push("no malformed lines".to_string());
     } else {
         lines.push(format!(
-            "{} malformed line(s); the first {} (file:line: why):",
-            st.malformed,
+            "{}; the first {} (file:line: why):",
+            super::text::count_of(st.malformed, "malformed line", "malformed lines"),
             st.malformed_list.len()
         ));
         lines.extend(st.malformed_list.iter().map(|m| super::text::clean(m)));
@@ -528,7 +532,7 @@ pub fn mouse(app: &mut App, m: MouseEvent) {
     match m.kind {
         MouseEventKind::ScrollDown => match &mut app.mode {
             Mode::Help { scroll } | Mode::Detail { scroll, .. } => {
-                *scroll = scroll.saturating_add(3)
+                *scroll = scroll.saturating_add(3).min(app.popup_max.get())
             }
             _ => move_sel(app, 3),
         },

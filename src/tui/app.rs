@@ -222,9 +222,14 @@ pub struct App {
     /// What a missing allowlist file starts as (defaults or empty).
     pub allowlist_init: String,
     pub commands: Option<Sender<Command>>,
+    /// The last scroll offset of the open popup that still fills it (set
+    /// by the draw; scrolling stops there).
+    pub popup_max: Cell<u16>,
     pub quit: bool,
     /// Set when something visible changed and a redraw is due.
     pub dirty: bool,
+    /// The allowlist file changed on disk and the analyst was told.
+    pub allowlist_changed_told: bool,
 }
 
 impl App {
@@ -260,8 +265,29 @@ impl App {
             config_dir: PathBuf::new(),
             allowlist_init: crate::allowlist::init_text(),
             commands: None,
+            popup_max: Cell::new(u16::MAX),
             quit: false,
             dirty: true,
+            allowlist_changed_told: false,
+        }
+    }
+
+    /// Look at the files another ktriage may write: checklist ticks saved
+    /// there show here; an allowlist changed there is offered for reload
+    /// (applying it silently would change what is hidden under the analyst).
+    pub fn check_disk(&mut self) {
+        if self.checklist.refresh() {
+            self.rebuild_pane(Pane::Checklist);
+        }
+        let changed = matches!(&self.allowlist, Ok(f) if f.changed_on_disk());
+        if changed && !self.allowlist_changed_told {
+            self.allowlist_changed_told = true;
+            self.flash(
+                "the allowlist file changed on disk (another ktriage?): Ctrl-r reloads it",
+                true,
+            );
+        } else if !changed {
+            self.allowlist_changed_told = false;
         }
     }
 

@@ -43,6 +43,9 @@ pub enum ChecklistError {
     },
     #[error("checklist state {path} is unusable ({why}); it is not overwritten: fix or move it")]
     Broken { path: PathBuf, why: String },
+    /// The state file was found unusable earlier (the message says why).
+    #[error("{0}")]
+    Unusable(String),
 }
 
 /// What the analyst recorded for one item.
@@ -304,17 +307,20 @@ pub struct ChecklistStore {
     pub load_error: Option<String>,
     /// A change is shown but not saved (the last save failed).
     pub unsaved: bool,
+    /// The file's bytes as last read or written (`None`: absent).
+    disk: Option<Vec<u8>>,
 }
 
 impl ChecklistStore {
     pub fn open(state_dir: &Path) -> Self {
         let path = state_dir.join("checklists.json");
-        let (file, load_error) = match std::fs::read(&path) {
-            Ok(b) => match parse(&b) {
+        let disk = std::fs::read(&path).ok();
+        let (file, load_error) = match &disk {
+            Some(b) => match parse(b) {
                 Ok(f) => (f, None),
                 Err(e) => (StoreFile::default(), Some(e)),
             },
-            Err(_) => (StoreFile::default(), None),
+            None => (StoreFile::default(), None),
         };
         ChecklistStore {
             load_error: load_error.map(|e| {
@@ -327,7 +333,36 @@ impl ChecklistStore {
             path,
             file,
             unsaved: false,
+            disk,
         }
+    }
+
+    /// Take in what another instance saved since (its ticks show here
+    /// too). True when something changed. Unsaved work here is kept: it is
+    /// merged into the file on the next save.
+    pub fn refresh(&mut self) -> bool {
+        let now = std::fs::read(&self.path).ok();
+        if now == self.disk || self.unsaved {
+            return false;
+        }
+        match now.as_deref().map(parse) {
+            Some(Ok(f)) => {
+                self.file = f;
+                self.load_error = None;
+            }
+            Some(Err(e)) => {
+                self.load_error = Some(
+                    ChecklistError::Broken {
+                        path: self.path.clone(),
+                        why: e,
+                    }
+                    .to_string(),
+                )
+            }
+            None => {}
+        }
+        self.disk = now;
+        true
     }
 
     pub fn path(&self) -> &Path {
@@ -367,10 +402,7 @@ impl ChecklistStore {
         if let Some(e) = &self.load_error {
             apply(&mut self.file, s, &op);
             self.unsaved = true;
-            return Err(ChecklistError::Broken {
-                path: self.path.clone(),
-                why: e.clone(),
-            });
+            return Err(ChecklistError::Unusable(e.clone()));
         }
         let result = (|| {
             let lock = WriteLock::acquire(&self.path).map_err(io)?;
@@ -382,17 +414,18 @@ impl ChecklistStore {
             apply(&mut fresh, s, &op);
             let text = serde_json::to_string_pretty(&fresh).expect("checklist state serialises");
             lock.write(&text).map_err(io)?;
-            Ok(fresh)
+            Ok((fresh, text))
         })();
         match result {
-            Ok(f) => {
+            Ok((f, text)) => {
                 self.file = f;
+                self.disk = Some(text.into_bytes());
                 self.unsaved = false;
                 Ok(())
             }
             Err(e) => {
-                if let ChecklistError::Broken { why, .. } = &e {
-                    self.load_error = Some(why.clone());
+                if let ChecklistError::Broken { .. } = &e {
+                    self.load_error = Some(e.to_string());
                 }
                 apply(&mut self.file, s, &op);
                 self.unsaved = true;

@@ -86,17 +86,38 @@ pub(super) fn allowlist_edit(
     };
     match f(file, RuleId::IDS) {
         Ok(()) => {
-            app.generation += 1;
-            let cmd = Command::Reevaluate {
-                allowlist: file.allowlist.clone(),
-                generation: app.generation,
+            let merged = file.merged_from_disk;
+            reevaluate(app);
+            let also = if merged {
+                " (merged with a change another process saved)"
+            } else {
+                ""
             };
-            app.send(cmd);
-            app.rebuild_pane(Pane::Allowlist);
-            app.flash(format!("{done}; saved to {}", file_path(app)), false);
+            app.flash(format!("{done}; saved to {}{also}", file_path(app)), false);
         }
-        Err(e) => app.flash(e.to_string(), true),
+        Err(e) => {
+            if matches!(e, crate::allowlist::AllowlistError::ChangedOnDisk { .. }) {
+                // The newer file was loaded: detect with what is on disk.
+                reevaluate(app);
+            }
+            app.flash(e.to_string(), true);
+        }
     }
+}
+
+/// Ask the worker to judge again with the allowlist now in memory.
+fn reevaluate(app: &mut App) {
+    let Ok(file) = app.allowlist.as_ref() else {
+        return;
+    };
+    app.generation += 1;
+    let cmd = Command::Reevaluate {
+        allowlist: file.allowlist.clone(),
+        generation: app.generation,
+    };
+    app.send(cmd);
+    app.allowlist_changed_told = false;
+    app.rebuild_pane(Pane::Allowlist);
 }
 
 fn file_path(app: &App) -> String {
@@ -118,6 +139,7 @@ pub(super) fn reload_allowlist(app: &mut App) {
                 generation: app.generation,
             });
             app.allowlist = Ok(f);
+            app.allowlist_changed_told = false;
             app.rebuild_pane(Pane::Allowlist);
             app.flash("allowlist reloaded", false);
         }
@@ -129,8 +151,9 @@ pub(super) fn export_report(app: &mut App, path: Option<&str>) {
     let Some(inc) = app.current_incident() else {
         return app.flash("no incident selected to export", true);
     };
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let path = path
-        .map(std::path::PathBuf::from)
+        .map(|p| export::expand_home(p, home.as_deref()))
         .unwrap_or_else(|| export::default_path(inc));
     // The front-end reads the clock; the report only prints it.
     let meta = crate::view::Meta::new(
@@ -199,23 +222,26 @@ fn submit_form(app: &mut App) {
     };
     match result {
         Err(e) => {
+            if matches!(e, crate::allowlist::AllowlistError::ChangedOnDisk { .. }) {
+                reevaluate(app);
+            }
             if let Mode::Form(form) = &mut app.mode {
                 form.error = Some(e.to_string());
             }
         }
         Ok(()) => {
-            app.mode = Mode::Normal;
-            app.generation += 1;
-            let cmd = Command::Reevaluate {
-                allowlist: file.allowlist.clone(),
-                generation: app.generation,
-            };
+            let merged = file.merged_from_disk;
             let path = file.path.display().to_string();
-            app.send(cmd);
-            app.rebuild_pane(Pane::Allowlist);
+            app.mode = Mode::Normal;
+            reevaluate(app);
+            let also = if merged {
+                " (merged with a change another process saved)"
+            } else {
+                ""
+            };
             app.flash(
                 format!(
-                    "allowlisted {} {}; saved to {path}; re-evaluating",
+                    "allowlisted {} {}; saved to {path}{also}; re-evaluating",
                     entry.kind, entry.value
                 ),
                 false,

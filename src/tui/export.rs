@@ -29,6 +29,16 @@ pub fn incident_markdown(
     })
 }
 
+/// A path as typed at `:export`: a leading `~` or `~/` is the home
+/// directory (not a directory named `~`).
+pub fn expand_home(typed: &str, home: Option<&Path>) -> PathBuf {
+    match (typed, home) {
+        ("~", Some(h)) => h.to_path_buf(),
+        (t, Some(h)) if t.starts_with("~/") => h.join(&t[2..]),
+        (t, _) => PathBuf::from(t),
+    }
+}
+
 /// Default report file name for an incident, in the current directory.
 pub fn default_path(inc: &Incident) -> PathBuf {
     PathBuf::from(format!("ktriage-{}.md", inc.id))
@@ -36,4 +46,21 @@ pub fn default_path(inc: &Incident) -> PathBuf {
 
 pub fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
     crate::allowlist::write_atomic(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leading_tilde_is_home() {
+        let h = Path::new("/home/ana");
+        assert_eq!(expand_home("~/r.md", Some(h)), h.join("r.md"));
+        assert_eq!(expand_home("~", Some(h)), h);
+        assert_eq!(expand_home("a/~/r.md", Some(h)), PathBuf::from("a/~/r.md"));
+        assert_eq!(
+            expand_home("~bob/r.md", Some(h)),
+            PathBuf::from("~bob/r.md")
+        );
+    }
 }

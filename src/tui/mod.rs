@@ -318,7 +318,12 @@ fn event_loop(
 ) -> anyhow::Result<()> {
     use inbox::UiMsg;
     let mut mouse_on = true;
+    let mut disk_checked = std::time::Instant::now();
     loop {
+        if disk_checked.elapsed() > Duration::from_secs(2) {
+            disk_checked = std::time::Instant::now();
+            app.check_disk();
+        }
         if app
             .flash
             .as_ref()

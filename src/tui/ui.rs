@@ -82,7 +82,7 @@ fn draw_title(f: &mut Frame, area: Rect, app: &App) {
     }
     for p in Pane::ALL {
         let st = if p == app.focus {
-            app.theme.selected().patch(app.theme.title())
+            app.theme.active_tab()
         } else {
             app.theme.dim()
         };
@@ -146,9 +146,13 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         let (ev, al) = app.left_follow_at;
         s.push(Span::styled(
             format!(
-                " paused +{} ev +{} alerts · F resumes ",
+                " paused +{} ev +{} · F resumes ",
                 count(st.events.saturating_sub(ev)),
-                app.live.alerts.len().saturating_sub(al)
+                super::text::count_of(
+                    app.live.alerts.len().saturating_sub(al) as u64,
+                    "alert",
+                    "alerts"
+                )
             ),
             th.get("follow_off"),
         ));
@@ -186,12 +190,12 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         s.push(Span::styled(format!(" {} ", clean(e)), th.get("warning")));
     }
     s.push(Span::raw(format!(
-        " {}/s  {} ev  {} rel  {} inc  {} alerts",
+        " {}/s  {} ev  {} rel  {} inc  {}",
         count(st.events_per_sec as u64),
         count(st.events),
         count(st.relevant),
         app.live.incidents.len(),
-        app.live.alerts.len()
+        super::text::count_of(app.live.alerts.len() as u64, "alert", "alerts")
     )));
     if st.retained_dropped > 0 {
         s.push(Span::styled(
@@ -314,8 +318,9 @@ fn draw_help(f: &mut Frame, app: &App, scroll: u16) {
         "Rebind keys in $XDG_CONFIG_HOME/ktriage/keys.toml: [keys] \"ctrl-q\" = \"quit\".",
         app.theme.dim(),
     ));
+    let (scroll, pos) = scroll_position(app, area, lines.len(), scroll);
     let body = Paragraph::new(lines).scroll((scroll, 0));
-    draw_popup(f, app, area, "Help — q/Esc closes", body);
+    draw_popup(f, app, area, &format!("Help — q/Esc closes — {pos}"), body);
 }
 
 fn draw_detail(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: u16) {
@@ -324,6 +329,18 @@ fn draw_detail(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: 
         f.area().width.saturating_sub(4),
         f.area().height.saturating_sub(4),
     );
+    let w = area.width.saturating_sub(2).max(1) as usize;
+    // Rows after wrapping (by display width).
+    let rows: usize = lines
+        .iter()
+        .map(|l| {
+            ratatui::text::Line::raw(l.as_str())
+                .width()
+                .div_ceil(w)
+                .max(1)
+        })
+        .sum();
+    let (scroll, pos) = scroll_position(app, area, rows, scroll);
     let body: Vec<Line> = lines
         .iter()
         .map(|l| Line::styled(l.as_str(), app.theme.text()))
@@ -331,7 +348,19 @@ fn draw_detail(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: 
     let body = Paragraph::new(body)
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0));
-    draw_popup(f, app, area, title, body);
+    draw_popup(f, app, area, &format!("{title} — {pos}"), body);
+}
+
+/// Clamp a popup's scroll to its content (remembered for the keys) and
+/// say where it is: `lines 21–40 of 57`.
+fn scroll_position(app: &App, area: Rect, rows: usize, scroll: u16) -> (u16, String) {
+    let inner = area.height.saturating_sub(2).max(1) as usize;
+    let max = rows.saturating_sub(inner).min(u16::MAX as usize) as u16;
+    app.popup_max.set(max);
+    let scroll = scroll.min(max);
+    let first = scroll as usize + 1;
+    let last = (scroll as usize + inner).min(rows);
+    (scroll, format!("lines {first}–{last} of {rows}"))
 }
 
 fn draw_form(f: &mut Frame, app: &App, form: &Form) {

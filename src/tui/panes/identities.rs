@@ -227,10 +227,10 @@ pub fn rows(app: &App) -> Vec<Row> {
                 key.clone(),
                 vec![
                     format!(
-                        "{} {}  ({} identities)",
+                        "{} {}  ({})",
                         if open { "▾" } else { "▸" },
                         clean(ip),
-                        ids.len()
+                        crate::tui::text::count_of(ids.len() as u64, "identity", "identities")
                     ),
                     secrets.to_string(),
                     String::new(),

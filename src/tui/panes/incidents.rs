@@ -188,7 +188,11 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
                         format!("  {:<9}", a.severity.as_str()),
                         th.severity(a.severity),
                     ),
-                    Span::raw(format!("{} — {} request(s)", a.title, a.event_count)),
+                    Span::raw(format!(
+                        "{} — {}",
+                        a.title,
+                        crate::tui::text::count_of(a.event_count, "request", "requests")
+                    )),
                 ]));
             }
         }
