@@ -421,3 +421,50 @@ fn check_warns_about_joinable_entries_but_not_the_defaults() {
         assert!(breadth_warnings(&d).is_empty(), "{} {}", d.kind, d.value);
     }
 }
+
+#[test]
+fn two_writers_keep_both_entries_a_symlink_is_written_through_and_a_stale_index_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.toml");
+    std::fs::write(&real, "# shared\n").unwrap();
+    let path = dir.path().join("allowlist.toml");
+    std::os::unix::fs::symlink(&real, &path).unwrap();
+    let mut one = AllowlistFile::open(&path, "", RuleId::IDS).unwrap();
+    let mut two = AllowlistFile::open(&path, "", RuleId::IDS).unwrap();
+    let entry = |v: &str| {
+        AllowlistEntry::new(EntryKind::User, v)
+            .unwrap()
+            .with_reason("test")
+    };
+    one.add(&entry("alice"), RuleId::IDS).unwrap();
+    assert!(two.changed_on_disk(), "the other instance sees the change");
+    two.add(&entry("bob"), RuleId::IDS).unwrap();
+    assert!(two.merged_from_disk);
+    let text = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        text.contains("\"alice\"") && text.contains("\"bob\""),
+        "{text}"
+    );
+    assert!(
+        std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link stays a link"
+    );
+    // `one` last saw alice as entry 1; someone rewrote the file with carol
+    // there: deleting entry 1 is refused and the newer file loaded.
+    std::fs::write(
+        &real,
+        "[[allow]]\nkind = \"user\"\nvalue = \"carol\"\nreason = \"x\"\n",
+    )
+    .unwrap();
+    let err = one.remove(0, RuleId::IDS).unwrap_err();
+    assert!(err.to_string().contains("changed on disk"), "{err}");
+    assert_eq!(one.allowlist.entries[0].value, "carol");
+    assert!(std::fs::read_to_string(&real).unwrap().contains("carol"));
+    // A file that is not UTF-8 is never overwritten.
+    std::fs::write(&real, b"\xff\xfe").unwrap();
+    assert!(one.add(&entry("dave"), RuleId::IDS).is_err());
+    assert_eq!(std::fs::read(&real).unwrap(), b"\xff\xfe");
+}

@@ -345,3 +345,34 @@ fn g_goes_to_the_last_row_and_popups_stop_at_their_end() {
     assert!(scroll < 200, "{scroll}");
     assert!(s.contains(" of "), "scroll position shown: {s}");
 }
+
+#[test]
+fn esc_never_quits_and_q_asks_when_checklist_work_is_unsaved() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(state.join("checklists.json"), b"{\"investigations\": [\xff").unwrap();
+    let mut app = app_from_log(&options(dir.path()), ATTACK, Status::default());
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.quit, "Esc at the top level quits nothing");
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char(' '));
+    let s = render(&app, 80, 24).join("\n");
+    assert!(s.contains("UNSAVED") && s.contains("NOT SAVED"), "{s}");
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit);
+    let s = render(&app, 80, 24).join("\n");
+    assert!(s.contains("Quit anyway"), "{s}");
+    press(&mut app, KeyCode::Char('n'));
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.quit);
+    // The broken file was never overwritten.
+    assert_eq!(
+        std::fs::read(state.join("checklists.json")).unwrap(),
+        b"{\"investigations\": [\xff"
+    );
+}

@@ -52,11 +52,11 @@ macro_rules! actions {
 
 actions! {
     Quit = "quit", Global, "quit now";
-    Back = "back", Global, "close popup / clear filter / back to pane 1; never quits";
-    Leave = "leave", Global, "back; at the top level quit (asks first if checklist work is unsaved)";
+    Back = "back", Global, "close popup / clear filter / pane 1; never quits";
+    Leave = "leave", Global, "back; quit at the top level (asks if work is unsaved)";
     Help = "help", Global, "this help";
-    Filter = "filter", Global, "live fuzzy filter of the focused pane (same editing keys as :)";
-    Command = "command", Global, "command prompt (:export, :theme, :follow, :freeze, :q); Ctrl-c cancels, Ctrl-u clears, Ctrl-w deletes a word, Ctrl-a/e start/end";
+    Filter = "filter", Global, "live fuzzy filter of the focused pane";
+    Command = "command", Global, "command prompt (:export, :theme, :follow, :freeze, :q)";
     Down = "down", Global, "move down";
     Up = "up", Global, "move up";
     Top = "top", Global, "first row";
@@ -90,7 +90,7 @@ actions! {
     Undo = "undo", Allowlist, "undo the last allowlist change";
     Tick = "tick", Checklist, "tick / untick the item";
     Note = "note", Checklist, "annotate the item";
-    CarryOver = "carry-over", Checklist, "carry over the stored checklist of a similar incident (same identity, other window)";
+    CarryOver = "carry-over", Checklist, "carry over a similar incident's stored checklist";
 }
 
 /// A key as written in the table: code plus ctrl/alt (shift is part of the

@@ -33,7 +33,8 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::Form(form) => draw_form(f, app, form),
         Mode::ConfirmDelete(i) => draw_confirm(f, app, *i),
         Mode::ConfirmQuit(why) => {
-            let area = popup(f.area(), 64, 6);
+            let rows = why.chars().count().div_ceil(60) as u16;
+            let area = popup(f.area(), 64, rows + 5);
             let lines = vec![
                 Line::raw(clean(why)),
                 Line::raw("Quit anyway and lose it?"),
@@ -304,6 +305,10 @@ fn draw_help(f: &mut Frame, app: &App, scroll: u16) {
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         "Filter: / types a fuzzy filter of the focused pane (!text inverts); Enter keeps it, Esc clears it.",
+        app.theme.dim(),
+    ));
+    lines.push(Line::styled(
+        "Prompts (/ and :): Ctrl-c cancels, Ctrl-u clears, Ctrl-w deletes a word, Ctrl-a/Ctrl-e start/end.",
         app.theme.dim(),
     ));
     lines.push(Line::styled(
