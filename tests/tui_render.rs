@@ -376,3 +376,49 @@ fn esc_never_quits_and_q_asks_when_checklist_work_is_unsaved() {
         b"{\"investigations\": [\xff"
     );
 }
+
+#[test]
+fn ticks_made_before_two_incidents_merge_are_carried_into_the_merged_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = options(dir.path());
+    // Up to the ClusterRoleBinding only: ci-deployer's incident alone.
+    let before: String = ATTACK.lines().take(10).map(|l| format!("{l}\n")).collect();
+    let mut app = app_from_log(&opts, &before, Status::default());
+    assert_eq!(app.view().incidents.len(), 1);
+    assert_eq!(app.view().incidents[0].primary, "ci-deployer");
+    press(&mut app, KeyCode::Char('4'));
+    let steps: Vec<_> = (app.list(Pane::Checklist).rows.iter())
+        .filter(|r| matches!(r.key, ktriage::tui::filter::RowId::Step { .. }))
+        .map(|r| r.key.clone())
+        .collect();
+    for k in &steps {
+        app.list_mut(Pane::Checklist).select_key(k);
+        press(&mut app, KeyCode::Char(' '));
+    }
+    let s = render(&app, 160, 50).join("\n");
+    assert!(!s.contains("[ ]"), "{s}");
+    // The secret reads arrive: escalate-then-loot merges ci-deployer's
+    // incident into attacker-admin's.
+    let allow = ktriage::allowlist::default_allowlist();
+    let snap = ktriage::tui::testing::snapshot_of(&opts, allow, ATTACK, Status::default());
+    app.accept(Box::new(snap));
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('4'));
+    let s = render(&app, 160, 50).join("\n");
+    assert!(s.contains("attacker-admin — "), "{s}");
+    assert!(s.contains("carried over from 1 earlier checklist"), "{s}");
+    // The binding's removal was ticked and names one thing: carried.
+    let unbind = s
+        .lines()
+        .find(|l| l.contains("Remove ClusterRoleBinding"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(unbind.contains("[x]"), "{s}");
+    // "Secrets accessed" was reviewed for ci-deployer only: not ticked for
+    // the merged incident, and the pane says why.
+    assert!(s.contains("review step"), "{s}");
+    let secrets = s
+        .lines()
+        .find(|l| l.contains("List every secret accessed"))
+        .unwrap();
+    assert!(secrets.contains("[ ]"), "{s}");
+}

@@ -557,6 +557,8 @@ pub fn mouse(app: &mut App, m: MouseEvent) {
                 let pos = l.offset.get() + (m.row - 3) as usize;
                 if pos < l.visible.len() {
                     l.selected = pos;
+                    // A click on a heading selects the step under it.
+                    l.clamp();
                     if matches!(app.focus, Pane::Incidents | Pane::Identities) {
                         app.set_follow(false);
                     }
