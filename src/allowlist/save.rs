@@ -54,6 +54,9 @@ fn tmp_prefix(path: &Path) -> String {
     format!(".{name}.tmp.")
 }
 
+/// The longest a save waits for another instance's lock.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// An exclusive lock on `<target>.lock`, held until dropped.
 #[derive(Debug)]
 pub struct WriteLock {
@@ -62,8 +65,9 @@ pub struct WriteLock {
 }
 
 impl WriteLock {
-    /// Lock the file behind `path` (through a symlink). Blocks while
-    /// another instance saves; saves take milliseconds.
+    /// Lock the file behind `path` (through a symlink). Waits while
+    /// another instance saves (saves take milliseconds), at most
+    /// [`LOCK_WAIT`]: a save never hangs the UI behind a stuck process.
     pub fn acquire(path: &Path) -> std::io::Result<WriteLock> {
         let target = resolve_target(path);
         fs::create_dir_all(dir_of(&target))?;
@@ -72,7 +76,26 @@ impl WriteLock {
             .truncate(false)
             .write(true)
             .open(sibling(&target, ".lock"))?;
-        file.lock()?;
+        let start = std::time::Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::WouldBlock,
+                        format!(
+                            "another process has held {} for {}s; nothing written",
+                            sibling(&target, ".lock").display(),
+                            LOCK_WAIT.as_secs()
+                        ),
+                    ));
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(e),
+            }
+        }
         let lock = WriteLock { file, target };
         lock.remove_stale_temps();
         Ok(lock)

@@ -34,6 +34,7 @@ pub mod tail;
 pub mod testing;
 pub mod text;
 pub mod theme;
+pub mod ticking;
 pub mod ui;
 pub mod worker;
 
