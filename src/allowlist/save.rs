@@ -54,6 +54,31 @@ fn tmp_prefix(path: &Path) -> String {
     format!(".{name}.tmp.")
 }
 
+fn stale_temps(target: &Path) -> Vec<PathBuf> {
+    let prefix = tmp_prefix(target);
+    let Ok(rd) = fs::read_dir(dir_of(target)) else {
+        return Vec::new();
+    };
+    rd.flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect()
+}
+
+/// At startup: remove what a killed save of `path` left, under the lock
+/// (taken only when there is something to remove). Returns how many.
+pub fn clean_stale_temps(path: &Path) -> usize {
+    let target = resolve_target(path);
+    let n = stale_temps(&target).len();
+    if n == 0 {
+        return 0;
+    }
+    match WriteLock::acquire(path) {
+        Ok(_lock) => n,
+        Err(_) => 0,
+    }
+}
+
 /// The longest a save waits for another instance's lock.
 pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
@@ -109,14 +134,8 @@ impl WriteLock {
     /// Temporary files of an earlier save that was killed: with the lock
     /// held no other save is in progress, so any left is stale.
     fn remove_stale_temps(&self) {
-        let prefix = tmp_prefix(&self.target);
-        let Ok(rd) = fs::read_dir(dir_of(&self.target)) else {
-            return;
-        };
-        for e in rd.flatten() {
-            if e.file_name().to_string_lossy().starts_with(&prefix) {
-                let _ = fs::remove_file(e.path());
-            }
+        for p in stale_temps(&self.target) {
+            let _ = fs::remove_file(p);
         }
     }
 
@@ -200,5 +219,20 @@ mod tests {
             fs::read_to_string(d.path().join("real.toml.bak")).unwrap(),
             "old"
         );
+    }
+
+    #[test]
+    fn startup_removes_what_a_killed_save_left() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("checklists.json");
+        assert_eq!(clean_stale_temps(&f), 0);
+        assert!(
+            !d.path().join("checklists.json.lock").exists(),
+            "no lock file for nothing"
+        );
+        let stale = d.path().join(".checklists.json.tmp.4242");
+        fs::write(&stale, "{").unwrap();
+        assert_eq!(clean_stale_temps(&f), 1);
+        assert!(!stale.exists());
     }
 }

@@ -232,6 +232,10 @@ pub fn build_app(opts: &TuiOptions, source_key: &str) -> (App, crate::allowlist:
     let (keymap, keys_warning) = Keymap::load(&opts.config_dir);
     let init = allowlist_init(opts.no_default_allowlist);
     let (file, allowlist) = load_allowlist(&opts.allowlist_path, &init, opts.no_default_allowlist);
+    // Temp files of a save killed mid-way (the files themselves are intact:
+    // saves rename into place).
+    crate::allowlist::save::clean_stale_temps(&opts.allowlist_path);
+    crate::allowlist::save::clean_stale_temps(&opts.state_dir.join("checklists.json"));
     let store = ChecklistStore::open(&opts.state_dir);
     let mut warnings: Vec<String> = [theme_warning, keys_warning, store.load_error.clone()]
         .into_iter()
