@@ -422,3 +422,25 @@ fn ticks_made_before_two_incidents_merge_are_carried_into_the_merged_one() {
         .unwrap();
     assert!(secrets.contains("[ ]"), "{s}");
 }
+
+#[test]
+fn ctrl_c_in_a_form_or_prompt_cancels_it_and_keeps_the_tui_open() {
+    let (_d, mut app) = attack_app();
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    press(&mut app, KeyCode::Char('a'));
+    assert!(matches!(app.mode, ktriage::tui::app::Mode::Form(_)));
+    actions::key(&mut app, ctrl_c);
+    assert!(!app.quit && matches!(app.mode, ktriage::tui::app::Mode::Normal));
+    press(&mut app, KeyCode::Char(':'));
+    for c in "export x".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    actions::key(
+        &mut app,
+        KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL),
+    );
+    let s = screen(&app);
+    assert!(s.contains(":export ") && !s.contains(":export x"), "{s}");
+    actions::key(&mut app, ctrl_c);
+    assert!(!app.quit && matches!(app.mode, ktriage::tui::app::Mode::Normal));
+}

@@ -171,11 +171,14 @@ pub(super) fn form_key(app: &mut App, k: KeyEvent) {
     let Mode::Form(form) = &mut app.mode else {
         return;
     };
+    // Ctrl-c cancels the form as in the prompts: quitting here would drop
+    // the edit being typed.
     if k.code == KeyCode::Char('c')
         && k.modifiers
             .contains(crossterm::event::KeyModifiers::CONTROL)
     {
-        app.quit = true;
+        app.mode = Mode::Normal;
+        app.flash("edit cancelled", false);
         return;
     }
     match form.key(&k) {

@@ -308,7 +308,7 @@ fn draw_help(f: &mut Frame, app: &App, scroll: u16) {
         app.theme.dim(),
     ));
     lines.push(Line::styled(
-        "Prompts (/ and :): Ctrl-c cancels, Ctrl-u clears, Ctrl-w deletes a word, Ctrl-a/Ctrl-e start/end.",
+        "Prompts (/ and :): Ctrl-c cancels, Ctrl-u clears, Ctrl-w deletes a word, Ctrl-a/Ctrl-e start/end; Ctrl-c also cancels a form.",
         app.theme.dim(),
     ));
     lines.push(Line::styled(

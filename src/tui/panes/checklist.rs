@@ -23,7 +23,7 @@ const COLS: &[Col] = &[
 fn notices(app: &App, look: &Lookup) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(e) = &app.checklist.load_error {
-        out.push(format!("NOT SAVED: {}", clean(e)));
+        out.push(format!("NOT LOADED, NOT SAVED: {}", clean(e)));
     }
     if look.carried > 0 {
         let mut t = format!(
