@@ -22,7 +22,7 @@ fn rows(n: usize) -> Vec<Row> {
         .map(|i| {
             let ns = ["prod", "staging", "kube-system", "monitoring", "payments"][i % 5];
             Row::new(
-                format!("id:{i}"),
+                ktriage::tui::filter::RowId::Identity(format!("u{i}")),
                 vec![
                     format!("system:serviceaccount:{ns}:worker-{i}"),
                     (i % 17).to_string(),

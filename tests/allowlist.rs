@@ -81,8 +81,25 @@ fn edits_keep_comments_order_and_write_atomically_with_undo() {
     );
     assert!(saved.contains("10.20.0.0/16") && saved.contains("2026-12-31"));
     assert_eq!(f.allowlist.entries.len(), 2);
-    // No temporary files left behind.
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // No temporary files left behind; the file before the change is kept
+    // as `.bak` (beside the `.lock` every writer takes).
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "allowlist.toml",
+            "allowlist.toml.bak",
+            "allowlist.toml.lock"
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("allowlist.toml.bak")).unwrap(),
+        original
+    );
     f.remove(0, RuleId::IDS).unwrap();
     assert!(!std::fs::read_to_string(&path).unwrap().contains("backup"));
     f.undo(RuleId::IDS).unwrap();
@@ -418,4 +435,51 @@ fn check_warns_about_joinable_entries_but_not_the_defaults() {
     for d in allowlist::default_entries() {
         assert!(breadth_warnings(&d).is_empty(), "{} {}", d.kind, d.value);
     }
+}
+
+#[test]
+fn two_writers_keep_both_entries_a_symlink_is_written_through_and_a_stale_index_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.toml");
+    std::fs::write(&real, "# shared\n").unwrap();
+    let path = dir.path().join("allowlist.toml");
+    std::os::unix::fs::symlink(&real, &path).unwrap();
+    let mut one = AllowlistFile::open(&path, "", RuleId::IDS).unwrap();
+    let mut two = AllowlistFile::open(&path, "", RuleId::IDS).unwrap();
+    let entry = |v: &str| {
+        AllowlistEntry::new(EntryKind::User, v)
+            .unwrap()
+            .with_reason("test")
+    };
+    one.add(&entry("alice"), RuleId::IDS).unwrap();
+    assert!(two.changed_on_disk(), "the other instance sees the change");
+    two.add(&entry("bob"), RuleId::IDS).unwrap();
+    assert!(two.merged_from_disk);
+    let text = std::fs::read_to_string(&real).unwrap();
+    assert!(
+        text.contains("\"alice\"") && text.contains("\"bob\""),
+        "{text}"
+    );
+    assert!(
+        std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link stays a link"
+    );
+    // `one` last saw alice as entry 1; someone rewrote the file with carol
+    // there: deleting entry 1 is refused and the newer file loaded.
+    std::fs::write(
+        &real,
+        "[[allow]]\nkind = \"user\"\nvalue = \"carol\"\nreason = \"x\"\n",
+    )
+    .unwrap();
+    let err = one.remove(0, RuleId::IDS).unwrap_err();
+    assert!(err.to_string().contains("changed on disk"), "{err}");
+    assert_eq!(one.allowlist.entries[0].value, "carol");
+    assert!(std::fs::read_to_string(&real).unwrap().contains("carol"));
+    // A file that is not UTF-8 is never overwritten.
+    std::fs::write(&real, b"\xff\xfe").unwrap();
+    assert!(one.add(&entry("dave"), RuleId::IDS).is_err());
+    assert_eq!(std::fs::read(&real).unwrap(), b"\xff\xfe");
 }

@@ -159,12 +159,18 @@ fn scan_and_tui_export_write_the_same_report() {
     assert!(first.contains("- Generated at: 20") && first.contains("- All times are UTC"));
 
     // Ticks and notes are the only difference.
-    app.checklist.toggle(id, "secrets").unwrap();
+    let inc = app.view().incidents.iter().find(|i| &i.id == id).unwrap();
+    let subj = ktriage::tui::checklist::subject(app.view(), inc);
+    app.checklist.set_done(&subj, "secrets", true).unwrap();
     app.checklist
-        .toggle(id, "unbind:ClusterRoleBinding:attacker-admin-binding")
+        .set_done(
+            &subj,
+            "unbind:ClusterRoleBinding:attacker-admin-binding",
+            true,
+        )
         .unwrap();
     app.checklist
-        .set_note(id, "rbac", "checked with `kubectl`")
+        .set_note(&subj, "rbac", "checked with `kubectl`")
         .unwrap();
     let ticked = sections(&tui_export(&mut app, &out)).remove(0);
     let (a, b): (Vec<&str>, Vec<&str>) = (same.lines().collect(), ticked.lines().collect());

@@ -90,17 +90,31 @@ impl Session {
 
     /// Same, with `pipe` (e.g. `cat log |`) in front of the binary.
     fn start_piped(&self, pipe: &str, args: &str) {
+        self.start_as("t", pipe, args)
+    }
+
+    /// Start the binary in session `target` (several can run at once).
+    fn start_as(&self, target: &str, pipe: &str, args: &str) {
         let d = self.dir.path().display();
         let cmd = format!(
             "cd {d} && {pipe} env XDG_STATE_HOME={d}/state XDG_CONFIG_HOME={d}/config {} --allowlist {d}/allow.toml {args}; sleep 30",
             bin().display()
         );
-        self.tmux(&["kill-session", "-t", "t"]);
+        // Restart in the same pane: killing the last session and creating a
+        // new one races with the tmux server exiting (a blank screen).
+        let exists = Command::new("tmux")
+            .args(["-L", &self.sock, "has-session", "-t", target])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if exists {
+            self.tmux(&["respawn-pane", "-k", "-t", target, &cmd]);
+            return;
+        }
         self.tmux(&[
             "new-session",
             "-d",
             "-s",
-            "t",
+            target,
             "-x",
             "100",
             "-y",
@@ -110,23 +124,39 @@ impl Session {
     }
 
     fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", "t"])
+        self.screen_of("t")
+    }
+
+    fn screen_of(&self, target: &str) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", target])
     }
 
     fn keys(&self, keys: &[&str]) {
+        self.keys_to("t", keys)
+    }
+
+    fn keys_to(&self, target: &str, keys: &[&str]) {
         for k in keys {
-            self.tmux(&["send-keys", "-t", "t", k]);
+            self.tmux(&["send-keys", "-t", target, k]);
         }
     }
 
     fn text(&self, s: &str) {
-        self.tmux(&["send-keys", "-t", "t", "-l", s]);
+        self.text_to("t", s)
+    }
+
+    fn text_to(&self, target: &str, s: &str) {
+        self.tmux(&["send-keys", "-t", target, "-l", s]);
     }
 
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.wait_on("t", what, pred)
+    }
+
+    fn wait_on(&self, target: &str, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
-            let s = self.screen();
+            let s = self.screen_of(target);
             if pred(&s) {
                 return s;
             }
@@ -255,7 +285,7 @@ fn checklist_state_survives_a_restart() {
     s.wait_text("mallory");
     s.keys(&["4"]);
     s.wait_text("1. Secrets accessed");
-    s.keys(&["j", "Space"]);
+    s.keys(&["Space"]);
     s.wait_text("[x]");
     s.keys(&["q", "q"]);
     s.start(&args);
@@ -286,4 +316,146 @@ fn managed_exports_and_gzip_stdin_read_and_an_unreadable_export_says_not_judged(
     s.keys(&["M"]);
     s.wait_text("JSON object with keys insertId, jsonPayload");
     s.keys(&["C-c"]);
+}
+
+/// The checkbox lines on screen, top to bottom.
+fn boxes(screen: &str) -> Vec<&str> {
+    screen
+        .lines()
+        .filter(|l| l.contains("[x]") || l.contains("[ ]"))
+        .collect()
+}
+
+#[test]
+fn esc_at_the_top_level_keeps_the_tui_open_and_prompts_handle_control_keys() {
+    skip_if_unavailable!();
+    let s = Session::new();
+    let log = s.path("audit.log");
+    append(&log, &secret_get("mallory", "db", "a1"));
+    s.start(&format!("--no-follow {}", log.display()));
+    s.wait_text("mallory");
+    s.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let scr = s.screen();
+    assert!(
+        scr.contains("▶ Incidents") && scr.contains("mallory"),
+        "Esc quit: {scr}"
+    );
+    // Ctrl-c in the `/` prompt cancels it; Ctrl-u clears what was typed.
+    s.keys(&["/"]);
+    s.text("zzz");
+    s.wait_text("</zzz>");
+    s.keys(&["C-u"]);
+    s.wait_for("cleared filter", |x| {
+        !x.contains("</zzz>") && x.contains("mallory")
+    });
+    s.text("zz");
+    s.keys(&["C-c"]);
+    std::thread::sleep(Duration::from_millis(400));
+    let scr = s.screen();
+    assert!(
+        scr.contains("▶ Incidents") && scr.contains("mallory"),
+        "{scr}"
+    );
+    assert!(!scr.contains("</zz>"), "Ctrl-c cancelled the filter: {scr}");
+    // `q` at the top level quits.
+    s.keys(&["q"]);
+    s.wait_for("the TUI to quit", |x| !x.contains("▶ Incidents"));
+}
+
+#[test]
+fn space_ticks_the_highlighted_item() {
+    skip_if_unavailable!();
+    let s = Session::new();
+    let log = s.path("audit.log");
+    append(&log, &secret_get("mallory", "db", "a1"));
+    s.start(&format!("--no-follow {}", log.display()));
+    s.wait_text("mallory");
+    s.keys(&["4"]);
+    s.wait_text("1. Secrets accessed");
+    s.keys(&["Space"]);
+    let scr = s.wait_text("[x]");
+    let b = boxes(&scr);
+    assert!(b[0].contains("[x]"), "the first (highlighted) step: {scr}");
+    assert_eq!(b.iter().filter(|l| l.contains("[x]")).count(), 1, "{scr}");
+    s.keys(&["Space"]);
+    s.wait_for("untick", |x| !x.contains("[x]"));
+    s.keys(&["C-c"]);
+}
+
+#[test]
+fn ticks_of_one_log_do_not_appear_on_another_logs_incident_of_the_same_identity() {
+    skip_if_unavailable!();
+    let s = Session::new();
+    // Last month's log, then today's at the same path (a rotation): the
+    // same identity, other events.
+    let log = s.path("audit.log");
+    append(&log, &secret_get("mallory", "db", "june-1"));
+    let args = format!("--no-follow {}", log.display());
+    s.start(&args);
+    s.wait_text("mallory");
+    s.keys(&["4"]);
+    s.wait_text("1. Secrets accessed");
+    s.keys(&["Space"]);
+    s.wait_text("[x]");
+    s.keys(&["q", "q"]);
+    std::fs::write(&log, secret_get("mallory", "db", "july-1")).unwrap();
+    s.start(&args);
+    s.wait_text("mallory");
+    s.keys(&["4"]);
+    let scr = s.wait_text("NOT applied");
+    assert!(
+        !scr.contains("[x]"),
+        "last month's tick shown on today's incident:\n{scr}"
+    );
+    // Offered, not applied: C carries it over.
+    s.keys(&["C"]);
+    s.wait_text("[x]");
+    s.keys(&["C-c"]);
+    // The same log as piped stdin is a different investigation too ("stdin").
+    std::fs::write(s.path("other.log"), secret_get("mallory", "db", "aug-1")).unwrap();
+    s.start_piped(&format!("cat {} |", s.path("other.log").display()), "-");
+    s.wait_text("mallory");
+    s.keys(&["4"]);
+    let scr = s.wait_text("NOT applied");
+    assert!(!scr.contains("[x]"), "{scr}");
+    s.keys(&["C-c"]);
+}
+
+#[test]
+fn two_instances_adding_allowlist_entries_keep_both() {
+    skip_if_unavailable!();
+    let s = Session::new();
+    let log = s.path("audit.log");
+    append(
+        &log,
+        &(secret_get("mallory", "db", "a1") + &secret_get("trudy", "api", "a2")),
+    );
+    let args = format!("--no-follow {}", log.display());
+    s.start_as("t", "", &args);
+    s.start_as("u", "", &args);
+    for t in ["t", "u"] {
+        s.wait_on(t, "both", |x| x.contains("mallory") && x.contains("trudy"));
+    }
+    // Instance one allowlists the first incident, instance two the second.
+    s.keys_to("t", &["g", "a"]);
+    s.wait_on("t", "form", |x| x.contains("Add allowlist entry"));
+    s.text_to("t", "first instance");
+    s.keys_to("t", &["Enter"]);
+    s.wait_on("t", "saved", |x| x.contains("saved to"));
+    s.keys_to("u", &["G", "a"]);
+    s.wait_on("u", "form", |x| x.contains("Add allowlist entry"));
+    s.text_to("u", "second instance");
+    s.keys_to("u", &["Enter"]);
+    s.wait_on("u", "saved", |x| x.contains("saved to"));
+    let saved = std::fs::read_to_string(s.path("allow.toml")).unwrap();
+    assert!(saved.contains("first instance"), "{saved}");
+    assert!(saved.contains("second instance"), "{saved}");
+    assert!(
+        saved.contains("\"mallory\"") && saved.contains("\"trudy\""),
+        "{saved}"
+    );
+    assert!(s.path("allow.toml.bak").exists());
 }

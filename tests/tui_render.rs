@@ -124,9 +124,39 @@ fn checklist_pane_has_the_response_steps() {
         "{lines}"
     );
     assert!(lines.contains("2. RBAC review"), "{lines}");
-    press(&mut app, KeyCode::Char('j'));
+    // Right after `4` the highlighted row is the first step, and Space
+    // ticks that one: the first box on screen.
     press(&mut app, KeyCode::Char(' '));
-    assert!(render(&app, 100, 40).join("\n").contains("[x]"));
+    let boxes = |app: &App| -> Vec<String> {
+        render(app, 100, 40)
+            .into_iter()
+            .filter(|l| l.contains("[x]") || l.contains("[ ]"))
+            .collect()
+    };
+    let b = boxes(&app);
+    assert!(b[0].contains("[x]"), "{b:?}");
+    assert!(b[1..].iter().all(|l| l.contains("[ ]")), "{b:?}");
+    // Moving skips headings; Space on an evidence row ticks nothing else.
+    let sel = app.list(Pane::Checklist).selected;
+    press(&mut app, KeyCode::Char('j'));
+    assert_ne!(app.list(Pane::Checklist).selected, sel);
+    for _ in 0..40 {
+        let row = app.list(Pane::Checklist).selected_row().unwrap().clone();
+        assert_ne!(
+            row.kind,
+            ktriage::tui::filter::RowKind::Info,
+            "a heading is never highlighted"
+        );
+        if row.kind == ktriage::tui::filter::RowKind::Item {
+            break;
+        }
+        press(&mut app, KeyCode::Char(' '));
+        assert_eq!(boxes(&app), b, "Space on evidence changed a tick");
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Char(' '));
+    let b2 = boxes(&app);
+    assert!(b2[0].contains("[x]") && b2[1].contains("[x]"), "{b2:?}");
 }
 
 #[test]
@@ -221,4 +251,196 @@ fn light_and_high_contrast_and_no_color_render() {
     o.theme = Some("nope".into());
     let app = app_from_log(&o, ATTACK, Status::default());
     assert!(screen(&app).contains("theme `nope` not found"));
+}
+
+fn at(line: String, time: &str) -> String {
+    line.replace("2026-07-01T10:00:00", time)
+}
+
+#[test]
+fn the_cursor_starts_on_the_most_severe_incident_and_never_moves_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = options(dir.path());
+    // A HIGH incident newer than the CRITICAL one.
+    let later = at(
+        secret_get("mallory", "curl/8.0", "db", "m1"),
+        "2026-07-01T15:00:00",
+    );
+    let log = format!("{ATTACK}\n{later}\n");
+    let mut app = app_from_log(&opts, &log, Status::default());
+    let first = app.current_incident().unwrap().clone();
+    assert_eq!(first.severity, ktriage::detect::Severity::Critical);
+    assert_eq!(first.primary, "attacker-admin");
+    // The analyst selects mallory's incident; new events arrive while
+    // following: a newer incident (trudy), more of mallory's.
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.current_incident().unwrap().primary, "mallory");
+    app.set_follow(true);
+    let more = format!(
+        "{log}{}\n{}\n",
+        at(
+            secret_get("trudy", "curl/8.0", "api", "t1"),
+            "2026-07-01T16:00:00"
+        ),
+        at(
+            secret_get("mallory", "curl/8.0", "db2", "m2"),
+            "2026-07-01T16:30:00"
+        ),
+    );
+    let allow = ktriage::allowlist::default_allowlist();
+    let snap = ktriage::tui::testing::snapshot_of(&opts, allow, &more, Status::default());
+    app.accept(Box::new(snap));
+    assert_eq!(app.view().incidents.len(), 3);
+    assert_eq!(app.current_incident().unwrap().primary, "mallory");
+    // `4` opens the checklist of that same incident.
+    press(&mut app, KeyCode::Char('4'));
+    let s = render(&app, 100, 30).join("\n");
+    assert!(s.contains("mallory — 0/"), "{s}");
+}
+
+#[test]
+fn allowlisting_an_identity_with_colons_prefills_all_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = secret_get("system:serviceaccount:squid:proxy", "curl/8.0", "db", "p1");
+    let mut app = app_from_log(&options(dir.path()), &log, Status::default());
+    for pane in ['1', '2'] {
+        press(&mut app, KeyCode::Char(pane));
+        press(&mut app, KeyCode::Char('a'));
+        let ktriage::tui::app::Mode::Form(f) = &app.mode else {
+            panic!("no form in pane {pane}");
+        };
+        assert_eq!(f.fields[1].value, "system:serviceaccount:squid:proxy");
+        press(&mut app, KeyCode::Esc);
+    }
+    // Expanded, on its secret: a secret-name entry for that secret.
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('a'));
+    let ktriage::tui::app::Mode::Form(f) = &app.mode else {
+        panic!("no form");
+    };
+    assert_eq!(
+        (f.fields[0].value.as_str(), f.fields[1].value.as_str()),
+        ("secret-name", "db")
+    );
+}
+
+#[test]
+fn g_goes_to_the_last_row_and_popups_stop_at_their_end() {
+    let (_d, mut app) = attack_app();
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('G'));
+    let l = app.list(Pane::Allowlist);
+    assert_eq!(l.selected, l.visible.len() - 1);
+    press(&mut app, KeyCode::Char('?'));
+    let _ = render(&app, 80, 24);
+    for _ in 0..500 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    let s = render(&app, 80, 24).join("\n");
+    let ktriage::tui::app::Mode::Help { scroll } = app.mode else {
+        panic!("help closed");
+    };
+    assert_eq!(scroll, app.popup_max.get(), "stops at the end");
+    assert!(scroll < 200, "{scroll}");
+    assert!(s.contains(" of "), "scroll position shown: {s}");
+}
+
+#[test]
+fn esc_never_quits_and_q_asks_when_checklist_work_is_unsaved() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(state.join("checklists.json"), b"{\"investigations\": [\xff").unwrap();
+    let mut app = app_from_log(&options(dir.path()), ATTACK, Status::default());
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.quit, "Esc at the top level quits nothing");
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char(' '));
+    let s = render(&app, 80, 24).join("\n");
+    assert!(s.contains("UNSAVED") && s.contains("NOT SAVED"), "{s}");
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit);
+    let s = render(&app, 80, 24).join("\n");
+    assert!(s.contains("Quit anyway"), "{s}");
+    press(&mut app, KeyCode::Char('n'));
+    assert!(!app.quit);
+    press(&mut app, KeyCode::Char('q'));
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.quit);
+    // The broken file was never overwritten.
+    assert_eq!(
+        std::fs::read(state.join("checklists.json")).unwrap(),
+        b"{\"investigations\": [\xff"
+    );
+}
+
+#[test]
+fn ticks_made_before_two_incidents_merge_are_carried_into_the_merged_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = options(dir.path());
+    // Up to the ClusterRoleBinding only: ci-deployer's incident alone.
+    let before: String = ATTACK.lines().take(10).map(|l| format!("{l}\n")).collect();
+    let mut app = app_from_log(&opts, &before, Status::default());
+    assert_eq!(app.view().incidents.len(), 1);
+    assert_eq!(app.view().incidents[0].primary, "ci-deployer");
+    press(&mut app, KeyCode::Char('4'));
+    let steps: Vec<_> = (app.list(Pane::Checklist).rows.iter())
+        .filter(|r| matches!(r.key, ktriage::tui::filter::RowId::Step { .. }))
+        .map(|r| r.key.clone())
+        .collect();
+    for k in &steps {
+        app.list_mut(Pane::Checklist).select_key(k);
+        press(&mut app, KeyCode::Char(' '));
+    }
+    let s = render(&app, 160, 50).join("\n");
+    assert!(!s.contains("[ ]"), "{s}");
+    // The secret reads arrive: escalate-then-loot merges ci-deployer's
+    // incident into attacker-admin's.
+    let allow = ktriage::allowlist::default_allowlist();
+    let snap = ktriage::tui::testing::snapshot_of(&opts, allow, ATTACK, Status::default());
+    app.accept(Box::new(snap));
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('4'));
+    let s = render(&app, 160, 50).join("\n");
+    assert!(s.contains("attacker-admin — "), "{s}");
+    assert!(s.contains("carried over from 1 earlier checklist"), "{s}");
+    // The binding's removal was ticked and names one thing: carried.
+    let unbind = s
+        .lines()
+        .find(|l| l.contains("Remove ClusterRoleBinding"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(unbind.contains("[x]"), "{s}");
+    // "Secrets accessed" was reviewed for ci-deployer only: not ticked for
+    // the merged incident, and the pane says why.
+    assert!(s.contains("review step"), "{s}");
+    let secrets = s
+        .lines()
+        .find(|l| l.contains("List every secret accessed"))
+        .unwrap();
+    assert!(secrets.contains("[ ]"), "{s}");
+}
+
+#[test]
+fn ctrl_c_in_a_form_or_prompt_cancels_it_and_keeps_the_tui_open() {
+    let (_d, mut app) = attack_app();
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    press(&mut app, KeyCode::Char('a'));
+    assert!(matches!(app.mode, ktriage::tui::app::Mode::Form(_)));
+    actions::key(&mut app, ctrl_c);
+    assert!(!app.quit && matches!(app.mode, ktriage::tui::app::Mode::Normal));
+    press(&mut app, KeyCode::Char(':'));
+    for c in "export x".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    actions::key(
+        &mut app,
+        KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL),
+    );
+    let s = screen(&app);
+    assert!(s.contains(":export ") && !s.contains(":export x"), "{s}");
+    actions::key(&mut app, ctrl_c);
+    assert!(!app.quit && matches!(app.mode, ktriage::tui::app::Mode::Normal));
 }

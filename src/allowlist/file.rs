@@ -3,8 +3,8 @@
 //! A file that does not parse is never overwritten.
 
 use super::model::{Allowlist, AllowlistEntry, EntryKind};
+use super::save::WriteLock;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
@@ -29,6 +29,12 @@ pub enum AllowlistError {
     },
     #[error("{0}")]
     Edit(String),
+    /// Another process changed the file since it was loaded, in a way this
+    /// edit cannot be merged with; the file was reloaded, nothing written.
+    #[error(
+        "{path} changed on disk since it was loaded (another ktriage?); reloaded it, nothing written: {what}"
+    )]
+    ChangedOnDisk { path: PathBuf, what: String },
 }
 
 /// An allowlist file open for reading and editing.
@@ -39,6 +45,12 @@ pub struct AllowlistFile {
     pub allowlist: Allowlist,
     /// The file's text before the last change, for a one-step undo.
     undo: Option<String>,
+    /// The file as last read or written (`None`: it did not exist). Every
+    /// save compares it with the disk under the lock to see another
+    /// instance's change.
+    disk: Option<String>,
+    /// The last change was merged into a newer file written by someone else.
+    pub merged_from_disk: bool,
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -226,36 +238,10 @@ pub fn render(entries: &[AllowlistEntry], header: &str) -> String {
     out
 }
 
-/// Write `text` to `path` atomically: a temporary file in the same
-/// directory, flushed to disk, then renamed over the target.
+/// Write `text` to `path` atomically (through a symlink); see
+/// [`super::save::write_atomic`].
 pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "allowlist".into());
-    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        if let Ok(meta) = fs::metadata(path) {
-            let _ = f.set_permissions(meta.permissions());
-        }
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    super::save::write_atomic(path, text.as_bytes())
 }
 
 impl AllowlistFile {
@@ -263,9 +249,9 @@ impl AllowlistFile {
     /// is created on the first change; a file that does not parse is an error
     /// and will not be touched.
     pub fn open(path: &Path, initial: &str, known_rules: &[&str]) -> Result<Self, AllowlistError> {
-        let text = match fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => initial.to_string(),
+        let disk = match fs::read_to_string(path) {
+            Ok(t) => Some(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => {
                 return Err(AllowlistError::Read {
                     path: path.to_path_buf(),
@@ -273,7 +259,31 @@ impl AllowlistFile {
                 });
             }
         };
-        Self::from_text(path, &text, known_rules)
+        let text = disk.clone().unwrap_or_else(|| initial.to_string());
+        let mut f = Self::from_text(path, &text, known_rules)?;
+        f.disk = disk;
+        Ok(f)
+    }
+
+    fn write_err(&self, source: std::io::Error) -> AllowlistError {
+        AllowlistError::Write {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Lock the file and read what is on disk now.
+    fn lock_and_read(&self) -> Result<(WriteLock, Option<String>), AllowlistError> {
+        let lock = WriteLock::acquire(&self.path).map_err(|e| self.write_err(e))?;
+        let now = match lock.read().map_err(|e| self.write_err(e))? {
+            None => None,
+            Some(b) => Some(String::from_utf8(b).map_err(|_| AllowlistError::Invalid {
+                path: self.path.clone(),
+                line: 1,
+                message: "the file is not valid UTF-8; it is not overwritten".into(),
+            })?),
+        };
+        Ok((lock, now))
     }
 
     fn from_text(path: &Path, text: &str, known_rules: &[&str]) -> Result<Self, AllowlistError> {
@@ -290,6 +300,8 @@ impl AllowlistFile {
             doc,
             allowlist,
             undo: None,
+            disk: None,
+            merged_from_disk: false,
         })
     }
 
@@ -298,14 +310,48 @@ impl AllowlistFile {
     }
 
     /// Apply an edit, re-validate the result, and save it; on any failure
-    /// the document and the file stay as they were.
+    /// the document and the file stay as they were. Under the lock the file
+    /// is re-read: if another process changed it, the edit is applied to
+    /// that newer text (so its entries are kept). `expect` is the entry an
+    /// index-based edit is about; if the newer file has another entry there
+    /// nothing is written and the newer file is loaded instead.
     fn change(
         &mut self,
         known_rules: &[&str],
+        expect: Option<usize>,
         f: impl FnOnce(&mut ArrayOfTables) -> Result<(), String>,
     ) -> Result<(), AllowlistError> {
-        let before = self.doc.to_string();
-        let mut doc = self.doc.clone();
+        let (lock, now) = self.lock_and_read()?;
+        let mut merged = false;
+        let mut base = self.doc.clone();
+        if let Some(text) = now.as_ref().filter(|t| Some(*t) != self.disk.as_ref()) {
+            let fresh = Self::from_text(&self.path, text, known_rules)?;
+            if let Some(i) = expect {
+                let entry = |d: &DocumentMut| {
+                    d.get("allow")
+                        .and_then(Item::as_array_of_tables)
+                        .and_then(|a| a.get(i))
+                        .map(|t| t.to_string())
+                };
+                if entry(&fresh.doc) != entry(&self.doc) {
+                    self.doc = fresh.doc;
+                    self.allowlist = fresh.allowlist;
+                    self.disk = now;
+                    self.undo = None;
+                    return Err(AllowlistError::ChangedOnDisk {
+                        path: self.path.clone(),
+                        what: format!(
+                            "entry {} is no longer the one shown; check it and retry",
+                            i + 1
+                        ),
+                    });
+                }
+            }
+            base = fresh.doc;
+            merged = true;
+        }
+        let before = base.to_string();
+        let mut doc = base;
         if doc
             .get("allow")
             .and_then(Item::as_array_of_tables)
@@ -319,13 +365,13 @@ impl AllowlistFile {
         f(tables).map_err(AllowlistError::Edit)?;
         let text = doc.to_string();
         let allowlist = parse_allowlist(&text, &self.path, known_rules)?;
-        write_atomic(&self.path, &text).map_err(|source| AllowlistError::Write {
-            path: self.path.clone(),
-            source,
-        })?;
+        lock.write(&text).map_err(|e| self.write_err(e))?;
+        drop(lock);
         self.doc = doc;
         self.allowlist = allowlist;
         self.undo = Some(before);
+        self.disk = Some(text);
+        self.merged_from_disk = merged;
         Ok(())
     }
 
@@ -335,7 +381,7 @@ impl AllowlistFile {
         known_rules: &[&str],
     ) -> Result<(), AllowlistError> {
         let t = entry_to_table(entry);
-        self.change(known_rules, |aot| {
+        self.change(known_rules, None, |aot| {
             aot.push(t);
             Ok(())
         })
@@ -348,7 +394,7 @@ impl AllowlistFile {
         known_rules: &[&str],
     ) -> Result<(), AllowlistError> {
         let new = entry_to_table(entry);
-        self.change(known_rules, |aot| {
+        self.change(known_rules, Some(index), |aot| {
             let t = aot.get_mut(index).ok_or("no such entry")?;
             // Keep the entry's leading comment and position.
             let decor = t.decor().clone();
@@ -359,13 +405,23 @@ impl AllowlistFile {
     }
 
     pub fn remove(&mut self, index: usize, known_rules: &[&str]) -> Result<(), AllowlistError> {
-        self.change(known_rules, |aot| {
+        self.change(known_rules, Some(index), |aot| {
             if index >= aot.len() {
                 return Err("no such entry".into());
             }
             aot.remove(index);
             Ok(())
         })
+    }
+
+    /// The file on disk is not what was last read or written here
+    /// (another process saved it): offer a reload.
+    pub fn changed_on_disk(&self) -> bool {
+        match fs::read(&self.path) {
+            Ok(b) => self.disk.as_deref().map(str::as_bytes) != Some(b.as_slice()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.disk.is_some(),
+            Err(_) => false,
+        }
     }
 
     pub fn can_undo(&self) -> bool {
@@ -378,12 +434,25 @@ impl AllowlistFile {
             return Err(AllowlistError::Edit("nothing to undo".into()));
         };
         let restored = Self::from_text(&self.path, &prev, known_rules)?;
-        write_atomic(&self.path, &prev).map_err(|source| AllowlistError::Write {
-            path: self.path.clone(),
-            source,
-        })?;
+        let (lock, now) = self.lock_and_read()?;
+        if now != self.disk {
+            // Undoing would drop what another process wrote since.
+            if let Some(text) = &now {
+                let fresh = Self::from_text(&self.path, text, known_rules)?;
+                self.doc = fresh.doc;
+                self.allowlist = fresh.allowlist;
+            }
+            self.disk = now;
+            return Err(AllowlistError::ChangedOnDisk {
+                path: self.path.clone(),
+                what: "undo would drop that change".into(),
+            });
+        }
+        lock.write(&prev).map_err(|e| self.write_err(e))?;
+        drop(lock);
         self.doc = restored.doc;
         self.allowlist = restored.allowlist;
+        self.disk = Some(prev);
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ pub mod defaults;
 pub mod file;
 pub mod lookalike;
 pub mod model;
+pub mod save;
 
 pub use breadth::{BreadthWarning, breadth_warnings};
 pub use defaults::{default_allowlist, default_entries, init_text};

@@ -4,22 +4,31 @@
 
 use super::app::{App, Mode, Pane};
 use super::edits::{allowlist_edit, export_report, form_key, reload_allowlist, start_allow};
-use super::filter::RowKind;
+use super::filter::{RowId, RowKind};
 use super::form::{Form, FormKind};
 use super::keymap::Action;
 use super::panes::{allowlist, checklist, incidents};
+use super::prompt::Edit;
 use super::theme::Theme;
+use super::ticking;
 use crate::allowlist::EntryKind;
 use crate::detect::{RuleId, Severity};
 use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 
 pub fn key(app: &mut App, k: KeyEvent) {
     app.dirty = true;
-    if !matches!(app.mode, Mode::Form(_) | Mode::Filter | Mode::Command(_)) {
+    if !matches!(app.mode, Mode::Form(_) | Mode::Filter(_) | Mode::Command(_)) {
         app.flash = None;
     }
     match &mut app.mode {
-        Mode::Filter => return filter_key(app, k),
+        Mode::Filter(_) => return filter_key(app, k),
+        Mode::ConfirmQuit(_) => {
+            app.mode = Mode::Normal;
+            if k.code == KeyCode::Char('y') {
+                app.quit = true;
+            }
+            return;
+        }
         Mode::Command(_) => return command_key(app, k),
         Mode::Form(_) => return form_key(app, k),
         Mode::ConfirmDelete(i) => {
@@ -36,18 +45,24 @@ pub fn key(app: &mut App, k: KeyEvent) {
         }
         Mode::Help { scroll } | Mode::Detail { scroll, .. } => {
             let action = app.keymap.lookup(app.focus.context(), &k);
+            let max = app.popup_max.get();
             match action {
-                Some(Action::Down) => *scroll = scroll.saturating_add(1),
+                Some(Action::Down) => *scroll = scroll.saturating_add(1).min(max),
                 Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-                Some(Action::PageDown | Action::HalfDown) => *scroll = scroll.saturating_add(10),
+                Some(Action::PageDown | Action::HalfDown) => {
+                    *scroll = scroll.saturating_add(10).min(max)
+                }
                 Some(Action::PageUp | Action::HalfUp) => *scroll = scroll.saturating_sub(10),
                 Some(Action::Top) => *scroll = 0,
+                Some(Action::Bottom) => *scroll = max,
                 Some(Action::Quit) => app.quit = true,
                 Some(Action::Allow) if matches!(app.mode, Mode::Detail { .. }) => {
                     app.mode = Mode::Normal;
                     start_allow(app);
                 }
-                Some(Action::Back | Action::Help | Action::Open) => app.mode = Mode::Normal,
+                Some(Action::Back | Action::Leave | Action::Help | Action::Open) => {
+                    app.mode = Mode::Normal
+                }
                 _ => {}
             }
             return;
@@ -65,18 +80,21 @@ pub fn act(app: &mut App, a: Action) {
     let page = app.focused().page.get().max(1) as isize;
     match a {
         Action::Quit => app.quit = true,
-        Action::Back => {
+        // Esc never quits (k9s, lnav): at the top level it does nothing.
+        Action::Back | Action::Leave => {
             if app.focused().filter.is_active() {
                 set_filter(app, String::new());
             } else if p != Pane::Incidents {
                 app.focus = Pane::Incidents;
-            } else {
-                app.quit = true;
+            } else if a == Action::Leave {
+                leave(app);
             }
         }
         Action::Help => app.mode = Mode::Help { scroll: 0 },
-        Action::Filter => app.mode = Mode::Filter,
-        Action::Command => app.mode = Mode::Command(String::new()),
+        Action::Filter => {
+            app.mode = Mode::Filter(super::prompt::LineEdit::new(&app.focused().filter.query))
+        }
+        Action::Command => app.mode = Mode::Command(super::prompt::LineEdit::default()),
         Action::Down => move_sel(app, 1),
         Action::Up => move_sel(app, -1),
         Action::PageDown => move_sel(app, page),
@@ -84,10 +102,7 @@ pub fn act(app: &mut App, a: Action) {
         Action::HalfDown => move_sel(app, page / 2),
         Action::HalfUp => move_sel(app, -page / 2),
         Action::Top => move_sel(app, isize::MIN / 2),
-        Action::Bottom => {
-            move_sel(app, isize::MAX / 2);
-            app.set_follow(true);
-        }
+        Action::Bottom => move_sel(app, isize::MAX / 2),
         Action::NextPane => app.focus = Pane::ALL[(p.index() + 1) % 4],
         Action::PrevPane => app.focus = Pane::ALL[(p.index() + 3) % 4],
         Action::Pane1 => app.focus = Pane::Incidents,
@@ -97,6 +112,10 @@ pub fn act(app: &mut App, a: Action) {
         Action::Follow => {
             let on = !app.follow;
             app.set_follow(on);
+            if on {
+                // Asked for: jump once to the newest activity.
+                app.follow_newest();
+            }
         }
         Action::Freeze => {
             app.frozen = match app.frozen.take() {
@@ -141,8 +160,7 @@ pub fn act(app: &mut App, a: Action) {
             let l = app.list_mut(Pane::Incidents);
             let high = |l: &super::app::ListState, pos: usize| {
                 let r = &l.rows[l.visible[pos]];
-                r.kind == RowKind::Item
-                    && (r.cells[0].contains("HIGH") || r.cells[0].contains("CRITICAL"))
+                r.kind == RowKind::Item && r.severity.is_some_and(|s| s >= Severity::High)
             };
             let n = l.visible.len();
             let found = if a == Action::NextHigh {
@@ -194,36 +212,10 @@ pub fn act(app: &mut App, a: Action) {
             |f, rules| f.undo(rules),
             "last allowlist change undone",
         ),
-        Action::Tick => {
-            let (Some(inc), Some(item)) = (
-                app.current_incident().map(|i| i.id.clone()),
-                selected_item(app),
-            ) else {
-                return;
-            };
-            match app.checklist.toggle(&inc, &item) {
-                Ok(_) => app.rebuild_pane(Pane::Checklist),
-                Err(e) => app.flash(e.to_string(), true),
-            }
-        }
-        Action::Note => {
-            let (Some(inc), Some(item)) = (
-                app.current_incident().map(|i| i.id.clone()),
-                selected_item(app),
-            ) else {
-                return;
-            };
-            let cur = app.checklist.get(&inc, &item).note;
-            app.mode = Mode::Form(Box::new(Form::note(&inc, &item, &cur)));
-        }
+        Action::Tick => ticking::tick(app),
+        Action::Note => ticking::note(app),
+        Action::CarryOver => ticking::carry_over(app),
     }
-}
-
-fn selected_item(app: &App) -> Option<String> {
-    app.list(Pane::Checklist)
-        .selected_row()
-        .and_then(|r| checklist::item_key(&r.key))
-        .map(str::to_string)
 }
 
 fn move_sel(app: &mut App, delta: isize) {
@@ -234,11 +226,16 @@ fn move_sel(app: &mut App, delta: isize) {
 }
 
 fn focus_checklist(app: &mut App) {
+    let before = app.checklist_incident.clone();
     if app.focus == Pane::Incidents || app.checklist_incident.is_none() {
         app.checklist_incident = app.current_incident().map(|i| i.id.clone());
     }
     app.focus = Pane::Checklist;
     app.rebuild_pane(Pane::Checklist);
+    if before != app.checklist_incident {
+        // Another incident: start on its first step, not a heading.
+        app.list_mut(Pane::Checklist).select_first();
+    }
 }
 
 /// Malformed input and startup warnings, in full: the status bar only has
@@ -250,8 +247,8 @@ fn show_problems(app: &mut App) {
         lines.push("no malformed lines".to_string());
     } else {
         lines.push(format!(
-            "{} malformed line(s); the first {} (file:line: why):",
-            st.malformed,
+            "{}; the first {} (file:line: why):",
+            super::text::count_of(st.malformed, "malformed line", "malformed lines"),
             st.malformed_list.len()
         ));
         lines.extend(st.malformed_list.iter().map(|m| super::text::clean(m)));
@@ -292,7 +289,7 @@ fn open(app: &mut App) {
     let Some(row) = app.focused().selected_row().cloned() else {
         return;
     };
-    if p == Pane::Incidents && row.key.starts_with("e:") {
+    if p == Pane::Incidents && matches!(row.key, RowId::Event { .. }) {
         if let Some(e) = incidents::event_for_key(app, &row.key) {
             let title = format!(
                 "{} — raw event (Esc closes, a allowlists its user agent)",
@@ -309,12 +306,15 @@ fn open(app: &mut App) {
     if p == Pane::Allowlist {
         return act(app, Action::Edit);
     }
-    if p == Pane::Checklist && row.kind != RowKind::Info {
+    if p == Pane::Checklist && checklist::step_of(&row.key).is_some() {
         return act(app, Action::Tick);
     }
     // Rows with nothing to expand (a secret, an exec with its command, a
     // checklist evidence line) open in full: table cells clip long text.
-    if row.kind == RowKind::Info || (p == Pane::Identities && row.kind == RowKind::Child) {
+    if row.kind == RowKind::Info
+        || (p == Pane::Identities && row.kind == RowKind::Child)
+        || p == Pane::Checklist
+    {
         let lines: Vec<String> = row
             .cells
             .iter()
@@ -335,8 +335,8 @@ fn open(app: &mut App) {
         l.expanded.insert(row.key.clone());
     }
     if p == Pane::Incidents {
-        if let Some(id) = row.key.strip_prefix("i:") {
-            app.checklist_incident = Some(id.to_string());
+        if let RowId::Incident(id) = &row.key {
+            app.checklist_incident = Some(id.clone());
             app.rebuild_pane(Pane::Checklist);
         }
     }
@@ -350,51 +350,48 @@ fn set_filter(app: &mut App, q: String) {
     app.dirty = true;
 }
 
-fn filter_key(app: &mut App, k: KeyEvent) {
-    let mut q = app.focused().filter.query.clone();
-    match k.code {
-        KeyCode::Esc => {
-            app.mode = Mode::Normal;
-            q.clear();
-        }
-        KeyCode::Enter => app.mode = Mode::Normal,
-        KeyCode::Backspace => {
-            q.pop();
-        }
-        KeyCode::Char('c')
-            if k.modifiers
-                .contains(crossterm::event::KeyModifiers::CONTROL) =>
-        {
-            app.quit = true
-        }
-        KeyCode::Char('u')
-            if k.modifiers
-                .contains(crossterm::event::KeyModifiers::CONTROL) =>
-        {
-            q.clear()
-        }
-        KeyCode::Char(c) => q.push(c),
-        _ => return,
+/// `q` at the top level: quit, unless checklist work would be lost.
+fn leave(app: &mut App) {
+    if app.checklist.unsaved {
+        let why = app.checklist.load_error.clone().unwrap_or_else(|| {
+            format!("the last save to {} failed", app.checklist.path().display())
+        });
+        app.mode = Mode::ConfirmQuit(format!("Checklist work is not saved ({why})."));
+    } else {
+        app.quit = true;
     }
-    set_filter(app, q);
+}
+
+fn filter_key(app: &mut App, k: KeyEvent) {
+    let Mode::Filter(ed) = &mut app.mode else {
+        return;
+    };
+    match ed.key(&k) {
+        Edit::Cancel => {
+            app.mode = Mode::Normal;
+            set_filter(app, String::new());
+        }
+        Edit::Submit => app.mode = Mode::Normal,
+        Edit::Changed => {
+            let q = ed.text.clone();
+            set_filter(app, q);
+        }
+        Edit::Moved => {}
+    }
 }
 
 fn command_key(app: &mut App, k: KeyEvent) {
-    let Mode::Command(buf) = &mut app.mode else {
+    let Mode::Command(ed) = &mut app.mode else {
         return;
     };
-    match k.code {
-        KeyCode::Esc => app.mode = Mode::Normal,
-        KeyCode::Backspace => {
-            buf.pop();
-        }
-        KeyCode::Enter => {
-            let line = std::mem::take(buf);
+    match ed.key(&k) {
+        Edit::Cancel => app.mode = Mode::Normal,
+        Edit::Submit => {
+            let line = std::mem::take(&mut ed.text);
             app.mode = Mode::Normal;
             run_command(app, line.trim());
         }
-        KeyCode::Char(c) if !c.is_control() => buf.push(c),
-        _ => {}
+        Edit::Changed | Edit::Moved => {}
     }
 }
 
@@ -459,15 +456,12 @@ pub fn run_command(app: &mut App, line: &str) {
 pub fn paste(app: &mut App, text: &str) {
     match &mut app.mode {
         Mode::Form(f) => f.insert(text),
-        Mode::Filter => {
-            let q = format!(
-                "{}{}",
-                app.focused().filter.query,
-                text.chars().filter(|c| !c.is_control()).collect::<String>()
-            );
+        Mode::Filter(ed) => {
+            ed.insert(text);
+            let q = ed.text.clone();
             set_filter(app, q);
         }
-        Mode::Command(c) => c.extend(text.chars().filter(|c| !c.is_control())),
+        Mode::Command(ed) => ed.insert(text),
         _ => {}
     }
     app.dirty = true;
@@ -477,7 +471,7 @@ pub fn mouse(app: &mut App, m: MouseEvent) {
     match m.kind {
         MouseEventKind::ScrollDown => match &mut app.mode {
             Mode::Help { scroll } | Mode::Detail { scroll, .. } => {
-                *scroll = scroll.saturating_add(3)
+                *scroll = scroll.saturating_add(3).min(app.popup_max.get())
             }
             _ => move_sel(app, 3),
         },
@@ -502,6 +496,8 @@ pub fn mouse(app: &mut App, m: MouseEvent) {
                 let pos = l.offset.get() + (m.row - 3) as usize;
                 if pos < l.visible.len() {
                     l.selected = pos;
+                    // A click on a heading selects the step under it.
+                    l.clamp();
                     if matches!(app.focus, Pane::Incidents | Pane::Identities) {
                         app.set_follow(false);
                     }

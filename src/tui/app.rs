@@ -4,10 +4,11 @@
 //! all changes go through `actions.rs` (ratatui's "immutable shared ref").
 
 use super::checklist::ChecklistStore;
-use super::filter::{Filter, Row};
+use super::filter::{Filter, Row, RowId, RowKind};
 use super::form::Form;
 use super::keymap::{Context, Keymap};
 use super::panes;
+use super::prompt::LineEdit;
 use super::snapshot::Snapshot;
 use super::theme::Theme;
 use super::worker::Command;
@@ -65,10 +66,12 @@ impl Pane {
 #[derive(Debug)]
 pub enum Mode {
     Normal,
-    /// Typing in the `/` filter prompt.
-    Filter,
+    /// Typing in the `/` filter prompt (the text is the pane's filter).
+    Filter(LineEdit),
     /// Typing a `:` command.
-    Command(String),
+    Command(LineEdit),
+    /// `q` with checklist work not saved: waiting for y/n.
+    ConfirmQuit(String),
     /// The allowlist add/edit form, or a note being typed.
     Form(Box<Form>),
     /// `d` on an entry: waiting for y/n.
@@ -95,22 +98,21 @@ pub struct ListState {
     pub selected: usize,
     /// First row on screen; kept by the draw so scrolling is stable.
     pub offset: Cell<usize>,
-    /// Rows expanded with Enter (by key).
-    pub expanded: HashSet<String>,
+    /// Rows expanded with Enter (by id).
+    pub expanded: HashSet<RowId>,
     /// Rows on screen at the last draw (for paging).
     pub page: Cell<usize>,
 }
 
 impl ListState {
-    /// Replace the rows, keeping the selection on the same key if it still exists.
+    /// Replace the rows, keeping the selection on the same row id if it
+    /// still exists (new rows above it never move what is selected).
     pub fn set_rows(&mut self, rows: Vec<Row>) {
         let key = self.selected_row().map(|r| r.key.clone());
         self.rows = rows;
         self.refilter();
         if let Some(k) = key {
-            if let Some(p) = self.visible.iter().position(|&i| self.rows[i].key == k) {
-                self.selected = p;
-            }
+            self.select_key(&k);
         }
         self.clamp();
     }
@@ -120,23 +122,62 @@ impl ListState {
         self.clamp();
     }
 
+    fn selectable(&self, pos: usize) -> bool {
+        self.visible
+            .get(pos)
+            .is_some_and(|&i| self.rows[i].kind != RowKind::Info)
+    }
+
+    /// Keep the selection in range and off headings: the highlighted row is
+    /// always one an action can act on.
     pub fn clamp(&mut self) {
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+        if self.selectable(self.selected) {
+            return;
+        }
+        let n = self.visible.len();
+        if let Some(p) = (self.selected..n).find(|&p| self.selectable(p)) {
+            self.selected = p;
+        } else if let Some(p) = (0..self.selected).rev().find(|&p| self.selectable(p)) {
+            self.selected = p;
+        }
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
         self.visible.get(self.selected).map(|&i| &self.rows[i])
     }
 
-    pub fn select_key(&mut self, key: &str) {
-        if let Some(p) = self.visible.iter().position(|&i| self.rows[i].key == key) {
+    pub fn select_key(&mut self, key: &RowId) {
+        if let Some(p) = self.visible.iter().position(|&i| self.rows[i].key == *key) {
             self.selected = p;
         }
     }
 
+    /// Move by `delta` rows, stepping over headings in the direction moved.
     pub fn move_by(&mut self, delta: isize) {
-        let max = self.visible.len().saturating_sub(1) as isize;
-        self.selected = (self.selected as isize + delta).clamp(0, max.max(0)) as usize;
+        let n = self.visible.len();
+        if n == 0 {
+            return;
+        }
+        let max = n as isize - 1;
+        let target = (self.selected as isize + delta).clamp(0, max) as usize;
+        let found = if delta >= 0 {
+            (target..n)
+                .find(|&p| self.selectable(p))
+                .or_else(|| (0..target).rev().find(|&p| self.selectable(p)))
+        } else {
+            (0..=target)
+                .rev()
+                .find(|&p| self.selectable(p))
+                .or_else(|| (target..n).find(|&p| self.selectable(p)))
+        };
+        self.selected = found.unwrap_or(target);
+    }
+
+    /// The first selectable row.
+    pub fn select_first(&mut self) {
+        self.selected = 0;
+        self.clamp();
     }
 }
 
@@ -181,9 +222,14 @@ pub struct App {
     /// What a missing allowlist file starts as (defaults or empty).
     pub allowlist_init: String,
     pub commands: Option<Sender<Command>>,
+    /// The last scroll offset of the open popup that still fills it (set
+    /// by the draw; scrolling stops there).
+    pub popup_max: Cell<u16>,
     pub quit: bool,
     /// Set when something visible changed and a redraw is due.
     pub dirty: bool,
+    /// The allowlist file changed on disk and the analyst was told.
+    pub allowlist_changed_told: bool,
 }
 
 impl App {
@@ -219,8 +265,29 @@ impl App {
             config_dir: PathBuf::new(),
             allowlist_init: crate::allowlist::init_text(),
             commands: None,
+            popup_max: Cell::new(u16::MAX),
             quit: false,
             dirty: true,
+            allowlist_changed_told: false,
+        }
+    }
+
+    /// Look at the files another ktriage may write: checklist ticks saved
+    /// there show here; an allowlist changed there is offered for reload
+    /// (applying it silently would change what is hidden under the analyst).
+    pub fn check_disk(&mut self) {
+        if self.checklist.refresh() {
+            self.rebuild_pane(Pane::Checklist);
+        }
+        let changed = matches!(&self.allowlist, Ok(f) if f.changed_on_disk());
+        if changed && !self.allowlist_changed_told {
+            self.allowlist_changed_told = true;
+            self.flash(
+                "the allowlist file changed on disk (another ktriage?): Ctrl-r reloads it",
+                true,
+            );
+        } else if !changed {
+            self.allowlist_changed_told = false;
         }
     }
 
@@ -261,25 +328,53 @@ impl App {
         }
     }
 
-    /// Rebuild every pane's rows from the shown snapshot and state.
+    /// Rebuild every pane's rows from the shown snapshot and state. The
+    /// selection never moves by itself: it stays on the same row id, and
+    /// an incident whose id changed (merged, another primary) is found again
+    /// by its identity. Before anything was selected it is the first row:
+    /// the most severe incident.
     pub fn rebuild(&mut self) {
         for p in Pane::ALL {
-            let rows = panes::rows(self, p);
-            self.list_mut(p).set_rows(rows);
+            self.rebuild_pane(p);
         }
-        if self.follow {
-            self.follow_newest();
-        }
-        self.dirty = true;
     }
 
     pub fn rebuild_pane(&mut self, p: Pane) {
+        let before = (p == Pane::Incidents)
+            .then(|| self.list(p).selected_row().map(|r| r.key.clone()))
+            .flatten();
+        let primary = before
+            .as_ref()
+            .and_then(|k| self.incident_of(k))
+            .map(|i| i.primary.clone());
         let rows = panes::rows(self, p);
         self.list_mut(p).set_rows(rows);
+        if let (Some(old), Some(primary)) = (before, primary) {
+            let l = self.list(p);
+            if l.selected_row().map(|r| &r.key) != Some(&old) {
+                let found = (self.view().incidents.iter())
+                    .find(|i| i.identities.contains(&primary))
+                    .map(|i| RowId::Incident(i.id.clone()));
+                if let Some(k) = found {
+                    self.list_mut(p).select_key(&k);
+                }
+            }
+        }
         self.dirty = true;
     }
 
-    /// Follow: put the selection on the row with the newest activity.
+    /// The incident a row of pane 1 is about (the shown snapshot's).
+    fn incident_of(&self, key: &RowId) -> Option<&crate::detect::Incident> {
+        let id = match key {
+            RowId::Incident(id) => id,
+            RowId::Alert { incident, .. } | RowId::Event { incident, .. } => incident,
+            _ => return None,
+        };
+        self.view().incidents.iter().find(|i| &i.id == id)
+    }
+
+    /// Put the selection on the row with the newest activity (only when
+    /// the analyst asks for it: `F`).
     pub fn follow_newest(&mut self) {
         for p in [Pane::Incidents, Pane::Identities] {
             let l = self.list_mut(p);
@@ -301,9 +396,6 @@ impl App {
             self.left_follow_at = (self.live.status.events, self.live.alerts.len());
         }
         self.follow = on;
-        if on {
-            self.follow_newest();
-        }
         self.dirty = true;
     }
 
@@ -316,12 +408,8 @@ impl App {
                 return Some(i);
             }
         }
-        let key = self
-            .list(Pane::Incidents)
-            .selected_row()
-            .map(|r| r.key.as_str())?;
-        let id = key.strip_prefix("i:").or_else(|| key.split(':').nth(1))?;
-        incs.iter().find(|i| i.id == id)
+        let key = &self.list(Pane::Incidents).selected_row()?.key;
+        self.incident_of(key)
     }
 
     pub fn send(&self, cmd: Command) {

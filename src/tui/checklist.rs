@@ -2,130 +2,16 @@
 //! incident, and its saved state.
 //!
 //! The items are the view's steps ([`crate::view::steps`]), derived from the snapshot each time, so they fill in as
-//! the log grows; only what the analyst did (ticks and notes) is stored, in
-//! `<state_dir>/checklists.json`, keyed by log source and incident id.
-//! Incident ids are stable hashes of the primary identity, so the same log
-//! gives the same ids after a restart.
+//! the log grows; only what the analyst did (ticks and notes) is stored, by
+//! [`super::checkstate`], keyed by the investigation (identity and evidence
+//! window), not by log source.
 
+pub use super::checkstate::{ChecklistError, ChecklistStore, ItemState, Lookup, Subject, subject};
 use super::snapshot::Snapshot;
 use super::text::clean;
 use crate::detect::Incident;
 use crate::time::format_micros;
 use crate::view::{self, Facts, Line, Seg, Step};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use thiserror::Error;
-
-#[derive(Debug, Error)]
-pub enum ChecklistError {
-    #[error("cannot save checklist state to {path}: {source}")]
-    Save {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-/// What the analyst recorded for one item.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct ItemState {
-    pub done: bool,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub note: String,
-}
-
-type PerIncident = BTreeMap<String, BTreeMap<String, ItemState>>;
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct StoreFile {
-    /// log source → incident id → item key → state.
-    #[serde(default)]
-    sources: BTreeMap<String, PerIncident>,
-}
-
-/// Ticks and notes for the current log source.
-#[derive(Debug)]
-pub struct ChecklistStore {
-    path: PathBuf,
-    source: String,
-    file: StoreFile,
-    /// Why the saved state could not be read (shown; the file is then
-    /// not overwritten until the analyst changes something).
-    pub load_error: Option<String>,
-}
-
-impl ChecklistStore {
-    pub fn open(state_dir: &Path, source: &str) -> Self {
-        let path = state_dir.join("checklists.json");
-        let (file, load_error) = match std::fs::read_to_string(&path) {
-            Ok(t) => match serde_json::from_str(&t) {
-                Ok(f) => (f, None),
-                Err(e) => (
-                    StoreFile::default(),
-                    Some(format!("{}: {e}", path.display())),
-                ),
-            },
-            Err(_) => (StoreFile::default(), None),
-        };
-        ChecklistStore {
-            path,
-            source: source.to_string(),
-            file,
-            load_error,
-        }
-    }
-
-    pub fn get(&self, incident: &str, item: &str) -> ItemState {
-        self.file
-            .sources
-            .get(&self.source)
-            .and_then(|m| m.get(incident))
-            .and_then(|m| m.get(item))
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    fn update(
-        &mut self,
-        incident: &str,
-        item: &str,
-        f: impl FnOnce(&mut ItemState),
-    ) -> Result<(), ChecklistError> {
-        let st = self
-            .file
-            .sources
-            .entry(self.source.clone())
-            .or_default()
-            .entry(incident.to_string())
-            .or_default()
-            .entry(item.to_string())
-            .or_default();
-        f(st);
-        let text = serde_json::to_string_pretty(&self.file).expect("checklist state serialises");
-        crate::allowlist::write_atomic(&self.path, &text).map_err(|source| ChecklistError::Save {
-            path: self.path.clone(),
-            source,
-        })
-    }
-
-    pub fn toggle(&mut self, incident: &str, item: &str) -> Result<bool, ChecklistError> {
-        let mut now = false;
-        self.update(incident, item, |s| {
-            s.done = !s.done;
-            now = s.done;
-        })?;
-        Ok(now)
-    }
-
-    pub fn set_note(
-        &mut self,
-        incident: &str,
-        item: &str,
-        note: &str,
-    ) -> Result<(), ChecklistError> {
-        self.update(incident, item, |s| s.note = note.trim().to_string())
-    }
-}
 
 /// The facts of a snapshot, for [`crate::view`].
 pub fn facts(snap: &Snapshot) -> Facts<'_> {

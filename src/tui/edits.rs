@@ -4,6 +4,7 @@
 
 use super::app::{App, Mode, Pane};
 use super::export;
+use super::filter::RowId;
 use super::form::{Form, FormKind, FormOutcome};
 use super::panes::incidents;
 use super::worker::Command;
@@ -11,59 +12,55 @@ use crate::allowlist::EntryKind;
 use crate::detect::RuleId;
 use crossterm::event::{KeyCode, KeyEvent};
 
-/// What `a` proposes, from whatever is selected where.
+/// What `a` proposes, from the typed id of whatever is selected where
+/// (never from a key string parsed back: identities contain colons).
 pub(super) fn prefill(app: &App) -> (EntryKind, String, Vec<String>) {
-    let row = app.focused().selected_row();
-    let key = row.map(|r| r.key.as_str()).unwrap_or("");
-    match app.focus {
-        Pane::Incidents => {
-            if let Some(e) = incidents::event_for_key(app, key) {
-                if matches!(app.mode, Mode::Detail { .. })
-                    || !e.user_agent.is_empty() && key.starts_with("e:")
-                {
-                    return (EntryKind::UserAgent, e.user_agent.clone(), Vec::new());
-                }
+    let key = app.focused().selected_row().map(|r| &r.key);
+    let user = |id: &str| (EntryKind::User, id.to_string(), Vec::new());
+    match (app.focus, key) {
+        (Pane::Incidents, Some(k @ RowId::Event { .. })) => {
+            if let Some(e) = incidents::event_for_key(app, k).filter(|e| !e.user_agent.is_empty()) {
+                return (EntryKind::UserAgent, e.user_agent.clone(), Vec::new());
             }
-            match app.current_incident() {
-                Some(inc) => (
-                    EntryKind::User,
-                    inc.primary.clone(),
-                    inc.rules.iter().map(|r| r.as_str().to_string()).collect(),
-                ),
-                None => (EntryKind::User, String::new(), Vec::new()),
-            }
+            incident_prefill(app)
         }
-        Pane::Identities => {
-            if let Some((_, secret)) = key.split_once(":s:") {
-                let name = secret.rsplit('/').next().unwrap_or(secret);
-                return (EntryKind::SecretName, name.to_string(), Vec::new());
-            }
-            if let Some(ip) = key.strip_prefix("ip:").filter(|k| !k.contains(":id:")) {
-                let cidr = if ip.contains(':') {
-                    format!("{ip}/128")
-                } else {
-                    format!("{ip}/32")
-                };
-                return (EntryKind::SourceCidr, cidr, Vec::new());
-            }
-            let id = key.rsplit_once("id:").map(|(_, id)| id).unwrap_or("");
-            let id = id.split(":s:").next().unwrap_or(id);
-            (
-                EntryKind::User,
-                id.split(":x:")
-                    .next()
-                    .unwrap_or(id)
-                    .split(":c:")
-                    .next()
-                    .unwrap_or(id)
-                    .to_string(),
-                Vec::new(),
-            )
+        (Pane::Incidents, _) => incident_prefill(app),
+        (Pane::Identities, Some(RowId::Secret { secret, .. })) => {
+            let name = secret.name.clone().unwrap_or_default();
+            (EntryKind::SecretName, name, Vec::new())
         }
+        (Pane::Identities, Some(RowId::Ip(ip))) => {
+            let cidr = if ip.contains(':') {
+                format!("{ip}/128")
+            } else {
+                format!("{ip}/32")
+            };
+            (EntryKind::SourceCidr, cidr, Vec::new())
+        }
+        (
+            Pane::Identities,
+            Some(
+                RowId::Identity(identity)
+                | RowId::IpIdentity { identity, .. }
+                | RowId::Exec { identity, .. }
+                | RowId::Change { identity, .. },
+            ),
+        ) => user(identity),
         _ => match app.current_incident() {
-            Some(inc) => (EntryKind::User, inc.primary.clone(), Vec::new()),
-            None => (EntryKind::User, String::new(), Vec::new()),
+            Some(inc) => user(&inc.primary),
+            None => user(""),
         },
+    }
+}
+
+fn incident_prefill(app: &App) -> (EntryKind, String, Vec<String>) {
+    match app.current_incident() {
+        Some(inc) => (
+            EntryKind::User,
+            inc.primary.clone(),
+            inc.rules.iter().map(|r| r.as_str().to_string()).collect(),
+        ),
+        None => (EntryKind::User, String::new(), Vec::new()),
     }
 }
 
@@ -89,17 +86,38 @@ pub(super) fn allowlist_edit(
     };
     match f(file, RuleId::IDS) {
         Ok(()) => {
-            app.generation += 1;
-            let cmd = Command::Reevaluate {
-                allowlist: file.allowlist.clone(),
-                generation: app.generation,
+            let merged = file.merged_from_disk;
+            reevaluate(app);
+            let also = if merged {
+                " (merged with a change another process saved)"
+            } else {
+                ""
             };
-            app.send(cmd);
-            app.rebuild_pane(Pane::Allowlist);
-            app.flash(format!("{done}; saved to {}", file_path(app)), false);
+            app.flash(format!("{done}; saved to {}{also}", file_path(app)), false);
         }
-        Err(e) => app.flash(e.to_string(), true),
+        Err(e) => {
+            if matches!(e, crate::allowlist::AllowlistError::ChangedOnDisk { .. }) {
+                // The newer file was loaded: detect with what is on disk.
+                reevaluate(app);
+            }
+            app.flash(e.to_string(), true);
+        }
     }
+}
+
+/// Ask the worker to judge again with the allowlist now in memory.
+fn reevaluate(app: &mut App) {
+    let Ok(file) = app.allowlist.as_ref() else {
+        return;
+    };
+    app.generation += 1;
+    let cmd = Command::Reevaluate {
+        allowlist: file.allowlist.clone(),
+        generation: app.generation,
+    };
+    app.send(cmd);
+    app.allowlist_changed_told = false;
+    app.rebuild_pane(Pane::Allowlist);
 }
 
 fn file_path(app: &App) -> String {
@@ -121,6 +139,7 @@ pub(super) fn reload_allowlist(app: &mut App) {
                 generation: app.generation,
             });
             app.allowlist = Ok(f);
+            app.allowlist_changed_told = false;
             app.rebuild_pane(Pane::Allowlist);
             app.flash("allowlist reloaded", false);
         }
@@ -132,8 +151,9 @@ pub(super) fn export_report(app: &mut App, path: Option<&str>) {
     let Some(inc) = app.current_incident() else {
         return app.flash("no incident selected to export", true);
     };
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
     let path = path
-        .map(std::path::PathBuf::from)
+        .map(|p| export::expand_home(p, home.as_deref()))
         .unwrap_or_else(|| export::default_path(inc));
     // The front-end reads the clock; the report only prints it.
     let meta = crate::view::Meta::new(
@@ -151,11 +171,14 @@ pub(super) fn form_key(app: &mut App, k: KeyEvent) {
     let Mode::Form(form) = &mut app.mode else {
         return;
     };
+    // Ctrl-c cancels the form as in the prompts: quitting here would drop
+    // the edit being typed.
     if k.code == KeyCode::Char('c')
         && k.modifiers
             .contains(crossterm::event::KeyModifiers::CONTROL)
     {
-        app.quit = true;
+        app.mode = Mode::Normal;
+        app.flash("edit cancelled", false);
         return;
     }
     match form.key(&k) {
@@ -172,10 +195,17 @@ fn submit_form(app: &mut App) {
     if let FormKind::Note { incident, item } = &form.kind {
         let (inc, item, note) = (incident.clone(), item.clone(), form.fields[0].value.clone());
         app.mode = Mode::Normal;
-        match app.checklist.set_note(&inc, &item, &note) {
-            Ok(()) => app.rebuild_pane(Pane::Checklist),
-            Err(e) => app.flash(e.to_string(), true),
+        let Some(i) = app.view().incidents.iter().find(|i| i.id == inc) else {
+            return app.flash(
+                "this incident changed while the note was typed; note not saved",
+                true,
+            );
+        };
+        let subj = super::checklist::subject(app.view(), i);
+        if let Err(e) = app.checklist.set_note(&subj, &item, &note) {
+            app.flash(e.to_string(), true);
         }
+        app.rebuild_pane(Pane::Checklist);
         return;
     }
     let entry = match form.to_entry() {
@@ -195,23 +225,26 @@ fn submit_form(app: &mut App) {
     };
     match result {
         Err(e) => {
+            if matches!(e, crate::allowlist::AllowlistError::ChangedOnDisk { .. }) {
+                reevaluate(app);
+            }
             if let Mode::Form(form) = &mut app.mode {
                 form.error = Some(e.to_string());
             }
         }
         Ok(()) => {
-            app.mode = Mode::Normal;
-            app.generation += 1;
-            let cmd = Command::Reevaluate {
-                allowlist: file.allowlist.clone(),
-                generation: app.generation,
-            };
+            let merged = file.merged_from_disk;
             let path = file.path.display().to_string();
-            app.send(cmd);
-            app.rebuild_pane(Pane::Allowlist);
+            app.mode = Mode::Normal;
+            reevaluate(app);
+            let also = if merged {
+                " (merged with a change another process saved)"
+            } else {
+                ""
+            };
             app.flash(
                 format!(
-                    "allowlisted {} {}; saved to {path}; re-evaluating",
+                    "allowlisted {} {}; saved to {path}{also}; re-evaluating",
                     entry.kind, entry.value
                 ),
                 false,

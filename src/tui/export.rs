@@ -3,7 +3,7 @@
 //! over [`crate::view`]) for the one incident, with the analyst's ticks and
 //! notes, so the report is also the hand-over.
 
-use super::checklist::{ChecklistStore, facts};
+use super::checklist::{ChecklistStore, facts, subject};
 use super::snapshot::Snapshot;
 use crate::detect::Incident;
 use crate::report::markdown::{Tick, render};
@@ -19,13 +19,24 @@ pub fn incident_markdown(
     meta: Meta,
 ) -> String {
     let v = view::build(&facts(snap), meta, Some(&inc.id));
-    render(&v, &|incident, key| {
-        let st = store.get(incident, key);
+    let look = store.lookup(&subject(snap, inc));
+    render(&v, &|_incident, key| {
+        let st = look.get(key);
         Tick {
             done: st.done,
             note: st.note,
         }
     })
+}
+
+/// A path as typed at `:export`: a leading `~` or `~/` is the home
+/// directory (not a directory named `~`).
+pub fn expand_home(typed: &str, home: Option<&Path>) -> PathBuf {
+    match (typed, home) {
+        ("~", Some(h)) => h.to_path_buf(),
+        (t, Some(h)) if t.starts_with("~/") => h.join(&t[2..]),
+        (t, _) => PathBuf::from(t),
+    }
 }
 
 /// Default report file name for an incident, in the current directory.
@@ -35,4 +46,21 @@ pub fn default_path(inc: &Incident) -> PathBuf {
 
 pub fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
     crate::allowlist::write_atomic(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_leading_tilde_is_home() {
+        let h = Path::new("/home/ana");
+        assert_eq!(expand_home("~/r.md", Some(h)), h.join("r.md"));
+        assert_eq!(expand_home("~", Some(h)), h);
+        assert_eq!(expand_home("a/~/r.md", Some(h)), PathBuf::from("a/~/r.md"));
+        assert_eq!(
+            expand_home("~bob/r.md", Some(h)),
+            PathBuf::from("~bob/r.md")
+        );
+    }
 }

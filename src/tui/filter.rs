@@ -26,11 +26,71 @@ pub enum RowKind {
     Info,
 }
 
-/// One table row: a stable key (so the selection survives new snapshots),
-/// the cells (inert text), and its style.
+/// What a row is about, typed: actions read the identity, secret, entry or
+/// step from here, never from the cell text or a key string parsed back
+/// (an identity like `system:serviceaccount:squid:proxy` contains colons).
+/// Stable across snapshots, so the selection stays on the same thing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RowId {
+    Incident(String),
+    Alert {
+        incident: String,
+        alert: usize,
+    },
+    Event {
+        incident: String,
+        alert: usize,
+        event: usize,
+    },
+    Identity(String),
+    /// A source IP (pivot view).
+    Ip(String),
+    /// An identity under a source IP (pivot view).
+    IpIdentity {
+        ip: String,
+        identity: String,
+    },
+    /// An identity's secret; `via` is the source IP in the pivot view.
+    Secret {
+        identity: String,
+        secret: crate::detect::SecretRef,
+        via: Option<String>,
+    },
+    Exec {
+        identity: String,
+        index: usize,
+        via: Option<String>,
+    },
+    Change {
+        identity: String,
+        index: usize,
+        via: Option<String>,
+    },
+    /// An allowlist entry, by index in the file.
+    Entry(usize),
+    /// The allowlist could not be loaded.
+    AllowlistError,
+    /// A checklist section heading or notice.
+    Heading(String),
+    /// A checklist step of an incident.
+    Step {
+        incident: String,
+        item: String,
+    },
+    StepEvidence {
+        incident: String,
+        item: String,
+        n: usize,
+    },
+}
+
+/// One table row: a typed id (so the selection survives new snapshots and
+/// actions know what they act on), the cells (inert text), its style, and
+/// its severity when it has one.
 #[derive(Debug, Clone)]
 pub struct Row {
-    pub key: String,
+    pub key: RowId,
+    pub severity: Option<crate::detect::Severity>,
     pub cells: Vec<String>,
     pub style: Style,
     pub kind: RowKind,
@@ -40,15 +100,21 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn new(key: impl Into<String>, cells: Vec<String>, style: Style, kind: RowKind) -> Self {
+    pub fn new(key: RowId, cells: Vec<String>, style: Style, kind: RowKind) -> Self {
         Row {
-            key: key.into(),
+            key,
+            severity: None,
             cells,
             style,
             kind,
             last: None,
             haystack: std::sync::OnceLock::new(),
         }
+    }
+
+    pub fn severity(mut self, s: crate::detect::Severity) -> Self {
+        self.severity = Some(s);
+        self
     }
 
     pub fn at(mut self, last: Option<i64>) -> Self {
@@ -191,7 +257,7 @@ mod tests {
 
     fn row(cells: &[&str], kind: RowKind) -> Row {
         Row::new(
-            "k",
+            RowId::Entry(0),
             cells.iter().map(|s| s.to_string()).collect(),
             Style::default(),
             kind,

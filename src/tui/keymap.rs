@@ -52,14 +52,15 @@ macro_rules! actions {
 
 actions! {
     Quit = "quit", Global, "quit now";
-    Back = "back", Global, "close popup / clear filter / back; quit at top level";
+    Back = "back", Global, "close popup / clear filter / pane 1; never quits";
+    Leave = "leave", Global, "back; quit at the top level (asks if work is unsaved)";
     Help = "help", Global, "this help";
     Filter = "filter", Global, "live fuzzy filter of the focused pane";
     Command = "command", Global, "command prompt (:export, :theme, :follow, :freeze, :q)";
     Down = "down", Global, "move down";
     Up = "up", Global, "move up";
     Top = "top", Global, "first row";
-    Bottom = "bottom", Global, "last row; resumes follow";
+    Bottom = "bottom", Global, "last row";
     PageDown = "page-down", Global, "page down";
     PageUp = "page-up", Global, "page up";
     HalfDown = "half-down", Global, "half page down";
@@ -89,6 +90,7 @@ actions! {
     Undo = "undo", Allowlist, "undo the last allowlist change";
     Tick = "tick", Checklist, "tick / untick the item";
     Note = "note", Checklist, "annotate the item";
+    CarryOver = "carry-over", Checklist, "carry over a similar incident's stored checklist";
 }
 
 /// A key as written in the table: code plus ctrl/alt (shift is part of the
@@ -202,7 +204,7 @@ fn action_by_name(name: &str) -> Option<Action> {
 
 /// Default bindings, in the order the help lists them.
 const DEFAULTS: &[(&str, &str)] = &[
-    ("q", "back"),
+    ("q", "leave"),
     ("esc", "back"),
     ("ctrl-c", "quit"),
     ("?", "help"),
@@ -249,6 +251,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("u", "undo"),
     ("space", "tick"),
     ("n", "note"),
+    ("C", "carry-over"),
 ];
 
 #[derive(Debug, Clone)]
@@ -377,7 +380,7 @@ impl Keymap {
             Action::Freeze => "freeze",
             Action::Allow => "allow",
             Action::Export => "export",
-            Action::Back => "back",
+            Action::Leave => "quit",
             Action::Edit => "edit",
             Action::Delete => "del",
             Action::Undo => "undo",
@@ -402,7 +405,7 @@ impl Keymap {
             Action::Freeze,
             Action::NextPane,
             Action::Help,
-            Action::Back,
+            Action::Leave,
         ]);
         wanted
             .into_iter()

@@ -19,6 +19,7 @@
 pub mod actions;
 pub mod app;
 pub mod checklist;
+pub mod checkstate;
 pub mod demo;
 pub mod edits;
 pub mod export;
@@ -27,11 +28,13 @@ pub mod form;
 pub mod inbox;
 pub mod keymap;
 pub mod panes;
+pub mod prompt;
 pub mod snapshot;
 pub mod tail;
 pub mod testing;
 pub mod text;
 pub mod theme;
+pub mod ticking;
 pub mod ui;
 pub mod worker;
 
@@ -229,7 +232,11 @@ pub fn build_app(opts: &TuiOptions, source_key: &str) -> (App, crate::allowlist:
     let (keymap, keys_warning) = Keymap::load(&opts.config_dir);
     let init = allowlist_init(opts.no_default_allowlist);
     let (file, allowlist) = load_allowlist(&opts.allowlist_path, &init, opts.no_default_allowlist);
-    let store = ChecklistStore::open(&opts.state_dir, source_key);
+    // Temp files of a save killed mid-way (the files themselves are intact:
+    // saves rename into place).
+    crate::allowlist::save::clean_stale_temps(&opts.allowlist_path);
+    crate::allowlist::save::clean_stale_temps(&opts.state_dir.join("checklists.json"));
+    let store = ChecklistStore::open(&opts.state_dir);
     let mut warnings: Vec<String> = [theme_warning, keys_warning, store.load_error.clone()]
         .into_iter()
         .flatten()
@@ -316,7 +323,12 @@ fn event_loop(
 ) -> anyhow::Result<()> {
     use inbox::UiMsg;
     let mut mouse_on = true;
+    let mut disk_checked = std::time::Instant::now();
     loop {
+        if disk_checked.elapsed() > Duration::from_secs(2) {
+            disk_checked = std::time::Instant::now();
+            app.check_disk();
+        }
         if app
             .flash
             .as_ref()

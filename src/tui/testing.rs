@@ -33,6 +33,18 @@ pub fn options(dir: &Path) -> TuiOptions {
 /// An app showing `log` (JSON lines), as the worker would publish it.
 pub fn app_from_log(opts: &TuiOptions, log: &str, status: Status) -> App {
     let (mut app, allowlist) = build_app(opts, "test");
+    app.accept(Box::new(snapshot_of(opts, allowlist, log, status)));
+    app
+}
+
+/// The snapshot the worker would publish after reading `log` (use it to
+/// feed an app a grown log, as following does).
+pub fn snapshot_of(
+    opts: &TuiOptions,
+    allowlist: crate::allowlist::Allowlist,
+    log: &str,
+    status: Status,
+) -> super::snapshot::Snapshot {
     let mut ingest = Ingest::new(Engine::new(opts.config.clone(), allowlist));
     let src: Arc<str> = Arc::from("test");
     for (i, l) in log.lines().enumerate() {
@@ -42,9 +54,7 @@ pub fn app_from_log(opts: &TuiOptions, log: &str, status: Status) -> App {
     status.events = ingest.engine.stats.events;
     status.relevant = ingest.engine.stats.relevant;
     status.malformed = ingest.stats.malformed;
-    let snap = SnapshotCache::default().build(&ingest.engine, 1, 0, status);
-    app.accept(Box::new(snap));
-    app
+    SnapshotCache::default().build(&ingest.engine, 1, 0, status)
 }
 
 /// Draw the whole screen at `w`×`h` and return it as lines of text.

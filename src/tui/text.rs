@@ -13,6 +13,12 @@ use ratatui::text::Span;
 /// The one escaping rule shared with the headless reports.
 pub use crate::report::inert;
 
+/// `1 request`, `2 requests`: a count with its noun.
+pub fn count_of(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Owned inert copy, for building rows.
 pub fn clean(s: &str) -> String {
     inert(s).into_owned()

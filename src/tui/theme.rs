@@ -269,6 +269,12 @@ impl Theme {
     pub fn selected(&self) -> Style {
         self.get("selected")
     }
+    /// The focused pane's tab: the selection colours with the title's
+    /// emphasis (patching the title's colour over them made high-contrast's
+    /// tab white on white).
+    pub fn active_tab(&self) -> Style {
+        self.selected().add_modifier(self.title().add_modifier)
+    }
     pub fn matched(&self) -> Style {
         self.get("match")
     }
@@ -286,6 +292,19 @@ impl Theme {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_active_tab_is_readable_in_every_builtin_theme() {
+        for (name, text) in BUILTIN {
+            let s = Theme::parse(name, text, None).unwrap().active_tab();
+            let reversed = s.add_modifier.contains(Modifier::REVERSED);
+            let ok = match (s.fg, s.bg) {
+                (None, None) => reversed,
+                (fg, bg) => fg != bg,
+            };
+            assert!(ok, "{name}: {s:?}");
+        }
+    }
 
     #[test]
     fn builtins_parse_and_cover_every_key() {

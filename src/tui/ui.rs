@@ -32,6 +32,17 @@ pub fn draw(f: &mut Frame, app: &App) {
         } => draw_detail(f, app, title, lines, *scroll),
         Mode::Form(form) => draw_form(f, app, form),
         Mode::ConfirmDelete(i) => draw_confirm(f, app, *i),
+        Mode::ConfirmQuit(why) => {
+            let rows = why.chars().count().div_ceil(60) as u16;
+            let area = popup(f.area(), 64, rows + 5);
+            let lines = vec![
+                Line::raw(clean(why)),
+                Line::raw("Quit anyway and lose it?"),
+                Line::styled("y quits · any other key stays", app.theme.dim()),
+            ];
+            let body = Paragraph::new(lines).wrap(Wrap { trim: true });
+            draw_popup(f, app, area, "Quit", body);
+        }
         _ => {}
     }
 }
@@ -72,7 +83,7 @@ fn draw_title(f: &mut Frame, area: Rect, app: &App) {
     }
     for p in Pane::ALL {
         let st = if p == app.focus {
-            app.theme.selected().patch(app.theme.title())
+            app.theme.active_tab()
         } else {
             app.theme.dim()
         };
@@ -136,9 +147,13 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         let (ev, al) = app.left_follow_at;
         s.push(Span::styled(
             format!(
-                " paused +{} ev +{} alerts · G resumes ",
+                " paused +{} ev +{} · F resumes ",
                 count(st.events.saturating_sub(ev)),
-                app.live.alerts.len().saturating_sub(al)
+                super::text::count_of(
+                    app.live.alerts.len().saturating_sub(al) as u64,
+                    "alert",
+                    "alerts"
+                )
             ),
             th.get("follow_off"),
         ));
@@ -176,12 +191,12 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
         s.push(Span::styled(format!(" {} ", clean(e)), th.get("warning")));
     }
     s.push(Span::raw(format!(
-        " {}/s  {} ev  {} rel  {} inc  {} alerts",
+        " {}/s  {} ev  {} rel  {} inc  {}",
         count(st.events_per_sec as u64),
         count(st.events),
         count(st.relevant),
         app.live.incidents.len(),
-        app.live.alerts.len()
+        super::text::count_of(app.live.alerts.len() as u64, "alert", "alerts")
     )));
     if st.retained_dropped > 0 {
         s.push(Span::styled(
@@ -201,21 +216,24 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
 fn draw_hints(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
     let line = match &app.mode {
-        Mode::Filter => Line::from(vec![
-            Span::styled("/", th.get("status_key")),
-            Span::raw(app.focused().filter.query.clone()),
-            Span::styled("█", th.dim()),
-            Span::styled("   Enter keep · Esc clear · !text inverts", th.dim()),
-        ]),
-        Mode::Command(c) => Line::from(vec![
-            Span::styled(":", th.get("status_key")),
-            Span::raw(c.clone()),
-            Span::styled("█", th.dim()),
-            Span::styled(
+        Mode::Filter(ed) => {
+            let mut v = vec![Span::styled("/", th.get("status_key"))];
+            v.extend(ed.spans(th.text(), th.selected()));
+            v.push(Span::styled(
+                "   Enter keep · Esc/Ctrl-c clear · !text inverts",
+                th.dim(),
+            ));
+            Line::from(v)
+        }
+        Mode::Command(ed) => {
+            let mut v = vec![Span::styled(":", th.get("status_key"))];
+            v.extend(ed.spans(th.text(), th.selected()));
+            v.push(Span::styled(
                 "   export [PATH] · theme NAME · sev LEVEL · rule ID · follow · freeze · q",
                 th.dim(),
-            ),
-        ]),
+            ));
+            Line::from(v)
+        }
         _ => {
             if let Some(fl) = &app.flash {
                 let st = if fl.error {
@@ -290,7 +308,11 @@ fn draw_help(f: &mut Frame, app: &App, scroll: u16) {
         app.theme.dim(),
     ));
     lines.push(Line::styled(
-        "Follow: the view tracks the newest activity; moving leaves it, G resumes.",
+        "Prompts (/ and :): Ctrl-c cancels, Ctrl-u clears, Ctrl-w deletes a word, Ctrl-a/Ctrl-e start/end; Ctrl-c also cancels a form.",
+        app.theme.dim(),
+    ));
+    lines.push(Line::styled(
+        "Follow: new activity is shown as it arrives; the cursor never moves by itself; moving leaves follow, F resumes.",
         app.theme.dim(),
     ));
     lines.push(Line::styled(
@@ -301,8 +323,9 @@ fn draw_help(f: &mut Frame, app: &App, scroll: u16) {
         "Rebind keys in $XDG_CONFIG_HOME/ktriage/keys.toml: [keys] \"ctrl-q\" = \"quit\".",
         app.theme.dim(),
     ));
+    let (scroll, pos) = scroll_position(app, area, lines.len(), scroll);
     let body = Paragraph::new(lines).scroll((scroll, 0));
-    draw_popup(f, app, area, "Help — q/Esc closes", body);
+    draw_popup(f, app, area, &format!("Help — q/Esc closes — {pos}"), body);
 }
 
 fn draw_detail(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: u16) {
@@ -311,6 +334,18 @@ fn draw_detail(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: 
         f.area().width.saturating_sub(4),
         f.area().height.saturating_sub(4),
     );
+    let w = area.width.saturating_sub(2).max(1) as usize;
+    // Rows after wrapping (by display width).
+    let rows: usize = lines
+        .iter()
+        .map(|l| {
+            ratatui::text::Line::raw(l.as_str())
+                .width()
+                .div_ceil(w)
+                .max(1)
+        })
+        .sum();
+    let (scroll, pos) = scroll_position(app, area, rows, scroll);
     let body: Vec<Line> = lines
         .iter()
         .map(|l| Line::styled(l.as_str(), app.theme.text()))
@@ -318,7 +353,19 @@ fn draw_detail(f: &mut Frame, app: &App, title: &str, lines: &[String], scroll: 
     let body = Paragraph::new(body)
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0));
-    draw_popup(f, app, area, title, body);
+    draw_popup(f, app, area, &format!("{title} — {pos}"), body);
+}
+
+/// Clamp a popup's scroll to its content (remembered for the keys) and
+/// say where it is: `lines 21–40 of 57`.
+fn scroll_position(app: &App, area: Rect, rows: usize, scroll: u16) -> (u16, String) {
+    let inner = area.height.saturating_sub(2).max(1) as usize;
+    let max = rows.saturating_sub(inner).min(u16::MAX as usize) as u16;
+    app.popup_max.set(max);
+    let scroll = scroll.min(max);
+    let first = scroll as usize + 1;
+    let last = (scroll as usize + inner).min(rows);
+    (scroll, format!("lines {first}–{last} of {rows}"))
 }
 
 fn draw_form(f: &mut Frame, app: &App, form: &Form) {

@@ -5,7 +5,7 @@
 
 use super::{Col, block, col, draw_table};
 use crate::tui::app::{App, Pane};
-use crate::tui::filter::{Row, RowKind};
+use crate::tui::filter::{Row, RowId, RowKind};
 use crate::tui::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -24,7 +24,7 @@ pub fn rows(app: &App) -> Vec<Row> {
         Ok(f) => f,
         Err(e) => {
             return vec![Row::new(
-                "err",
+                RowId::AllowlistError,
                 vec![
                     String::new(),
                     "error".into(),
@@ -50,7 +50,7 @@ pub fn rows(app: &App) -> Vec<Row> {
                 value.push_str(&format!(" (pods {}*)", clean(p)));
             }
             Row::new(
-                format!("al:{i}"),
+                RowId::Entry(i),
                 vec![
                     (i + 1).to_string(),
                     e.kind.as_str().to_string(),
@@ -99,7 +99,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-/// Index of the entry under a row key.
-pub fn entry_index(key: &str) -> Option<usize> {
-    key.strip_prefix("al:")?.parse().ok()
+/// Index of the entry of a row.
+pub fn entry_index(key: &RowId) -> Option<usize> {
+    match key {
+        RowId::Entry(i) => Some(*i),
+        _ => None,
+    }
 }

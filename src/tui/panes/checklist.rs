@@ -3,9 +3,10 @@
 //! exports. Evidence lines under each step are filled in from the log.
 
 use super::{Col, block, col, draw_table};
+use crate::time::format_micros;
 use crate::tui::app::{App, Pane};
-use crate::tui::checklist::{items, plain};
-use crate::tui::filter::{Row, RowKind};
+use crate::tui::checklist::{Lookup, items, plain, subject};
+use crate::tui::filter::{Row, RowId, RowKind};
 use crate::tui::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -16,25 +17,73 @@ const COLS: &[Col] = &[
     col("NOTE", Constraint::Fill(1), 0),
 ];
 
+/// What the stored state says about this incident beyond the ticks:
+/// carried over from incidents that merged, or found for another incident
+/// of the same identity and not applied.
+fn notices(app: &App, look: &Lookup) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(e) = &app.checklist.load_error {
+        out.push(format!("NOT LOADED, NOT SAVED: {}", clean(e)));
+    }
+    if look.carried > 0 {
+        let mut t = format!(
+            "ticks and notes carried over from {} earlier checklist{} of this investigation (incidents merged)",
+            look.carried,
+            if look.carried == 1 { "" } else { "s" }
+        );
+        if look.unticked > 0 {
+            t.push_str(&format!(
+                "; {} review step{} unticked: ticked for only part of it",
+                look.unticked,
+                if look.unticked == 1 { "" } else { "s" }
+            ));
+        }
+        out.push(t);
+    }
+    if let Some(s) = &look.similar {
+        out.push(format!(
+            "NOT applied (C carries it over): {} ticked, {} note{} stored for another incident of {} (first event {})",
+            s.done,
+            s.notes,
+            if s.notes == 1 { "" } else { "s" },
+            clean(&s.identity),
+            s.first_event.map(format_micros).unwrap_or_else(|| "unknown".into()),
+        ));
+    }
+    out
+}
+
 pub fn rows(app: &App) -> Vec<Row> {
     let Some(inc) = app.current_incident() else {
         return Vec::new();
     };
+    let look = app.checklist.lookup(&subject(app.view(), inc));
     let mut out = Vec::new();
+    for (n, t) in notices(app, &look).into_iter().enumerate() {
+        out.push(Row::new(
+            RowId::Heading(format!("notice:{n}")),
+            vec![String::new(), t, String::new()],
+            app.theme.get("warning"),
+            RowKind::Info,
+        ));
+    }
     let mut section = "";
     for it in items(app.view(), inc) {
         if it.section.heading() != section {
             section = it.section.heading();
             out.push(Row::new(
-                format!("h:{section}"),
+                RowId::Heading(section.to_string()),
                 vec![String::new(), section.to_string(), String::new()],
                 app.theme.header(),
                 RowKind::Info,
             ));
         }
-        let st = app.checklist.get(&inc.id, &it.key);
+        let st = look.get(&it.key);
         out.push(Row::new(
-            format!("c:{}", it.key),
+            RowId::Step {
+                incident: inc.id.clone(),
+                item: it.key.clone(),
+            },
             vec![
                 if st.done { "[x]" } else { "[ ]" }.into(),
                 plain(&it.title),
@@ -49,7 +98,11 @@ pub fn rows(app: &App) -> Vec<Row> {
         ));
         for (n, e) in it.evidence.iter().enumerate() {
             out.push(Row::new(
-                format!("ce:{}:{n}", it.key),
+                RowId::StepEvidence {
+                    incident: inc.id.clone(),
+                    item: it.key.clone(),
+                    n,
+                },
                 vec![String::new(), format!("  {}", plain(e)), String::new()],
                 app.theme.dim(),
                 RowKind::Child,
@@ -63,11 +116,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     let extra = match app.current_incident() {
         Some(inc) => {
             let steps = items(app.view(), inc);
-            let done = (steps.iter())
-                .filter(|i| app.checklist.get(&inc.id, &i.key).done)
-                .count();
+            let look = app.checklist.lookup(&subject(app.view(), inc));
+            let done = (steps.iter()).filter(|i| look.get(&i.key).done).count();
+            let unsaved = if app.checklist.unsaved {
+                " — UNSAVED"
+            } else {
+                ""
+            };
             format!(
-                "{} {} — {done}/{} done",
+                "{} {} — {done}/{} done{unsaved}",
                 inc.id,
                 clean(&inc.primary),
                 steps.len()
@@ -85,7 +142,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-/// The item key under a row key (`c:<item>`).
-pub fn item_key(key: &str) -> Option<&str> {
-    key.strip_prefix("c:")
+/// The incident and item of a step row.
+pub fn step_of(key: &RowId) -> Option<(&str, &str)> {
+    match key {
+        RowId::Step { incident, item } => Some((incident, item)),
+        _ => None,
+    }
 }

@@ -10,7 +10,7 @@
 use super::{Col, block, col, draw_table, short_time};
 use crate::detect::activity::IdentityActivity;
 use crate::tui::app::{App, Pane};
-use crate::tui::filter::{Row, RowKind};
+use crate::tui::filter::{Row, RowId, RowKind};
 use crate::tui::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -33,7 +33,8 @@ fn join<'a>(it: impl Iterator<Item = &'a String>) -> String {
 }
 
 /// The detail rows of one identity, limited to one source IP when pivoting.
-fn children(app: &App, a: &IdentityActivity, ip: Option<&str>, key: &str, out: &mut Vec<Row>) {
+fn children(app: &App, a: &IdentityActivity, ip: Option<&str>, out: &mut Vec<Row>) {
+    let via = ip.map(str::to_string);
     let t = app.theme.text();
     let from = |ips: Option<&str>| ip.is_none() || ips == ip;
     for (s, st) in &a.secrets {
@@ -47,7 +48,11 @@ fn children(app: &App, a: &IdentityActivity, ip: Option<&str>, key: &str, out: &
         };
         out.push(
             Row::new(
-                format!("{key}:s:{s}"),
+                RowId::Secret {
+                    identity: a.identity.clone(),
+                    secret: s.clone(),
+                    via: via.clone(),
+                },
                 vec![
                     format!(
                         "    secret {}  {}",
@@ -90,7 +95,11 @@ fn children(app: &App, a: &IdentityActivity, ip: Option<&str>, key: &str, out: &
             .map(|c| format!(" [{}]", clean(c)))
             .unwrap_or_default();
         out.push(Row::new(
-            format!("{key}:x:{i}"),
+            RowId::Exec {
+                identity: a.identity.clone(),
+                index: i,
+                via: via.clone(),
+            },
             vec![
                 format!(
                     "    {} {}/{}{ctr}: {cmd}",
@@ -114,7 +123,11 @@ fn children(app: &App, a: &IdentityActivity, ip: Option<&str>, key: &str, out: &
             continue;
         }
         out.push(Row::new(
-            format!("{key}:c:{i}"),
+            RowId::Change {
+                identity: a.identity.clone(),
+                index: i,
+                via: via.clone(),
+            },
             vec![
                 format!("    {}", clean(&c.what)),
                 String::new(),
@@ -130,7 +143,7 @@ fn children(app: &App, a: &IdentityActivity, ip: Option<&str>, key: &str, out: &
     }
 }
 
-fn identity_row(app: &App, a: &IdentityActivity, key: String, open: bool) -> Row {
+fn identity_row(app: &App, a: &IdentityActivity, key: RowId, open: bool) -> Row {
     let style = if a.fully_allowlisted() {
         app.theme.dim()
     } else {
@@ -160,11 +173,11 @@ pub fn rows(app: &App) -> Vec<Row> {
     let mut out = Vec::new();
     if !app.pivot_ip {
         for a in snap.identities.iter().filter(shown) {
-            let key = format!("id:{}", a.identity);
+            let key = RowId::Identity(a.identity.clone());
             let open = l.expanded.contains(&key);
-            out.push(identity_row(app, a, key.clone(), open));
+            out.push(identity_row(app, a, key, open));
             if open {
-                children(app, a, None, &key, &mut out);
+                children(app, a, None, &mut out);
             }
         }
         return out;
@@ -179,7 +192,7 @@ pub fn rows(app: &App) -> Vec<Row> {
     let mut ips: Vec<(&str, Vec<&Arc<IdentityActivity>>)> = by_ip.into_iter().collect();
     ips.sort_by_key(|(_, ids)| std::cmp::Reverse(ids.iter().filter_map(|a| a.last).max()));
     for (ip, ids) in ips {
-        let key = format!("ip:{ip}");
+        let key = RowId::Ip(ip.to_string());
         let open = l.expanded.contains(&key);
         let last = ids.iter().filter_map(|a| a.last).max();
         let secrets: usize = ids
@@ -214,10 +227,10 @@ pub fn rows(app: &App) -> Vec<Row> {
                 key.clone(),
                 vec![
                     format!(
-                        "{} {}  ({} identities)",
+                        "{} {}  ({})",
                         if open { "▾" } else { "▸" },
                         clean(ip),
-                        ids.len()
+                        crate::tui::text::count_of(ids.len() as u64, "identity", "identities")
                     ),
                     secrets.to_string(),
                     String::new(),
@@ -233,9 +246,12 @@ pub fn rows(app: &App) -> Vec<Row> {
         );
         if open {
             for a in ids {
-                let ikey = format!("{key}:id:{}", a.identity);
+                let ikey = RowId::IpIdentity {
+                    ip: ip.to_string(),
+                    identity: a.identity.clone(),
+                };
                 out.push(Row::new(
-                    ikey.clone(),
+                    ikey,
                     vec![
                         format!("  {}", clean(&a.identity)),
                         String::new(),
@@ -248,7 +264,7 @@ pub fn rows(app: &App) -> Vec<Row> {
                     app.theme.title(),
                     RowKind::Child,
                 ));
-                children(app, a, Some(ip), &ikey, &mut out);
+                children(app, a, Some(ip), &mut out);
             }
         }
     }

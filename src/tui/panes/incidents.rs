@@ -5,7 +5,7 @@
 
 use super::{Col, block, col, draw_table, short_time};
 use crate::tui::app::{App, Pane};
-use crate::tui::filter::{Row, RowKind};
+use crate::tui::filter::{Row, RowId, RowKind};
 use crate::tui::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -36,7 +36,7 @@ pub fn rows(app: &App) -> Vec<Row> {
         if app.rule_filter.is_some_and(|r| !inc.rules.contains(&r)) {
             continue;
         }
-        let key = format!("i:{}", inc.id);
+        let key = RowId::Incident(inc.id.clone());
         let open = l.expanded.contains(&key);
         let mut ident = clean(&inc.primary);
         if inc.identities.len() > 1 {
@@ -62,6 +62,7 @@ pub fn rows(app: &App) -> Vec<Row> {
                 app.theme.severity(inc.severity),
                 RowKind::Item,
             )
+            .severity(inc.severity)
             .at(inc.last_seen),
         );
         if !open {
@@ -71,31 +72,42 @@ pub fn rows(app: &App) -> Vec<Row> {
             let Some(a) = snap.alerts.get(ai) else {
                 continue;
             };
-            let akey = format!("a:{}:{ai}", inc.id);
+            let akey = RowId::Alert {
+                incident: inc.id.clone(),
+                alert: ai,
+            };
             let aopen = l.expanded.contains(&akey);
-            out.push(Row::new(
-                akey.clone(),
-                vec![
-                    format!(
-                        "  {} {}",
-                        if aopen { "▾" } else { "▸" },
-                        a.severity.as_str()
-                    ),
-                    format!("{} ({})", a.rule, clean(&a.identity)),
-                    a.title.to_string(),
-                    a.event_count.to_string(),
-                    short_time(a.first_seen),
-                    short_time(a.last_seen),
-                    clean(&a.source_ips.join(",")),
-                ],
-                app.theme.severity(a.severity),
-                RowKind::Child,
-            ));
+            out.push(
+                Row::new(
+                    akey.clone(),
+                    vec![
+                        format!(
+                            "  {} {}",
+                            if aopen { "▾" } else { "▸" },
+                            a.severity.as_str()
+                        ),
+                        format!("{} ({})", a.rule, clean(&a.identity)),
+                        a.title.to_string(),
+                        a.event_count.to_string(),
+                        short_time(a.first_seen),
+                        short_time(a.last_seen),
+                        clean(&a.source_ips.join(",")),
+                    ],
+                    app.theme.severity(a.severity),
+                    RowKind::Child,
+                )
+                .severity(a.severity),
+            );
             if !aopen {
                 continue;
             }
             for (ei, e) in a.events.iter().enumerate().rev().take(EVENTS_LISTED) {
-                out.push(event_row(app, e, format!("e:{}:{ai}:{ei}", inc.id)));
+                let key = RowId::Event {
+                    incident: inc.id.clone(),
+                    alert: ai,
+                    event: ei,
+                };
+                out.push(event_row(app, e, key));
             }
         }
     }
@@ -104,7 +116,7 @@ pub fn rows(app: &App) -> Vec<Row> {
 
 /// An alert's event: what was done (with the exec command), the outcome
 /// and client under RULES, the time under LAST, the source under SOURCE IPS.
-fn event_row(app: &App, e: &crate::detect::EvidenceEvent, key: String) -> Row {
+fn event_row(app: &App, e: &crate::detect::EvidenceEvent, key: RowId) -> Row {
     let mut what = clean(&e.action());
     if matches!(e.subresource.as_str(), "exec" | "attach") {
         if let Some(cmd) = crate::audit::uri::exec_command(&e.request_uri) {
@@ -176,7 +188,11 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
                         format!("  {:<9}", a.severity.as_str()),
                         th.severity(a.severity),
                     ),
-                    Span::raw(format!("{} — {} request(s)", a.title, a.event_count)),
+                    Span::raw(format!(
+                        "{} — {}",
+                        a.title,
+                        crate::tui::text::count_of(a.event_count, "request", "requests")
+                    )),
                 ]));
             }
         }
@@ -212,12 +228,12 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-/// The event under an `e:` row key, for the detail view.
-pub fn event_for_key<'a>(app: &'a App, key: &str) -> Option<&'a crate::detect::EvidenceEvent> {
-    let mut parts = key.strip_prefix("e:")?.rsplitn(3, ':');
-    let ei: usize = parts.next()?.parse().ok()?;
-    let ai: usize = parts.next()?.parse().ok()?;
-    app.view().alerts.get(ai)?.events.get(ei)
+/// The event of an event row, for the detail view.
+pub fn event_for_key<'a>(app: &'a App, key: &RowId) -> Option<&'a crate::detect::EvidenceEvent> {
+    let RowId::Event { alert, event, .. } = key else {
+        return None;
+    };
+    app.view().alerts.get(*alert)?.events.get(*event)
 }
 
 /// Raw JSON, pretty-printed, each line made inert.
