@@ -37,6 +37,17 @@ pub enum GapKind {
     Unreadable { path: PathBuf, error: String },
 }
 
+impl GapKind {
+    /// A word or two for a status bar.
+    pub fn label(&self) -> &'static str {
+        match self {
+            GapKind::Truncated { .. } => "truncated",
+            GapKind::NulRun { .. } => "NUL run skipped",
+            GapKind::Unreadable { .. } => "unreadable",
+        }
+    }
+}
+
 impl fmt::Display for Gap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (src, at) = (&self.source, self.offset);

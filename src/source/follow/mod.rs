@@ -37,6 +37,7 @@
 
 mod gap;
 mod generation;
+mod rotate;
 mod scan_dir;
 mod watch;
 
@@ -51,8 +52,8 @@ use gap::Gaps;
 use generation::{FileId, Generation, file_id};
 use scan_dir::{Dir, Known};
 use std::collections::HashMap;
-use std::fs::{self, File, Metadata};
-use std::io::{self, Seek, SeekFrom};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -355,193 +356,6 @@ impl Follower {
             self.retired.push(cur);
             self.need_scan = true;
         }
-    }
-
-    /// Drain the retired files in order; true if the budget ran out first.
-    /// Quiet ones (or the oldest past `MAX_RETIRED`) are finished.
-    fn read_retired(
-        &mut self,
-        left: &mut u64,
-        on_line: &mut OnLine<'_>,
-        lines: &mut usize,
-    ) -> bool {
-        let mut i = 0;
-        while i < self.retired.len() {
-            let successor = self.current.is_some() || i + 1 < self.retired.len();
-            let g = &mut self.retired[i];
-            match g.read(&mut self.buf, *left, on_line, lines, &mut self.gaps) {
-                Ok((n, eof)) => {
-                    self.bytes_read += n;
-                    *left = left.saturating_sub(n);
-                    if n > 0 && successor && !g.written_after_successor {
-                        g.written_after_successor = true;
-                        self.not_reopened += 1;
-                    }
-                    if !eof {
-                        return true;
-                    }
-                }
-                Err(e) => {
-                    // NFS: deleted on the server. Not worth failing the
-                    // follow for, but what it held further is unread.
-                    let path = g.now_at.clone().unwrap_or_else(|| self.path.clone());
-                    self.gaps.push(Gap {
-                        source: g.source.clone(),
-                        offset: g.offset,
-                        kind: GapKind::Unreadable {
-                            path,
-                            error: e.to_string(),
-                        },
-                    });
-                    g.last_growth -= RETIRE_QUIET;
-                }
-            }
-            let over = self.retired.len() > MAX_RETIRED && i == 0;
-            if over || self.retired[i].last_growth.elapsed() >= RETIRE_QUIET {
-                let g = self.retired.remove(i);
-                let k = Known {
-                    head: g.head.clone(),
-                    offset: g.offset,
-                };
-                self.known.insert(g.id, k);
-                g.finish(on_line, lines, &mut self.gaps);
-                continue;
-            }
-            i += 1;
-        }
-        false
-    }
-
-    /// The current file was truncated: read what its copy (copytruncate)
-    /// holds past our offset, report the possible gap, start over at 0.
-    fn truncated(&mut self, on_line: &mut OnLine<'_>, lines: &mut usize) -> io::Result<()> {
-        let held: Vec<FileId> = self.retired.iter().map(|g| g.id).collect();
-        let Some(cur) = self.current.as_mut() else {
-            return Ok(());
-        };
-        let mut copy_path = None;
-        if let Some((file, id, path)) = self.dir.copy_of(cur, &held) {
-            // Same splitter: the copy's lines keep their numbers.
-            let own = std::mem::replace(&mut cur.file, file);
-            let read = cur
-                .file
-                .seek(SeekFrom::Start(cur.offset))
-                .and_then(|_| cur.read(&mut self.buf, u64::MAX, on_line, lines, &mut self.gaps));
-            cur.file = own;
-            self.bytes_read += read.map_or(0, |(n, _)| n);
-            let k = Known {
-                head: cur.head.clone(),
-                offset: cur.offset,
-            };
-            self.known.insert(id, k);
-            copy_path = Some(path);
-        }
-        self.gaps.push(Gap {
-            source: cur.source.clone(),
-            offset: cur.offset - cur.splitter.pending() as u64,
-            kind: GapKind::Truncated { copy: copy_path },
-        });
-        self.rotations += 1;
-        cur.restart(source_name(&self.path, self.rotations, 0), &mut self.gaps)
-    }
-
-    /// Open whatever the path names now, if anything, after looking for
-    /// rotated files missed since the last look; true if opened (or a
-    /// retired file resumed: renamed away and back).
-    fn open_current(&mut self) -> io::Result<bool> {
-        // The path first, then the directory: a rotation in between leaves
-        // the file we hold under a rotated name, where the listing skips it.
-        let opened = match File::open(&self.path) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            r => {
-                let file = r?;
-                let meta = file.metadata()?;
-                if meta.is_dir() {
-                    return Err(io::Error::other("is a directory"));
-                }
-                Some((file, meta))
-            }
-        };
-        if let Some((_, meta)) = &opened {
-            let id = file_id(meta);
-            if let Some(i) = self.retired.iter().position(|g| g.id == id) {
-                // Renamed away and back: resume it rather than read it again.
-                self.current = Some(self.retired.remove(i));
-                return Ok(true);
-            }
-        }
-        if opened.is_some() && self.opened_any || self.need_scan {
-            self.scan_missed(opened.as_ref().map(|(_, m)| file_id(m)));
-        }
-        let Some((file, meta)) = opened else {
-            return Ok(false);
-        };
-        self.start_current(file, &meta)?;
-        Ok(true)
-    }
-
-    /// Queue the rotated files not read yet (oldest first) behind the
-    /// retired ones; `at_path`: the file just opened at the path.
-    fn scan_missed(&mut self, at_path: Option<FileId>) {
-        let mut held: Vec<FileId> = self.retired.iter().map(|g| g.id).collect();
-        held.extend(at_path);
-        // Rotations during the listing: list again (found files are held by
-        // then); still racing after a few tries, again at the next read.
-        let mut found = Vec::new();
-        let (mut renamed, mut failed) = (Vec::new(), Vec::new());
-        let mut raced = true;
-        for _ in 0..SCAN_TRIES {
-            let mut m = self.dir.missed(&held, &mut self.known);
-            held.extend(m.found.iter().map(|f| f.id));
-            found.append(&mut m.found);
-            renamed.append(&mut m.renamed);
-            failed.append(&mut m.failed);
-            raced = m.raced;
-            if !raced {
-                break;
-            }
-        }
-        self.need_scan = raced;
-        scan_dir::sort_older_first(&mut found);
-        for (id, to) in renamed {
-            if let Some(g) = self.retired.iter_mut().find(|g| g.id == id) {
-                g.now_at = Some(to);
-            }
-        }
-        for (path, e) in failed {
-            self.gaps.push(Gap {
-                source: Arc::from(path.display().to_string()),
-                offset: 0,
-                kind: GapKind::Unreadable {
-                    path,
-                    error: e.to_string(),
-                },
-            });
-        }
-        for f in found {
-            self.rotations += 1;
-            let mut g = Generation::new(f.file, f.id, source_name(&self.path, self.rotations, 0));
-            g.now_at = Some(f.path);
-            if g.start_at(f.start).is_err() {
-                continue;
-            }
-            self.retired.push(g);
-        }
-    }
-
-    /// Make the file just opened at the path the current generation.
-    fn start_current(&mut self, file: File, meta: &Metadata) -> io::Result<()> {
-        let first = !self.opened_any;
-        self.rotations += u64::from(!first);
-        self.opened_any = true;
-        let source = source_name(&self.path, self.rotations, 0);
-        let mut g = Generation::new(file, file_id(meta), source);
-        if first && !self.opts.from_start && meta.len() > 0 {
-            g.skip_to_tail(&mut self.buf, meta.len())?;
-            g.source = source_name(&self.path, 0, g.offset);
-        }
-        self.current = Some(g);
-        Ok(())
     }
 
     /// Wait for an event that may matter, the re-check/poll tick, or
