@@ -797,3 +797,99 @@ fn a_nul_inside_a_line_is_not_skipped() {
     };
     assert_eq!(f.take_gaps(), [gap]);
 }
+
+/// copytruncate racing the reader: a writer thread copies and truncates
+/// every 10 batches (writing nothing between the copy and the truncation),
+/// so every number is in the copy or the live file: all read exactly once,
+/// and one possible gap reported per truncation seen.
+fn racing_copytruncate(opts: FollowOptions) {
+    let (_dir, path) = setup();
+    let mut w = appender(&path);
+    let mut n = Numbered::new();
+    n.write(&mut w, 1);
+    let mut f = Follower::open(&path, opts).unwrap();
+    let writer = {
+        let path = path.clone();
+        thread::spawn(move || {
+            for k in 1..=30 {
+                for _ in 0..10 {
+                    n.write(&mut w, 5);
+                    thread::sleep(Duration::from_micros(300));
+                }
+                fs::copy(&path, path.with_extension(format!("log.{k}"))).unwrap();
+                w.set_len(0).unwrap();
+            }
+            n.write(&mut w, 5);
+            n.last()
+        })
+    };
+    let mut out = Got::new();
+    let deadline = Instant::now() + DEADLINE;
+    let last = loop {
+        read(&mut f, &mut out);
+        if writer.is_finished() {
+            break writer.join().unwrap();
+        }
+        assert!(Instant::now() < deadline, "writer did not finish");
+        f.wait(Duration::from_millis(100));
+    };
+    collect(&mut f, &mut out, last as usize);
+    assert_each_once_unordered(&out, last);
+    let gaps = f.take_gaps();
+    assert!(gaps.len() as u64 <= 30 && gaps.len() as u64 == f.rotations());
+    assert!(
+        gaps.iter()
+            .all(|g| matches!(g.kind, GapKind::Truncated { .. }))
+    );
+}
+
+#[test]
+fn poll_racing_copytruncate_every_number_once() {
+    racing_copytruncate(FollowOptions {
+        poll_interval: Duration::from_millis(100),
+        ..poll_opts()
+    });
+}
+
+#[test]
+fn inotify_racing_copytruncate_every_number_once() {
+    racing_copytruncate(FollowOptions::default());
+}
+
+/// Several copytruncates between two looks: the generations in between
+/// live only in their copies, which are read whole, in order, each with
+/// its possible gap (between its copy and its truncation).
+#[test]
+fn copytruncates_between_two_looks() {
+    for opts in [FollowOptions::default(), poll_opts()] {
+        let (_dir, path) = setup();
+        let mut w = appender(&path);
+        let mut n = Numbered::new();
+        n.write(&mut w, 20);
+        let mut f = Follower::open(&path, opts).unwrap();
+        let mut out = Got::new();
+        collect(&mut f, &mut out, 20);
+        for k in 1..=4 {
+            n.write(&mut w, 10);
+            fs::copy(&path, path.with_extension(format!("log.{k}"))).unwrap();
+            w.set_len(0).unwrap();
+            n.write(&mut w, 5);
+        }
+        collect(&mut f, &mut out, n.last() as usize);
+        assert_each_once(&out, n.last(), None);
+        let gaps = f.take_gaps();
+        let at: Vec<(u64, bool)> = gaps
+            .iter()
+            .map(|g| {
+                (
+                    g.offset / LINE_LEN,
+                    matches!(g.kind, GapKind::Truncated { copy: Some(_) }),
+                )
+            })
+            .collect();
+        // First: ours, at the end of its copy (30 lines); then one per
+        // copy read whole (15 lines each).
+        assert_eq!(at, [(30, true), (15, true), (15, true), (15, true)]);
+        assert_eq!(f.rotations(), 4);
+    }
+}

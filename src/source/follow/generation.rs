@@ -58,6 +58,11 @@ pub(super) struct Generation {
     /// It grew after its successor appeared at the path: the writer did
     /// not reopen.
     pub written_after_successor: bool,
+    /// Read to its end at least once (as the current file, or whole).
+    pub drained: bool,
+    /// Opened first or after a truncation, not read to its end since: see
+    /// `Follower::after_first_eof`.
+    pub fresh: bool,
     /// Where it is now, if found by inode after it was renamed.
     pub now_at: Option<PathBuf>,
 }
@@ -75,6 +80,8 @@ impl Generation {
             last_growth: Instant::now(),
             nul_run: None,
             written_after_successor: false,
+            drained: false,
+            fresh: false,
             now_at: None,
         }
     }

@@ -320,7 +320,7 @@ impl Follower {
         let mut left = budget;
         loop {
             if self.need_scan && self.current.is_some() {
-                self.scan_missed(self.current.as_ref().map(|g| g.id));
+                self.scan_missed(self.current.as_ref().map(|g| g.id), None);
             }
             if self.read_retired(&mut left, on_line, &mut lines) {
                 return Ok((lines, true));
@@ -334,6 +334,7 @@ impl Follower {
             }
             if self.current.as_mut().expect("opened above").rewritten()? {
                 self.truncated(on_line, &mut lines)?;
+                continue; // copies found in between are read first
             }
             let cur = self.current.as_mut().expect("opened above");
             let (n, eof) = cur.read(&mut self.buf, left, on_line, &mut lines, &mut self.gaps)?;
@@ -342,6 +343,10 @@ impl Follower {
             if !eof {
                 return Ok((lines, true));
             }
+            if self.after_first_eof()? {
+                continue;
+            }
+            let cur = self.current.as_mut().expect("read above");
             // At EOF: does the path still name this file?
             match fs::metadata(&self.path) {
                 Ok(m) if file_id(&m) == cur.id => return Ok((lines, false)),
@@ -353,6 +358,7 @@ impl Follower {
             // for at the next open.
             let mut cur = self.current.take().expect("read above");
             cur.last_growth = Instant::now(); // the quiet period starts now
+            cur.drained = true;
             self.retired.push(cur);
             self.need_scan = true;
         }

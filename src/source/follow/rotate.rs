@@ -3,7 +3,7 @@
 //! (reading copytruncate's copy, reporting the gap, starting over).
 
 use super::gap::{Gap, GapKind};
-use super::generation::{FileId, Generation, file_id};
+use super::generation::{FileId, Generation, file_id, read_head};
 use super::scan_dir::{self, Known};
 use super::{Follower, MAX_RETIRED, OnLine, RETIRE_QUIET, SCAN_TRIES, source_name};
 use std::fs::{File, Metadata};
@@ -27,13 +27,16 @@ impl Follower {
                 Ok((n, eof)) => {
                     self.bytes_read += n;
                     *left = left.saturating_sub(n);
-                    if n > 0 && successor && !g.written_after_successor {
+                    // Grew after it was drained to its end while a newer
+                    // file existed: the writer is still on it.
+                    if n > 0 && g.drained && successor && !g.written_after_successor {
                         g.written_after_successor = true;
                         self.not_reopened += 1;
                     }
                     if !eof {
                         return true;
                     }
+                    g.drained = true;
                 }
                 Err(e) => {
                     // NFS: deleted on the server. Not worth failing the
@@ -99,8 +102,39 @@ impl Follower {
             offset: cur.offset - cur.splitter.pending() as u64,
             kind: GapKind::Truncated { copy: copy_path },
         });
+        // Several copytruncates since the last look: the generations in
+        // between are only in their copies, read before the live file.
+        let live_head = read_head(&mut cur.file)?;
+        let id = cur.id;
+        self.scan_missed(Some(id), Some(&live_head));
         self.rotations += 1;
-        cur.restart(source_name(&self.path, self.rotations, 0), &mut self.gaps)
+        let source = source_name(&self.path, self.rotations, 0);
+        let cur = self.current.as_mut().expect("checked above");
+        cur.restart(source, &mut self.gaps)?;
+        cur.fresh = true;
+        Ok(())
+    }
+
+    /// The live file just reached its end for the first time since it was
+    /// opened or truncated: copytruncates between the listing in
+    /// `truncated` and our first read left copies nobody read. Any rotated
+    /// file not read yet that is not a copy of the live content is one.
+    /// True if some were queued (to be read before going on).
+    pub(super) fn after_first_eof(&mut self) -> io::Result<bool> {
+        let Some(cur) = self.current.as_mut() else {
+            return Ok(false);
+        };
+        if !cur.fresh {
+            return Ok(false);
+        }
+        // Until something is read there is no fingerprint: look again at
+        // each end of file.
+        cur.fresh = cur.offset == 0;
+        let head = read_head(&mut cur.file)?;
+        cur.file.seek(SeekFrom::Start(cur.offset))?;
+        let (id, before) = (cur.id, self.retired.len());
+        self.scan_missed(Some(id), Some(&head));
+        Ok(self.retired.len() > before)
     }
 
     /// Open whatever the path names now, if anything, after looking for
@@ -129,7 +163,7 @@ impl Follower {
             }
         }
         if opened.is_some() && self.opened_any || self.need_scan {
-            self.scan_missed(opened.as_ref().map(|(_, m)| file_id(m)));
+            self.scan_missed(opened.as_ref().map(|(_, m)| file_id(m)), None);
         }
         let Some((file, meta)) = opened else {
             return Ok(false);
@@ -140,7 +174,10 @@ impl Follower {
 
     /// Queue the rotated files not read yet (oldest first) behind the
     /// retired ones; `at_path`: the file just opened at the path.
-    pub(super) fn scan_missed(&mut self, at_path: Option<FileId>) {
+    /// `truncated`: after a truncation, with the live file's first bytes;
+    /// each file found is then a missed copytruncate copy, and what was
+    /// written between that copy and its truncation is a possible gap.
+    pub(super) fn scan_missed(&mut self, at_path: Option<FileId>, truncated: Option<&[u8]>) {
         let mut held: Vec<FileId> = self.retired.iter().map(|g| g.id).collect();
         held.extend(at_path);
         // Rotations during the listing: list again (found files are held by
@@ -149,7 +186,9 @@ impl Follower {
         let (mut renamed, mut failed) = (Vec::new(), Vec::new());
         let mut raced = true;
         for _ in 0..SCAN_TRIES {
-            let mut m = self.dir.missed(&held, &mut self.known);
+            let mut m = self
+                .dir
+                .missed(&held, &mut self.known, truncated.unwrap_or_default());
             held.extend(m.found.iter().map(|f| f.id));
             found.append(&mut m.found);
             renamed.append(&mut m.renamed);
@@ -179,10 +218,19 @@ impl Follower {
         for f in found {
             self.rotations += 1;
             let mut g = Generation::new(f.file, f.id, source_name(&self.path, self.rotations, 0));
-            g.now_at = Some(f.path);
             if g.start_at(f.start).is_err() {
                 continue;
             }
+            if truncated.is_some() {
+                self.gaps.push(Gap {
+                    source: g.source.clone(),
+                    offset: f.size,
+                    kind: GapKind::Truncated {
+                        copy: Some(f.path.clone()),
+                    },
+                });
+            }
+            g.now_at = Some(f.path);
             self.retired.push(g);
         }
     }
@@ -198,6 +246,9 @@ impl Follower {
             g.skip_to_tail(&mut self.buf, meta.len())?;
             g.source = source_name(&self.path, 0, g.offset);
         }
+        // Copytruncate before the first read of the first file is looked
+        // for at its first end (renames are seen by inode instead).
+        g.fresh = first;
         self.current = Some(g);
         Ok(())
     }

@@ -39,6 +39,8 @@ pub(super) struct Found {
     pub id: FileId,
     pub path: PathBuf,
     pub start: u64,
+    /// Its size when found.
+    pub size: u64,
     born: Option<SystemTime>,
     suffix: Option<u64>,
 }
@@ -129,7 +131,16 @@ impl Dir {
     /// `raced`: a name changed file between the listing and the open (a
     /// rotation during the scan), so something may have been missed: the
     /// caller lists again.
-    pub fn missed(&self, held: &[FileId], known: &mut HashMap<FileId, Known>) -> Missed {
+    ///
+    /// `live_head`: the first bytes of the file at the path after a
+    /// truncation; a rotated file starting with them is a copy of the live
+    /// content being made (read at the next truncation), not a missed one.
+    pub fn missed(
+        &self,
+        held: &[FileId],
+        known: &mut HashMap<FileId, Known>,
+        live_head: &[u8],
+    ) -> Missed {
         let mut m = Missed::default();
         let entries = self.entries(true);
         known.retain(|id, _| entries.iter().any(|(_, e, _)| e == id));
@@ -160,8 +171,12 @@ impl Dir {
             let Ok(head) = read_head(&mut file) else {
                 continue;
             };
+            let compatible = |a: &[u8], b: &[u8]| a.starts_with(b) || b.starts_with(a);
+            if !live_head.is_empty() && !head.is_empty() && compatible(&head, live_head) {
+                continue;
+            }
             let start = match known.get(&id) {
-                Some(k) if head.starts_with(&k.head) || k.head.starts_with(&head) => {
+                Some(k) if compatible(&head, &k.head) => {
                     if meta.len() <= k.offset {
                         continue;
                     }
@@ -176,6 +191,7 @@ impl Dir {
                 id,
                 path,
                 start,
+                size: meta.len(),
                 born,
                 suffix,
             });
