@@ -63,6 +63,8 @@ pub(super) struct Generation {
     /// Opened first or after a truncation, not read to its end since: see
     /// `Follower::after_first_eof`.
     pub fresh: bool,
+    /// A read failed (NFS: deleted on the server): finished at once.
+    pub unreadable: bool,
     /// Where it is now, if found by inode after it was renamed.
     pub now_at: Option<PathBuf>,
 }
@@ -82,6 +84,7 @@ impl Generation {
             written_after_successor: false,
             drained: false,
             fresh: false,
+            unreadable: false,
             now_at: None,
         }
     }

@@ -50,11 +50,12 @@ impl Follower {
                             error: e.to_string(),
                         },
                     });
-                    g.last_growth -= RETIRE_QUIET;
+                    g.unreadable = true;
                 }
             }
             let over = self.retired.len() > MAX_RETIRED && i == 0;
-            if over || self.retired[i].last_growth.elapsed() >= RETIRE_QUIET {
+            let g = &self.retired[i];
+            if over || g.unreadable || g.last_growth.elapsed() >= RETIRE_QUIET {
                 let g = self.retired.remove(i);
                 let k = Known {
                     head: g.head.clone(),
@@ -89,13 +90,15 @@ impl Follower {
                 .seek(SeekFrom::Start(cur.offset))
                 .and_then(|_| cur.read(&mut self.buf, u64::MAX, on_line, lines, &mut self.gaps));
             cur.file = own;
-            self.bytes_read += read.map_or(0, |(n, _)| n);
-            let k = Known {
-                head: cur.head.clone(),
-                offset: cur.offset,
-            };
-            self.known.insert(id, k);
-            copy_path = Some(path);
+            if let Ok((n, _)) = read {
+                self.bytes_read += n;
+                let k = Known {
+                    head: cur.head.clone(),
+                    offset: cur.offset,
+                };
+                self.known.insert(id, k);
+                copy_path = Some(path);
+            }
         }
         self.gaps.push(Gap {
             source: cur.source.clone(),
