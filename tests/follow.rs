@@ -893,3 +893,47 @@ fn copytruncates_between_two_looks() {
         assert_eq!(f.rotations(), 4);
     }
 }
+
+/// The same without O_APPEND: every generation starts with a NUL hole, so
+/// the fingerprint is taken after it (the hole's length is part of it);
+/// copies are still told apart and read whole, each hole skipped as a gap.
+#[test]
+fn copytruncates_without_o_append_between_two_looks() {
+    for opts in [FollowOptions::default(), poll_opts()] {
+        let (_dir, path) = setup();
+        let mut w = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        let mut n = Numbered::new();
+        n.write(&mut w, 20);
+        let mut f = Follower::open(&path, opts).unwrap();
+        let mut out = Got::new();
+        collect(&mut f, &mut out, 20);
+        for k in 1..=4 {
+            n.write(&mut w, 10);
+            fs::copy(&path, path.with_extension(format!("log.{k}"))).unwrap();
+            w.set_len(0).unwrap();
+            n.write(&mut w, 5);
+        }
+        collect(&mut f, &mut out, n.last() as usize);
+        assert_each_once(&out, n.last(), None);
+        let gaps = f.take_gaps();
+        let truncated = gaps
+            .iter()
+            .filter(|g| matches!(g.kind, GapKind::Truncated { copy: Some(_) }))
+            .count();
+        let holes: Vec<u64> = gaps
+            .iter()
+            .filter_map(|g| match g.kind {
+                GapKind::NulRun { bytes } => Some(bytes / LINE_LEN),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(truncated, 4, "{gaps:?}");
+        // One hole per generation read, as long as everything written before.
+        assert_eq!(holes, [30, 45, 60, 75], "{gaps:?}");
+    }
+}

@@ -33,13 +33,55 @@ pub(super) fn file_id(_: &Metadata) -> FileId {
     (0, 0)
 }
 
-/// Read up to `HEAD` first bytes (fewer if the file is shorter), leaving the
-/// position wherever it ends: callers seek afterwards.
-pub(super) fn read_head(file: &mut File) -> io::Result<Vec<u8>> {
+/// A leading run of NUL bytes longer than this leaves the head unknown.
+const MAX_HOLE: u64 = 64 << 20;
+
+/// What identifies a file's content: its first `HEAD` bytes after any
+/// leading NUL run (a writer without `O_APPEND` leaves a hole at the start
+/// of every generation; the hole's length is part of the fingerprint).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Head {
+    /// Offset of the first non-NUL byte.
+    pub at: u64,
+    pub bytes: Vec<u8>,
+}
+
+impl Head {
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Could both be the start of the same content (one read while the
+    /// file was shorter)? An empty head matches any at the same offset.
+    pub fn compatible(&self, other: &Head) -> bool {
+        self.at == other.at
+            && (self.bytes.starts_with(&other.bytes) || other.bytes.starts_with(&self.bytes))
+    }
+}
+
+/// Read the head of a file, leaving the position wherever it ends: callers
+/// seek afterwards.
+pub(super) fn read_head(file: &mut File) -> io::Result<Head> {
     file.seek(SeekFrom::Start(0))?;
-    let mut head = Vec::with_capacity(HEAD);
-    file.take(HEAD as u64).read_to_end(&mut head)?;
-    Ok(head)
+    let mut buf = [0u8; 8 << 10];
+    let mut pos = 0u64;
+    while pos < MAX_HOLE {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(i) = buf[..n].iter().position(|&b| b != 0) {
+            let at = pos + i as u64;
+            file.seek(SeekFrom::Start(at))?;
+            let mut bytes = Vec::with_capacity(HEAD);
+            file.take(HEAD as u64).read_to_end(&mut bytes)?;
+            return Ok(Head { at, bytes });
+        }
+        pos += n as u64;
+    }
+    Ok(Head::default())
 }
 
 pub(super) struct Generation {
@@ -50,8 +92,11 @@ pub(super) struct Generation {
     pub source: Arc<str>,
     /// The last bytes read (those just before `offset`).
     tail: Vec<u8>,
-    /// The file's first bytes as read (up to `HEAD`).
-    pub head: Vec<u8>,
+    /// The file's first bytes as read (up to `HEAD`, after a NUL hole).
+    pub head: Head,
+    /// Bytes from 0 read so far that were all NUL (while `head` is empty);
+    /// `u64::MAX` once the head cannot be learnt from the reads.
+    nul_prefix: u64,
     pub last_growth: Instant,
     /// A NUL run being skipped: (offset where it started, length so far).
     nul_run: Option<(u64, u64)>,
@@ -78,7 +123,8 @@ impl Generation {
             splitter: LineSplitter::new(DEFAULT_MAX_LINE),
             source,
             tail: Vec::with_capacity(TAIL),
-            head: Vec::with_capacity(HEAD),
+            head: Head::default(),
+            nul_prefix: 0,
             last_growth: Instant::now(),
             nul_run: None,
             written_after_successor: false,
@@ -93,6 +139,9 @@ impl Generation {
     /// will not pass through it.
     pub fn start_at(&mut self, offset: u64) -> io::Result<()> {
         self.head = read_head(&mut self.file)?;
+        if self.head.is_empty() {
+            self.nul_prefix = u64::MAX;
+        }
         if offset > 0 {
             let k = offset.min(TAIL as u64);
             self.file.seek(SeekFrom::Start(offset - k))?;
@@ -105,9 +154,22 @@ impl Generation {
     }
 
     fn remember(&mut self, start: u64, data: &[u8]) {
-        if self.head.len() < HEAD && self.head.len() as u64 == start {
-            let k = (HEAD - self.head.len()).min(data.len());
-            self.head.extend_from_slice(&data[..k]);
+        let h = &mut self.head;
+        if h.bytes.is_empty() && self.nul_prefix == start {
+            match data.iter().position(|&b| b != 0) {
+                Some(i) => {
+                    h.at = start + i as u64;
+                    h.bytes
+                        .extend_from_slice(&data[i..data.len().min(i + HEAD)]);
+                }
+                None => self.nul_prefix += data.len() as u64,
+            }
+        } else if !h.bytes.is_empty()
+            && h.bytes.len() < HEAD
+            && h.at + h.bytes.len() as u64 == start
+        {
+            let k = (HEAD - h.bytes.len()).min(data.len());
+            h.bytes.extend_from_slice(&data[..k]);
         }
         let data = &data[data.len().saturating_sub(TAIL)..];
         let excess = (self.tail.len() + data.len()).saturating_sub(TAIL);
@@ -156,7 +218,8 @@ impl Generation {
         self.splitter = LineSplitter::new(DEFAULT_MAX_LINE);
         self.source = source;
         self.tail.clear();
-        self.head.clear();
+        self.head = Head::default();
+        self.nul_prefix = 0;
         Ok(())
     }
 
@@ -255,16 +318,24 @@ fn same_content(
     file: &mut File,
     size: u64,
     offset: u64,
-    head: &[u8],
+    head: &Head,
     tail: &[u8],
 ) -> io::Result<bool> {
     if size < offset {
         return Ok(false);
     }
-    let mut got = [0u8; HEAD]; // head and tail are at most HEAD bytes
-    file.seek(SeekFrom::Start(0))?;
-    if file.read_exact(&mut got[..head.len()]).is_err() || got[..head.len()] != *head {
-        return Ok(false);
+    let mut got = [0u8; HEAD + 1]; // head (and the NUL before it) and tail fit
+    if !head.is_empty() {
+        // The last byte of the hole, if any, must still be a NUL.
+        let from = head.at.saturating_sub(1);
+        let k = (head.at - from) as usize + head.bytes.len();
+        file.seek(SeekFrom::Start(from))?;
+        if file.read_exact(&mut got[..k]).is_err()
+            || got[k - head.bytes.len()..k] != head.bytes[..]
+            || (head.at > 0 && got[0] != 0)
+        {
+            return Ok(false);
+        }
     }
     file.seek(SeekFrom::Start(offset - tail.len() as u64))?;
     Ok(file.read_exact(&mut got[..tail.len()]).is_ok() && got[..tail.len()] == *tail)

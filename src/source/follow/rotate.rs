@@ -3,7 +3,7 @@
 //! (reading copytruncate's copy, reporting the gap, starting over).
 
 use super::gap::{Gap, GapKind};
-use super::generation::{FileId, Generation, file_id, read_head};
+use super::generation::{FileId, Generation, Head, file_id, read_head};
 use super::scan_dir::{self, Known};
 use super::{Follower, MAX_RETIRED, OnLine, RETIRE_QUIET, SCAN_TRIES, source_name};
 use std::fs::{File, Metadata};
@@ -180,7 +180,8 @@ impl Follower {
     /// `truncated`: after a truncation, with the live file's first bytes;
     /// each file found is then a missed copytruncate copy, and what was
     /// written between that copy and its truncation is a possible gap.
-    pub(super) fn scan_missed(&mut self, at_path: Option<FileId>, truncated: Option<&[u8]>) {
+    pub(super) fn scan_missed(&mut self, at_path: Option<FileId>, truncated: Option<&Head>) {
+        let no_head = Head::default();
         let mut held: Vec<FileId> = self.retired.iter().map(|g| g.id).collect();
         held.extend(at_path);
         // Rotations during the listing: list again (found files are held by
@@ -191,7 +192,7 @@ impl Follower {
         for _ in 0..SCAN_TRIES {
             let mut m = self
                 .dir
-                .missed(&held, &mut self.known, truncated.unwrap_or_default());
+                .missed(&held, &mut self.known, truncated.unwrap_or(&no_head));
             held.extend(m.found.iter().map(|f| f.id));
             found.append(&mut m.found);
             renamed.append(&mut m.renamed);

@@ -17,7 +17,7 @@
 //! before (logrotate `compress`), and a rotated file compressed before we
 //! saw it cannot be read here (see the README's guarantees).
 
-use super::generation::{FileId, Generation, file_id, read_head};
+use super::generation::{FileId, Generation, Head, file_id, read_head};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
@@ -29,7 +29,7 @@ use std::time::SystemTime;
 /// A file we do not hold open: its first bytes and how far it was read.
 #[derive(Debug, Clone)]
 pub(super) struct Known {
-    pub head: Vec<u8>,
+    pub head: Head,
     pub offset: u64,
 }
 
@@ -139,7 +139,7 @@ impl Dir {
         &self,
         held: &[FileId],
         known: &mut HashMap<FileId, Known>,
-        live_head: &[u8],
+        live_head: &Head,
     ) -> Missed {
         let mut m = Missed::default();
         let entries = self.entries(true);
@@ -171,12 +171,11 @@ impl Dir {
             let Ok(head) = read_head(&mut file) else {
                 continue;
             };
-            let compatible = |a: &[u8], b: &[u8]| a.starts_with(b) || b.starts_with(a);
-            if !live_head.is_empty() && !head.is_empty() && compatible(&head, live_head) {
+            if !live_head.is_empty() && !head.is_empty() && head.compatible(live_head) {
                 continue;
             }
             let start = match known.get(&id) {
-                Some(k) if compatible(&head, &k.head) => {
+                Some(k) if head.compatible(&k.head) => {
                     if meta.len() <= k.offset {
                         continue;
                     }
