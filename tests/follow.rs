@@ -44,8 +44,11 @@ fn collect(f: &mut Follower, out: &mut Got, want: usize) {
         }
         assert!(
             Instant::now() < deadline,
-            "timed out at {}/{want} lines: {out:?}",
-            out.len()
+            "timed out at {}/{want} lines: {:?}",
+            out.len(),
+            out.iter()
+                .map(|(s, n, t)| format!("{s}:{n}:{}", &t[..t.len().min(24)]))
+                .collect::<Vec<_>>()
         );
         f.wait(Duration::from_millis(50));
     }
@@ -195,6 +198,10 @@ fn rename_rotation(opts: FollowOptions, look_between: bool) {
         ]
     );
     assert_eq!(f.bytes_read(), 27);
+    // b4 came after the new file appeared: the writer did not reopen.
+    assert_eq!(f.not_reopened(), Some(path.with_extension("log.1")));
+    assert_eq!(f.not_reopened_total(), 1);
+    assert_eq!(f.take_gaps(), []);
 }
 
 #[test]
@@ -449,5 +456,484 @@ fn idle_cpu_is_low() {
             "idle follower used {:.2}% of a core",
             used * 100.0
         );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Numbered writers: auditID = sequence number, every line the same length,
+// and the last 40 bytes of every line the same (as in real audit lines,
+// which end in timestamps and annotations), so only the start of a line
+// tells two file generations apart. Each test checks that every sequence
+// number was read exactly once, or that a reported gap covers it.
+
+use ktriage::source::follow::{Gap, GapKind};
+
+/// One numbered line, newline included: always `LINE_LEN` bytes.
+fn numbered(n: u64) -> String {
+    format!(
+        "{{\"auditID\":\"{n:08}\",\"stage\":\"ResponseComplete\",\"annotations\":{{\"pad\":\"same-tail-same-tail\"}}}}\n"
+    )
+}
+const LINE_LEN: u64 = 94;
+
+struct Numbered {
+    next: u64,
+}
+
+impl Numbered {
+    fn new() -> Self {
+        assert_eq!(numbered(1).len() as u64, LINE_LEN);
+        Numbered { next: 1 }
+    }
+    /// Write the next `k` numbers to `w`.
+    fn write(&mut self, w: &mut File, k: u64) {
+        let mut s = String::new();
+        for _ in 0..k {
+            s.push_str(&numbered(self.next));
+            self.next += 1;
+        }
+        put(w, &s);
+    }
+    /// Numbers written so far: 1..=last.
+    fn last(&self) -> u64 {
+        self.next - 1
+    }
+}
+
+fn seq(t: &str) -> u64 {
+    let t = t
+        .strip_prefix("{\"auditID\":\"")
+        .unwrap_or_else(|| panic!("not numbered: {t:?}"));
+    t[..8].parse().unwrap()
+}
+
+/// Every number in 1..=last except `lost` read exactly once, in order.
+fn assert_each_once(out: &Got, last: u64, lost: Option<std::ops::RangeInclusive<u64>>) {
+    let got: Vec<u64> = out.iter().map(|(_, _, t)| seq(t)).collect();
+    assert_each_once_of(got, last, lost);
+}
+
+/// The same, in any order.
+fn assert_each_once_unordered(out: &Got, last: u64) {
+    let mut got: Vec<u64> = out.iter().map(|(_, _, t)| seq(t)).collect();
+    got.sort_unstable();
+    assert_each_once_of(got, last, None);
+}
+
+fn assert_each_once_of(got: Vec<u64>, last: u64, lost: Option<std::ops::RangeInclusive<u64>>) {
+    let want: Vec<u64> = (1..=last)
+        .filter(|n| !lost.as_ref().is_some_and(|l| l.contains(n)))
+        .collect();
+    if got != want {
+        let missing: Vec<u64> = want.iter().filter(|n| !got.contains(n)).copied().collect();
+        let mut seen = std::collections::HashSet::new();
+        let twice: Vec<u64> = got.iter().filter(|n| !seen.insert(**n)).copied().collect();
+        panic!(
+            "{} read, {} wanted; missing {missing:?}; read twice {twice:?}",
+            got.len(),
+            want.len()
+        );
+    }
+}
+
+/// logrotate's numbering: `.1` → `.2` …, then the path → `.1`.
+fn logrotate_rename(path: &Path, kept: usize) {
+    for i in (1..=kept).rev() {
+        let from = path.with_extension(format!("log.{i}"));
+        if from.exists() {
+            fs::rename(&from, path.with_extension(format!("log.{}", i + 1))).unwrap();
+        }
+    }
+    fs::rename(path, path.with_extension("log.1")).unwrap();
+}
+
+/// Several rename rotations between two looks: the files in between are
+/// found in the directory and read whole, in order. `looks` reads happen
+/// only after all `rotations` (as when they all fall inside one poll
+/// interval, or a busy reader falls behind).
+fn rotations_between_looks(opts: FollowOptions, lumberjack: bool) {
+    let (dir, path) = setup();
+    // An old backup from before: not read, it is not new.
+    fs::write(dir.path().join("audit.log.9"), numbered(999_999)).unwrap();
+    let mut n = Numbered::new();
+    let mut w = appender(&path);
+    n.write(&mut w, 50);
+    let mut f = Follower::open(&path, opts).unwrap();
+    let mut out = Got::new();
+    collect(&mut f, &mut out, 50);
+    for r in 0..5 {
+        n.write(&mut w, 30);
+        if lumberjack {
+            // kube-apiserver's own backups: audit-<timestamp>.log
+            let to = dir
+                .path()
+                .join(format!("audit-2026-12-01T09-00-0{r}.000.log"));
+            fs::rename(&path, to).unwrap();
+        } else {
+            logrotate_rename(&path, 8);
+        }
+        w = appender(&path);
+        n.write(&mut w, 20);
+    }
+    collect(&mut f, &mut out, n.last() as usize);
+    assert_each_once(&out, n.last(), None);
+    assert_eq!(f.take_gaps(), []);
+    assert_eq!(f.rotations(), 5);
+    // Line numbers and sources: the last generation is the 5th rotation.
+    let p = path.display().to_string();
+    assert_eq!(out.last().unwrap().0, format!("{p} (after rotation 5)"));
+    assert_eq!(out.last().unwrap().1, 20);
+}
+
+#[test]
+fn poll_rename_rotations_faster_than_the_poll_interval() {
+    // A minute between polls: only the reads the test makes look.
+    let opts = FollowOptions {
+        poll_interval: Duration::from_secs(60),
+        ..poll_opts()
+    };
+    rotations_between_looks(opts, false);
+}
+
+#[test]
+fn poll_rename_rotations_kube_apiserver_names() {
+    rotations_between_looks(poll_opts(), true);
+}
+
+#[test]
+fn inotify_rename_rotations_between_two_reads() {
+    rotations_between_looks(FollowOptions::default(), false);
+}
+
+/// A writer thread rotating every few milliseconds while the follower reads
+/// and waits (poll interval 100 ms: many rotations per poll). Timing varies
+/// run to run; the result must not. (Order is checked by the deterministic
+/// tests above: a rotation during the directory listing can defer a file to
+/// the next listing, so here only "each exactly once" is asserted.)
+fn racing_writer(opts: FollowOptions) {
+    let (dir, path) = setup();
+    let mut w = appender(&path);
+    let mut n = Numbered::new();
+    n.write(&mut w, 1);
+    let mut f = Follower::open(&path, opts).unwrap();
+    let writer = {
+        let path = path.clone();
+        thread::spawn(move || {
+            for _ in 0..40 {
+                for _ in 0..5 {
+                    n.write(&mut w, 10);
+                    thread::sleep(Duration::from_micros(500));
+                }
+                logrotate_rename(&path, 64);
+                w = appender(&path);
+            }
+            n.write(&mut w, 10);
+            n.last()
+        })
+    };
+    let mut out = Got::new();
+    let deadline = Instant::now() + DEADLINE;
+    let last = loop {
+        read(&mut f, &mut out);
+        if writer.is_finished() {
+            break writer.join().unwrap();
+        }
+        assert!(Instant::now() < deadline, "writer did not finish");
+        f.wait(Duration::from_millis(100));
+    };
+    collect(&mut f, &mut out, last as usize);
+    assert_each_once_unordered(&out, last);
+    assert_eq!(f.take_gaps(), []);
+    drop(dir);
+}
+
+#[test]
+fn poll_racing_rotations_every_number_once() {
+    racing_writer(FollowOptions {
+        poll_interval: Duration::from_millis(100),
+        ..poll_opts()
+    });
+}
+
+#[test]
+fn inotify_racing_rotations_every_number_once() {
+    racing_writer(FollowOptions::default());
+}
+
+/// Truncated and regrown past our offset with lines of the same length and
+/// the same last bytes: only the first line tells the new content apart.
+#[test]
+fn truncate_and_regrow_with_equal_line_lengths() {
+    for opts in [FollowOptions::default(), poll_opts()] {
+        let (_dir, path) = setup();
+        let mut w = appender(&path);
+        let mut n = Numbered::new();
+        n.write(&mut w, 10);
+        let mut f = Follower::open(&path, opts).unwrap();
+        let mut out = Got::new();
+        collect(&mut f, &mut out, 10);
+        w.set_len(0).unwrap();
+        n.write(&mut w, 30); // 3× past the old offset
+        collect(&mut f, &mut out, 40);
+        assert_each_once(&out, 40, None);
+        // Nothing was lost here, but the follower cannot know that nothing
+        // was written between its last read and the truncation: it says so.
+        let p = path.display().to_string();
+        let gap = Gap {
+            source: p.as_str().into(),
+            offset: 10 * LINE_LEN,
+            kind: GapKind::Truncated { copy: None },
+        };
+        assert_eq!(f.take_gaps(), std::slice::from_ref(&gap));
+        assert!(
+            gap.to_string()
+                .starts_with(&format!("possible gap at {p}:940:"))
+        );
+        assert_eq!(out[10].0, format!("{p} (after rotation 1)"));
+        assert_eq!(f.rotations(), 1);
+    }
+}
+
+/// copytruncate by hand, with a writer that did (`append`) or did not open
+/// with O_APPEND: 1..=100 read, 101..=150 unread when the copy is made,
+/// 151..=160 written between the copy and the truncation (lost to every
+/// reader), 161..=200 after it.
+fn copytruncate_numbered(append: bool) -> (Got, Vec<Gap>, PathBuf, tempfile::TempDir) {
+    let (dir, path) = setup();
+    let mut w = if append {
+        appender(&path)
+    } else {
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .unwrap()
+    };
+    let mut n = Numbered::new();
+    n.write(&mut w, 100);
+    let mut f = Follower::open(&path, FollowOptions::default()).unwrap();
+    let mut out = Got::new();
+    collect(&mut f, &mut out, 100);
+    n.write(&mut w, 50);
+    fs::copy(&path, path.with_extension("log.1")).unwrap();
+    n.write(&mut w, 10);
+    OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    n.write(&mut w, 40);
+    collect(&mut f, &mut out, 190);
+    assert_each_once(&out, 200, Some(151..=160));
+    (out, f.take_gaps(), path, dir)
+}
+
+#[test]
+fn copytruncate_with_o_append_reads_the_copy_and_reports_the_gap() {
+    let (out, gaps, path, _dir) = copytruncate_numbered(true);
+    let p = path.display().to_string();
+    // 101..=150 came from the copy, numbered on from line 100.
+    assert_eq!((out[149].0.as_str(), out[149].1), (p.as_str(), 150));
+    assert_eq!(out[150].0, format!("{p} (after rotation 1)"));
+    // The gap starts where the copy ends: just before 151, the first lost.
+    let copy = Some(path.with_extension("log.1"));
+    assert_eq!(
+        gaps,
+        [Gap {
+            source: p.as_str().into(),
+            offset: 150 * LINE_LEN,
+            kind: GapKind::Truncated { copy }
+        }]
+    );
+}
+
+#[test]
+fn copytruncate_without_o_append_skips_the_nul_hole_as_one_gap() {
+    let (out, gaps, path, _dir) = copytruncate_numbered(false);
+    let p = path.display().to_string();
+    // 161 sits right after the hole: kept, as line 1 of the new generation.
+    assert_eq!(
+        (&out[150].0, out[150].1, seq(&out[150].2)),
+        (&format!("{p} (after rotation 1)"), 1, 161)
+    );
+    let copy = Some(path.with_extension("log.1"));
+    assert_eq!(
+        gaps,
+        [
+            Gap {
+                source: p.as_str().into(),
+                offset: 150 * LINE_LEN,
+                kind: GapKind::Truncated { copy }
+            },
+            Gap {
+                source: format!("{p} (after rotation 1)").into(),
+                offset: 0,
+                kind: GapKind::NulRun {
+                    bytes: 160 * LINE_LEN
+                }
+            }
+        ]
+    );
+}
+
+/// A NUL inside a line is not a hole: the line is delivered as it is (and
+/// will be counted malformed), nothing is skipped.
+#[test]
+fn a_nul_inside_a_line_is_not_skipped() {
+    let (_dir, path) = setup();
+    let mut w = appender(&path);
+    put(&mut w, "ab\0cd\n\0\0ef\n");
+    let mut f = Follower::open(&path, FollowOptions::default()).unwrap();
+    let mut out = Got::new();
+    collect(&mut f, &mut out, 2);
+    assert_eq!(texts(&out), ["ab\0cd", "ef"]);
+    let p = path.display().to_string();
+    let gap = Gap {
+        source: p.as_str().into(),
+        offset: 6,
+        kind: GapKind::NulRun { bytes: 2 },
+    };
+    assert_eq!(f.take_gaps(), [gap]);
+}
+
+/// copytruncate racing the reader: a writer thread copies and truncates
+/// every 10 batches (writing nothing between the copy and the truncation),
+/// so every number is in the copy or the live file: all read exactly once,
+/// and one possible gap reported per truncation seen.
+fn racing_copytruncate(opts: FollowOptions) {
+    let (_dir, path) = setup();
+    let mut w = appender(&path);
+    let mut n = Numbered::new();
+    n.write(&mut w, 1);
+    let mut f = Follower::open(&path, opts).unwrap();
+    let writer = {
+        let path = path.clone();
+        thread::spawn(move || {
+            for k in 1..=30 {
+                for _ in 0..10 {
+                    n.write(&mut w, 5);
+                    thread::sleep(Duration::from_micros(300));
+                }
+                fs::copy(&path, path.with_extension(format!("log.{k}"))).unwrap();
+                w.set_len(0).unwrap();
+            }
+            n.write(&mut w, 5);
+            n.last()
+        })
+    };
+    let mut out = Got::new();
+    let deadline = Instant::now() + DEADLINE;
+    let last = loop {
+        read(&mut f, &mut out);
+        if writer.is_finished() {
+            break writer.join().unwrap();
+        }
+        assert!(Instant::now() < deadline, "writer did not finish");
+        f.wait(Duration::from_millis(100));
+    };
+    collect(&mut f, &mut out, last as usize);
+    assert_each_once_unordered(&out, last);
+    let gaps = f.take_gaps();
+    assert!(gaps.len() as u64 <= 30 && gaps.len() as u64 == f.rotations());
+    assert!(
+        gaps.iter()
+            .all(|g| matches!(g.kind, GapKind::Truncated { .. }))
+    );
+}
+
+#[test]
+fn poll_racing_copytruncate_every_number_once() {
+    racing_copytruncate(FollowOptions {
+        poll_interval: Duration::from_millis(100),
+        ..poll_opts()
+    });
+}
+
+#[test]
+fn inotify_racing_copytruncate_every_number_once() {
+    racing_copytruncate(FollowOptions::default());
+}
+
+/// Several copytruncates between two looks: the generations in between
+/// live only in their copies, which are read whole, in order, each with
+/// its possible gap (between its copy and its truncation).
+#[test]
+fn copytruncates_between_two_looks() {
+    for opts in [FollowOptions::default(), poll_opts()] {
+        let (_dir, path) = setup();
+        let mut w = appender(&path);
+        let mut n = Numbered::new();
+        n.write(&mut w, 20);
+        let mut f = Follower::open(&path, opts).unwrap();
+        let mut out = Got::new();
+        collect(&mut f, &mut out, 20);
+        for k in 1..=4 {
+            n.write(&mut w, 10);
+            fs::copy(&path, path.with_extension(format!("log.{k}"))).unwrap();
+            w.set_len(0).unwrap();
+            n.write(&mut w, 5);
+        }
+        collect(&mut f, &mut out, n.last() as usize);
+        assert_each_once(&out, n.last(), None);
+        let gaps = f.take_gaps();
+        let at: Vec<(u64, bool)> = gaps
+            .iter()
+            .map(|g| {
+                (
+                    g.offset / LINE_LEN,
+                    matches!(g.kind, GapKind::Truncated { copy: Some(_) }),
+                )
+            })
+            .collect();
+        // First: ours, at the end of its copy (30 lines); then one per
+        // copy read whole (15 lines each).
+        assert_eq!(at, [(30, true), (15, true), (15, true), (15, true)]);
+        assert_eq!(f.rotations(), 4);
+    }
+}
+
+/// The same without O_APPEND: every generation starts with a NUL hole, so
+/// the fingerprint is taken after it (the hole's length is part of it);
+/// copies are still told apart and read whole, each hole skipped as a gap.
+#[test]
+fn copytruncates_without_o_append_between_two_looks() {
+    for opts in [FollowOptions::default(), poll_opts()] {
+        let (_dir, path) = setup();
+        let mut w = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        let mut n = Numbered::new();
+        n.write(&mut w, 20);
+        let mut f = Follower::open(&path, opts).unwrap();
+        let mut out = Got::new();
+        collect(&mut f, &mut out, 20);
+        for k in 1..=4 {
+            n.write(&mut w, 10);
+            fs::copy(&path, path.with_extension(format!("log.{k}"))).unwrap();
+            w.set_len(0).unwrap();
+            n.write(&mut w, 5);
+        }
+        collect(&mut f, &mut out, n.last() as usize);
+        assert_each_once(&out, n.last(), None);
+        let gaps = f.take_gaps();
+        let truncated = gaps
+            .iter()
+            .filter(|g| matches!(g.kind, GapKind::Truncated { copy: Some(_) }))
+            .count();
+        let holes: Vec<u64> = gaps
+            .iter()
+            .filter_map(|g| match g.kind {
+                GapKind::NulRun { bytes } => Some(bytes / LINE_LEN),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(truncated, 4, "{gaps:?}");
+        // One hole per generation read, as long as everything written before.
+        assert_eq!(holes, [30, 45, 60, 75], "{gaps:?}");
     }
 }

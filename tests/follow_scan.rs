@@ -494,3 +494,30 @@ fn a_pipe_that_ends_at_once_prints_each_alert_once_like_a_batch_scan() {
     assert_eq!(read["new_audit_ids"].as_array().unwrap().len(), 50);
     assert_eq!(recs.last().unwrap()["kind"], "summary");
 }
+
+#[test]
+fn a_truncation_seen_while_following_is_a_gap_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    let first = get_secret("mallory", "prod", "db-0", 0, 200);
+    std::fs::write(&log, lines(std::slice::from_ref(&first))).unwrap();
+    let mut run = spawn(&["scan", "--follow", log.to_str().unwrap()], Stdio::null());
+    run.until(10, |v| v["kind"] == "alert" && v["rule"] == "secret-read");
+    // Truncated in place and regrown: whatever was written in between is
+    // gone, and the stream must not call itself complete.
+    let second = get_secret("trudy", "prod", "db-1", 5, 200);
+    std::fs::write(&log, lines(std::slice::from_ref(&second))).unwrap();
+    run.until(10, |v| v["kind"] == "alert" && v["identity"] == "trudy");
+    run.signal("TERM");
+    let rest = run.rest();
+    run.exit_code();
+    let summary = rest.last().unwrap();
+    assert_eq!(summary["kind"], "summary", "{rest:?}");
+    let gaps = summary["gaps"].as_array().unwrap();
+    assert!(
+        gaps.iter()
+            .any(|g| g.as_str().unwrap().contains("possible gap at")),
+        "{summary}"
+    );
+    assert_eq!(summary["complete"], false);
+}

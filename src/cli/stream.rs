@@ -176,6 +176,15 @@ impl Feed {
                 let (n, _) = f.read_some(STEP_BYTES, &mut |src, no, line| {
                     ingest.line(src, no, line);
                 })?;
+                // Every possible loss the follower saw goes in the summary.
+                for g in f.take_gaps() {
+                    if ingest.stats.gaps.len() < 1000 {
+                        ingest
+                            .stats
+                            .gaps
+                            .push(ktriage::report::inert(&g.to_string()).into_owned());
+                    }
+                }
                 Ok(Step {
                     taken: n,
                     quiet: wait.is_some_and(|w| w >= TICK) && n == 0,

@@ -1,11 +1,13 @@
 //! Following the live file: a thin seam over the project's
 //! `crate::source::follow::Follower` (rotation by rename or copytruncate,
 //! partial last lines, deleted files, inotify or polling), so the worker
-//! only sees "hand me what is new" and a short state for the status bar.
+//! only sees "hand me what is new" and a short state for the status bar:
+//! rotation, polling, gaps where lines may be missing (truncation,
+//! copytruncate, NUL holes) and a writer that did not reopen the path.
 
 use crate::audit::lines::Line;
 use crate::source::SourceError;
-use crate::source::follow::{FollowOptions, FollowState, Follower};
+use crate::source::follow::{FollowOptions, FollowState, Follower, Gap};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +24,8 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// A followed file.
 pub struct Live {
     follower: Follower,
+    /// The latest gap, for the status bar (all are counted by the follower).
+    last_gap: Option<Gap>,
 }
 
 impl Live {
@@ -34,6 +38,7 @@ impl Live {
         };
         Ok(Live {
             follower: Follower::open(path, opts)?,
+            last_gap: None,
         })
     }
 
@@ -44,6 +49,9 @@ impl Live {
         on_line: &mut dyn FnMut(&Arc<str>, u64, Line<'_>),
     ) -> Result<usize, SourceError> {
         let (lines, more) = self.follower.read_some(MAX_PER_CALL, on_line)?;
+        if let Some(g) = self.follower.take_gaps().pop() {
+            self.last_gap = Some(g);
+        }
         Ok(if more { lines.max(1) } else { lines })
     }
 
@@ -57,26 +65,91 @@ impl Live {
         self.follower.bytes_read()
     }
 
-    /// Rotation and waiting states, for the status bar.
+    /// Rotation and waiting states, gaps and a writer that did not reopen,
+    /// for the status bar.
     pub fn note(&self) -> Option<String> {
-        let rot = match self.follower.rotations() {
-            0 => String::new(),
-            n => format!(", rotated {n}×"),
-        };
-        let poll = if self.follower.polling() {
-            ", polling"
-        } else {
-            ""
-        };
-        match self.follower.state() {
-            FollowState::Following if rot.is_empty() && poll.is_empty() => None,
-            FollowState::Following => {
-                Some(format!("{rot}{poll}").trim_start_matches(", ").to_string())
-            }
-            FollowState::Rotated => Some(format!("file rotated away: finishing it{rot}{poll}")),
-            FollowState::WaitingForFile => {
-                Some(format!("waiting for the file to reappear{rot}{poll}"))
-            }
+        let f = &self.follower;
+        let mut extra = String::new();
+        if f.rotations() > 0 {
+            extra.push_str(&format!(", rotated {}×", f.rotations()));
         }
+        if f.polling() {
+            extra.push_str(", polling");
+        }
+        if let Some(g) = &self.last_gap {
+            let n = f.gaps_total();
+            let s = if n == 1 { "" } else { "s" };
+            extra.push_str(&format!(
+                ", {n} possible gap{s} (last {}:{} {})",
+                g.source,
+                g.offset,
+                g.kind.label()
+            ));
+        }
+        if let Some(p) = f.not_reopened() {
+            extra.push_str(&format!(
+                ", writer did not reopen: still writing {}",
+                p.display()
+            ));
+        }
+        match f.state() {
+            FollowState::Following if extra.is_empty() => None,
+            FollowState::Following => Some(extra.trim_start_matches(", ").to_string()),
+            FollowState::Rotated => Some(format!("file rotated away: finishing it{extra}")),
+            FollowState::WaitingForFile => Some(format!("waiting for the file to reappear{extra}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs::{self, OpenOptions};
+    use std::io::Write;
+
+    /// The status bar says where lines may be missing, and that a writer
+    /// is still writing the rotated file.
+    #[test]
+    fn note_shows_gaps_and_a_writer_that_did_not_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.log");
+        let mut w = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap();
+        w.write_all(b"{\"auditID\":\"1\"}\n").unwrap();
+        let mut live = Live::open(&path, true).unwrap();
+        let mut n = 0;
+        let mut count = |_: &Arc<str>, _: u64, _: Line<'_>| n += 1;
+        live.read_available(&mut count).unwrap();
+        assert_eq!(live.note().as_deref(), Some("polling"));
+
+        // Truncated and regrown: one possible gap, where we were.
+        w.set_len(0).unwrap();
+        w.write_all(b"{\"auditID\":\"2\"}\n").unwrap();
+        live.read_available(&mut count).unwrap();
+        let p = path.display().to_string();
+        assert_eq!(
+            live.note().unwrap(),
+            format!("rotated 1×, polling, 1 possible gap (last {p}:16 truncated)")
+        );
+
+        // Renamed, a new file created, and the old writer keeps writing.
+        let rotated = dir.path().join("audit.log.1");
+        fs::rename(&path, &rotated).unwrap();
+        fs::write(&path, b"{\"auditID\":\"3\"}\n").unwrap();
+        live.read_available(&mut count).unwrap();
+        w.write_all(b"{\"auditID\":\"4\"}\n").unwrap();
+        live.read_available(&mut count).unwrap();
+        let note = live.note().unwrap();
+        assert!(
+            note.ends_with(&format!(
+                ", writer did not reopen: still writing {}",
+                rotated.display()
+            )),
+            "{note}"
+        );
+        assert_eq!(n, 4);
     }
 }

@@ -1,6 +1,6 @@
 //! Following a live audit log that grows and rotates (`tail -F`, but exact:
 //! analysts triage while the API server writes and rotates the log, so no
-//! event may be lost or repeated).
+//! event may be lost or repeated, and where one may have been, it is said).
 //!
 //! * Appends are noticed through inotify (a watch on the parent directory also
 //!   sees the name created, renamed, deleted) and read at once; a 1 s re-check
@@ -12,28 +12,54 @@
 //!   deletion: when the path stops naming the open file, its descriptor is
 //!   *retired*, not closed: drained before the successor on every read (its
 //!   lines are older) until quiet for [`RETIRE_QUIET`], so a writer that has
-//!   not reopened yet loses nothing. The successor is read from offset 0.
-//! * copytruncate: the file shrinking below our offset, or the bytes before our
-//!   offset changing (truncated and regrown past it before we looked), means
-//!   starting over at 0, dropping any partial line.
+//!   not reopened yet loses nothing (and [`Follower::not_reopened`] says so).
+//!   Several rotations between two looks (a poll interval, a busy reader)
+//!   leave whole files in between: the directory is listed and every rotated
+//!   file not read yet is read whole, oldest first (`scan_dir`).
+//! * Truncation (copytruncate, `> file`): the file shrinking below our offset,
+//!   or its first bytes or those before our offset changing (truncated and
+//!   regrown past it, even with lines of the same length), starts a new
+//!   generation at 0. The copy copytruncate made is found by content and read
+//!   from our offset to its end; what was written between the copy and the
+//!   truncation is lost to every reader, so a [`Gap`] is reported there.
+//! * A run of NUL bytes at a line start (the hole a writer without `O_APPEND`
+//!   leaves after a truncation) is skipped as one reported gap; the line after
+//!   it is kept.
+//!
+//! Gaps are data ([`Follower::take_gaps`]) for the TUI status bar and the scan
+//! summary. Checked by `tests/follow.rs` (numbered writers: every sequence
+//! number read exactly once, or a gap reported) and `scripts/rotation-stress.py`.
 //!
 //! Line numbers restart at 1 with each file generation, named `path` (or
 //! `path (from byte N)` when started at its end: numbers count from there),
 //! then `path (after rotation K)`: a reported line is line L of the rotated
 //! file (`path.1`, or copytruncate's copy).
 
+mod gap;
+mod generation;
+mod rotate;
+mod scan_dir;
+mod watch;
+
+pub use gap::{Gap, GapKind, MAX_PENDING_GAPS};
+
 use super::SourceError;
 use super::read::BLOCK;
-use crate::audit::lines::{DEFAULT_MAX_LINE, Line, LineSplitter};
-use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
-use std::ffi::OsString;
-use std::fs::{self, File, Metadata};
-use std::io::{self, Read, Seek, SeekFrom};
+use crate::audit::lines::Line;
+#[cfg(doc)]
+use crate::audit::lines::LineSplitter;
+use gap::Gaps;
+use generation::{FileId, Generation, file_id};
+use scan_dir::{Dir, Known};
+use std::collections::HashMap;
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
+use watch::Watch;
 
 /// The per-line callback: source name, line number (from 1 per file), line.
 pub type OnLine<'a> = dyn FnMut(&Arc<str>, u64, Line<'_>) + 'a;
@@ -46,11 +72,13 @@ const STOP_CHECK: Duration = Duration::from_millis(100);
 /// A retired file is kept until it has not grown for this long: logrotate
 /// `create` signals the writer to reopen only after creating the new file.
 pub const RETIRE_QUIET: Duration = Duration::from_secs(30);
+/// Listings per rotation while the directory changes under the scan.
+const SCAN_TRIES: usize = 3;
+/// At most this many retired files stay open (the oldest is finished first).
+const MAX_RETIRED: usize = 64;
 /// Bytes `run` reads between `after_batch` calls and stop-flag checks, so a
 /// large backlog neither delays Ctrl-C nor holds output back.
 const RUN_BATCH: u64 = 8 << 20;
-/// How many bytes before our offset are compared to detect a rewritten file.
-const FINGERPRINT: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FollowOptions {
@@ -83,21 +111,6 @@ pub enum FollowState {
     WaitingForFile,
 }
 
-/// (device, inode): what "the same file" means across renames.
-type FileId = (u64, u64);
-
-#[cfg(unix)]
-fn file_id(m: &Metadata) -> FileId {
-    use std::os::unix::fs::MetadataExt;
-    (m.dev(), m.ino())
-}
-
-/// Without inodes only copytruncate-style rotation is detected.
-#[cfg(not(unix))]
-fn file_id(_: &Metadata) -> FileId {
-    (0, 0)
-}
-
 /// Intervals are kept sane: at least 1 ms, and short enough not to overflow.
 fn sane(d: Duration) -> Duration {
     d.clamp(Duration::from_millis(1), Duration::from_secs(86_400))
@@ -112,185 +125,20 @@ fn source_name(path: &Path, rotations: u64, start: u64) -> Arc<str> {
     })
 }
 
-/// One file generation: an open descriptor and where we are in it.
-struct Generation {
-    file: File,
-    id: FileId,
-    offset: u64,
-    splitter: LineSplitter,
-    source: Arc<str>,
-    /// The last bytes read (those just before `offset`), to tell appends from
-    /// a truncate-and-regrow.
-    tail: Vec<u8>,
-    last_growth: Instant,
-}
-
-impl Generation {
-    fn new(file: File, id: FileId, source: Arc<str>) -> Self {
-        Generation {
-            file,
-            id,
-            offset: 0,
-            splitter: LineSplitter::new(DEFAULT_MAX_LINE),
-            source,
-            tail: Vec::with_capacity(FINGERPRINT),
-            last_growth: Instant::now(),
-        }
-    }
-
-    fn remember(&mut self, data: &[u8]) {
-        let data = &data[data.len().saturating_sub(FINGERPRINT)..];
-        let excess = (self.tail.len() + data.len()).saturating_sub(FINGERPRINT);
-        self.tail.drain(..excess);
-        self.tail.extend_from_slice(data);
-    }
-
-    /// Was the file truncated (and maybe rewritten) under us? Shrinking below
-    /// the offset is the common sign; if it already regrew past it, the bytes
-    /// before the offset are no longer the ones we read.
-    fn rewritten(&mut self) -> io::Result<bool> {
-        let size = self.file.metadata()?.len();
-        if size < self.offset {
-            return Ok(true);
-        }
-        if size == self.offset || self.tail.is_empty() {
-            return Ok(false);
-        }
-        let k = self.tail.len();
-        self.file.seek(SeekFrom::Start(self.offset - k as u64))?;
-        let mut got = [0u8; FINGERPRINT];
-        // Leaves the position at `offset` when it succeeds.
-        let same = self.file.read_exact(&mut got[..k]).is_ok() && got[..k] == self.tail[..];
-        Ok(!same)
-    }
-
-    /// Skip existing content: start after the last newline, so a line being
-    /// written is still delivered whole. With no newline in the last block
-    /// (as long as the splitter's cap), the last line is reported too long.
-    fn skip_to_tail(&mut self, buf: &mut [u8], len: u64) -> io::Result<()> {
-        let from = len.saturating_sub(buf.len() as u64);
-        self.file.seek(SeekFrom::Start(from))?;
-        let block = &mut buf[..(len - from) as usize];
-        self.file.read_exact(block)?;
-        let keep = memchr::memrchr(b'\n', block).map_or(0, |i| i + 1);
-        self.offset = from + keep as u64;
-        self.remember(&block[..keep]);
-        self.file.seek(SeekFrom::Start(self.offset))?;
-        Ok(())
-    }
-
-    /// Start over at offset 0 as a new generation (copytruncate).
-    fn restart(&mut self, source: Arc<str>) -> io::Result<()> {
-        self.file.seek(SeekFrom::Start(0))?;
-        self.offset = 0;
-        // A fresh splitter drops the partial line held from the old content.
-        self.splitter = LineSplitter::new(DEFAULT_MAX_LINE);
-        self.source = source;
-        self.tail.clear();
-        Ok(())
-    }
-
-    /// Read up to EOF or about `budget` bytes; returns (bytes, reached EOF).
-    fn read(
-        &mut self,
-        buf: &mut [u8],
-        budget: u64,
-        on_line: &mut OnLine<'_>,
-        lines: &mut usize,
-    ) -> io::Result<(u64, bool)> {
-        let mut total = 0u64;
-        while total < budget {
-            let n = match self.file.read(buf) {
-                Ok(0) => return Ok((total, true)),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            total += n as u64;
-            self.offset += n as u64;
-            self.last_growth = Instant::now();
-            self.remember(&buf[..n]);
-            let source = &self.source;
-            self.splitter.feed(&buf[..n], &mut |no, line| {
-                *lines += 1;
-                on_line(source, no, line);
-            });
-        }
-        Ok((total, false))
-    }
-
-    /// The file is done: a last line without a newline is still a line.
-    fn finish(mut self, on_line: &mut OnLine<'_>, lines: &mut usize) {
-        let source = &self.source;
-        self.splitter.finish(&mut |no, line| {
-            *lines += 1;
-            on_line(source, no, line);
-        });
-    }
-}
-
-/// The inotify side: a watch on the directory holding the path, which sees
-/// writes to the file as well as its creation, renaming and deletion. (If the
-/// path is a symlink into another directory, appends are seen at the re-check.)
-struct Watch {
-    watcher: RecommendedWatcher,
-    rx: Receiver<notify::Result<notify::Event>>,
-    dir: PathBuf,
-    /// The directory's identity when watched (`None`: missing or not
-    /// watchable yet, retried at each re-check).
-    dir_id: Option<FileId>,
-    name: Option<OsString>,
-}
-
-impl Watch {
-    fn new(path: &Path) -> notify::Result<Watch> {
-        let (tx, rx) = mpsc::channel();
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-        let mut w = Watch {
-            watcher: notify::recommended_watcher(tx)?,
-            rx,
-            dir: dir.unwrap_or(Path::new(".")).to_path_buf(),
-            dir_id: None,
-            name: path.file_name().map(OsString::from),
-        };
-        w.rewatch();
-        Ok(w)
-    }
-
-    /// (Re-)watch the directory if it was missing or has been replaced.
-    fn rewatch(&mut self) {
-        let now = fs::metadata(&self.dir).ok().map(|m| file_id(&m));
-        if now.is_some() && now != self.dir_id {
-            let ok = self
-                .watcher
-                .watch(&self.dir, RecursiveMode::NonRecursive)
-                .is_ok();
-            self.dir_id = if ok { now } else { None };
-        }
-    }
-
-    /// Could this event mean there is something to read? Opens and closes
-    /// (ours included) do not; while a retired file is being drained, any
-    /// write in the directory may be to it under its new name.
-    fn relevant(&self, ev: &notify::Result<notify::Event>, any_name: bool) -> bool {
-        let Ok(ev) = ev else { return true };
-        let ours = || {
-            ev.paths
-                .iter()
-                .any(|p| p.file_name() == self.name.as_deref())
-        };
-        ev.need_rescan() || (!matches!(ev.kind, EventKind::Access(_)) && (any_name || ours()))
-    }
-}
-
 /// Follows one path across appends and rotations. See the module docs.
 pub struct Follower {
     path: PathBuf,
     opts: FollowOptions,
     /// The file the path named when we last looked.
     current: Option<Generation>,
-    /// The previous file, still drained after a rotation or deletion.
-    retired: Option<Generation>,
+    /// Previous files, oldest first, still drained after a rotation or
+    /// deletion (and the rotated files found in between).
+    retired: Vec<Generation>,
+    /// Files we do not hold: there at the start, or read and finished.
+    known: HashMap<FileId, Known>,
+    dir: Dir,
+    /// List the directory for missed rotations at the next open.
+    need_scan: bool,
     watch: Option<Watch>,
     /// `RECHECK` with a watch, the poll interval without.
     recheck: Duration,
@@ -300,6 +148,9 @@ pub struct Follower {
     rotations: u64,
     /// The first file may start at its end; later ones are rotations.
     opened_any: bool,
+    gaps: Gaps,
+    /// Rotated files that grew after their successor appeared.
+    not_reopened: u64,
 }
 
 impl Follower {
@@ -314,11 +165,18 @@ impl Follower {
         } else {
             sane(opts.poll_interval)
         };
+        let dir = Dir::new(path);
+        let mut known = HashMap::new();
+        // What is already rotated is not new: only later files are read.
+        dir.snapshot(&mut known);
         let mut f = Follower {
             path: path.to_path_buf(),
             opts,
             current: None,
-            retired: None,
+            retired: Vec::new(),
+            known,
+            dir,
+            need_scan: false,
             watch,
             recheck,
             next_check: Instant::now() + recheck,
@@ -326,6 +184,8 @@ impl Follower {
             bytes_read: 0,
             rotations: 0,
             opened_any: false,
+            gaps: Gaps::default(),
+            not_reopened: 0,
         };
         let path = path.display().to_string();
         f.open_current()
@@ -403,16 +263,45 @@ impl Follower {
     }
 
     pub fn state(&self) -> FollowState {
-        match (&self.current, &self.retired) {
+        match (&self.current, self.retired.is_empty()) {
             (Some(_), _) => FollowState::Following,
-            (None, Some(_)) => FollowState::Rotated,
-            (None, None) => FollowState::WaitingForFile,
+            (None, false) => FollowState::Rotated,
+            (None, true) => FollowState::WaitingForFile,
         }
     }
 
     /// True when stat-polling (asked for, or inotify was unavailable).
     pub fn polling(&self) -> bool {
         self.watch.is_none()
+    }
+
+    /// The gaps found since the last call, oldest first (at most
+    /// [`MAX_PENDING_GAPS`] are kept between calls; [`Follower::gaps_total`]
+    /// counts them all).
+    pub fn take_gaps(&mut self) -> Vec<Gap> {
+        std::mem::take(&mut self.gaps.pending)
+    }
+
+    /// Gaps found since `open`, including any not kept for `take_gaps`.
+    pub fn gaps_total(&self) -> u64 {
+        self.gaps.total
+    }
+
+    /// While a rotated file that grew after its successor appeared is still
+    /// being drained: where it is now (found by inode in the directory, else
+    /// its old path). The writer did not reopen the path.
+    pub fn not_reopened(&self) -> Option<PathBuf> {
+        self.retired
+            .iter()
+            .rev()
+            .find(|g| g.written_after_successor)
+            .map(|g| g.now_at.clone().unwrap_or_else(|| self.path.clone()))
+    }
+
+    /// Rotated files that were written after their successor appeared, since
+    /// `open` (for the summary: the writer did not reopen the path).
+    pub fn not_reopened_total(&self) -> u64 {
+        self.not_reopened
     }
 
     fn read_err(&self, source: io::Error) -> SourceError {
@@ -422,43 +311,42 @@ impl Follower {
         }
     }
 
-    /// Read up to about `budget` bytes: the retired file first, then the file
-    /// at the path (switching to a successor if there is one). Returns the
-    /// lines delivered and whether the budget ran out before EOF.
+    /// Read up to about `budget` bytes: the retired files first, oldest
+    /// first, then the file at the path (switching to a successor if there
+    /// is one). Returns the lines delivered and whether the budget ran out
+    /// before EOF.
     fn read_inner(&mut self, budget: u64, on_line: &mut OnLine<'_>) -> io::Result<(usize, bool)> {
         let mut lines = 0;
         let mut left = budget;
-        if let Some(old) = self.retired.as_mut() {
-            // One that cannot be read any more (NFS: deleted on the server)
-            // is as good as quiet: it is not worth failing the follow for.
-            let read = old.read(&mut self.buf, left, on_line, &mut lines);
-            let (n, eof) = read.unwrap_or((0, true));
-            self.bytes_read += n;
-            left = left.saturating_sub(n);
-            if !eof {
+        loop {
+            if self.need_scan && self.current.is_some() {
+                self.scan_missed(self.current.as_ref().map(|g| g.id), None);
+            }
+            if self.read_retired(&mut left, on_line, &mut lines) {
                 return Ok((lines, true));
             }
-            if old.last_growth.elapsed() >= RETIRE_QUIET {
-                if let Some(old) = self.retired.take() {
-                    old.finish(on_line, &mut lines);
+            if self.current.is_none() {
+                if !self.open_current()? {
+                    return Ok((lines, false));
                 }
+                // Rotated files found in between are older: read them first.
+                continue;
             }
-        }
-        loop {
-            if self.current.is_none() && !self.open_current()? {
-                return Ok((lines, false));
+            if self.current.as_mut().expect("opened above").rewritten()? {
+                self.truncated(on_line, &mut lines)?;
+                continue; // copies found in between are read first
             }
             let cur = self.current.as_mut().expect("opened above");
-            if cur.rewritten()? {
-                self.rotations += 1;
-                cur.restart(source_name(&self.path, self.rotations, 0))?;
-            }
-            let (n, eof) = cur.read(&mut self.buf, left, on_line, &mut lines)?;
+            let (n, eof) = cur.read(&mut self.buf, left, on_line, &mut lines, &mut self.gaps)?;
             self.bytes_read += n;
             left = left.saturating_sub(n);
             if !eof {
                 return Ok((lines, true));
             }
+            if self.after_first_eof()? {
+                continue;
+            }
+            let cur = self.current.as_mut().expect("read above");
             // At EOF: does the path still name this file?
             match fs::metadata(&self.path) {
                 Ok(m) if file_id(&m) == cur.id => return Ok((lines, false)),
@@ -466,43 +354,14 @@ impl Follower {
                 _ => {}
             }
             // Renamed or deleted: drained to EOF just now, and drained again
-            // on later reads until quiet. An older retired file is finished.
-            let mut cur = self.current.take();
-            if let Some(g) = cur.as_mut() {
-                g.last_growth = Instant::now(); // the quiet period starts now
-            }
-            if let Some(older) = std::mem::replace(&mut self.retired, cur) {
-                older.finish(on_line, &mut lines);
-            }
+            // on later reads until quiet; rotations in between are looked
+            // for at the next open.
+            let mut cur = self.current.take().expect("read above");
+            cur.last_growth = Instant::now(); // the quiet period starts now
+            cur.drained = true;
+            self.retired.push(cur);
+            self.need_scan = true;
         }
-    }
-
-    /// Open whatever the path names now, if anything; true if opened.
-    fn open_current(&mut self) -> io::Result<bool> {
-        let file = match File::open(&self.path) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-            r => r?,
-        };
-        let meta = file.metadata()?;
-        if meta.is_dir() {
-            return Err(io::Error::other("is a directory"));
-        }
-        let id = file_id(&meta);
-        // Renamed away and back: resume it rather than read it again.
-        if self.retired.as_ref().is_some_and(|g| g.id == id) {
-            self.current = self.retired.take();
-            return Ok(true);
-        }
-        let first = !self.opened_any;
-        self.rotations += u64::from(!first);
-        self.opened_any = true;
-        let mut g = Generation::new(file, id, source_name(&self.path, self.rotations, 0));
-        if first && !self.opts.from_start && meta.len() > 0 {
-            g.skip_to_tail(&mut self.buf, meta.len())?;
-            g.source = source_name(&self.path, 0, g.offset);
-        }
-        self.current = Some(g);
-        Ok(true)
     }
 
     /// Wait for an event that may matter, the re-check/poll tick, or
@@ -523,7 +382,7 @@ impl Follower {
                 return false;
             }
             let until = left.min(self.next_check - now);
-            let any_name = self.retired.is_some();
+            let any_name = !self.retired.is_empty();
             let Some(w) = self.watch.as_ref() else {
                 std::thread::sleep(until);
                 continue;

@@ -1,0 +1,243 @@
+//! The directory around the followed path: where rotated files are.
+//!
+//! Polling (or a reader that fell behind) can miss whole rotations: with a
+//! rotation every 50 ms and a 250 ms poll, the path names a file three
+//! generations on from the one we hold. The files in between are still in
+//! the directory under rotated names, so at every rotation the directory is
+//! listed and each regular file that looks like a rotation of the path
+//! (name starting with its stem: `audit.log.1`, `audit.log-20240101`,
+//! kube-apiserver's `audit-2024-01-01T00-00-00.000.log`), that we do not
+//! hold and have not read to its end, is read whole, oldest first. Files
+//! are told apart by device + inode and, since inodes are reused, by their
+//! first bytes (1 KiB). What was there when following started, and what
+//! we finished reading, is remembered as [`Known`] (offset read to), so it
+//! is not read again; the memory is pruned to what the directory holds.
+//!
+//! Compressed names (`.gz` …) are skipped: they are copies of files read
+//! before (logrotate `compress`), and a rotated file compressed before we
+//! saw it cannot be read here (see the README's guarantees).
+
+use super::generation::{FileId, Generation, Head, file_id, read_head};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// A file we do not hold open: its first bytes and how far it was read.
+#[derive(Debug, Clone)]
+pub(super) struct Known {
+    pub head: Head,
+    pub offset: u64,
+}
+
+/// A rotated file to read: opened, with the offset to start from.
+pub(super) struct Found {
+    pub file: File,
+    pub id: FileId,
+    pub path: PathBuf,
+    pub start: u64,
+    /// Its size when found.
+    pub size: u64,
+    born: Option<SystemTime>,
+    suffix: Option<u64>,
+}
+
+/// What [`Dir::missed`] found.
+#[derive(Default)]
+pub(super) struct Missed {
+    pub found: Vec<Found>,
+    pub renamed: Vec<(FileId, PathBuf)>,
+    pub failed: Vec<(PathBuf, io::Error)>,
+    pub raced: bool,
+}
+
+const COMPRESSED: &[&str] = &["gz", "bz2", "xz", "zst", "lz4", "lzo", "z", "zip", "br"];
+
+pub(super) struct Dir {
+    pub dir: PathBuf,
+    name: OsString,
+    stem: String,
+}
+
+impl Dir {
+    pub fn new(path: &Path) -> Dir {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let name = path.file_name().map(OsString::from).unwrap_or_default();
+        let full = name.to_string_lossy().into_owned();
+        let stem = match full.split('.').next() {
+            Some(s) if !s.is_empty() => s.to_string(),
+            _ => full,
+        };
+        Dir {
+            dir: dir.unwrap_or(Path::new(".")).to_path_buf(),
+            name,
+            stem,
+        }
+    }
+
+    /// Does `n` look like a rotated copy of the followed file?
+    fn rotated_name(&self, n: &OsStr) -> bool {
+        let s = n.to_string_lossy();
+        n != self.name.as_os_str()
+            && s.starts_with(&self.stem)
+            && !s
+                .rsplit_once('.')
+                .is_some_and(|(_, ext)| COMPRESSED.contains(&ext.to_ascii_lowercase().as_str()))
+    }
+
+    /// `.N` right after the followed name (logrotate's numbering).
+    fn suffix(&self, n: &OsStr) -> Option<u64> {
+        let s = n.to_string_lossy();
+        let rest = s.strip_prefix(&*self.name.to_string_lossy())?;
+        rest.strip_prefix('.')?.parse().ok()
+    }
+
+    /// Regular files of the directory other than the followed name, with
+    /// their (device, inode). An unreadable directory lists nothing.
+    fn entries(&self, only_rotated: bool) -> Vec<(PathBuf, FileId, u64)> {
+        let Ok(rd) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        rd.filter_map(Result::ok)
+            .filter(|e| {
+                let n = e.file_name();
+                n != self.name.as_os_str() && (!only_rotated || self.rotated_name(&n))
+            })
+            .filter_map(|e| {
+                let m = fs::metadata(e.path()).ok().filter(|m| m.is_file())?;
+                Some((e.path(), file_id(&m), m.len()))
+            })
+            .collect()
+    }
+
+    /// What the directory holds now that looks rotated: remembered so that
+    /// it is not read as a missed generation later.
+    pub fn snapshot(&self, known: &mut HashMap<FileId, Known>) {
+        for (path, id, size) in self.entries(true) {
+            if let Ok(mut f) = File::open(&path) {
+                if let Ok(head) = read_head(&mut f) {
+                    known.insert(id, Known { head, offset: size });
+                }
+            }
+        }
+    }
+
+    /// Rotated files we do not hold and have not read to their end, oldest
+    /// first. `held`: the generations open now (their new names are
+    /// returned in `renamed`). Unopenable ones are returned in `failed`.
+    /// `raced`: a name changed file between the listing and the open (a
+    /// rotation during the scan), so something may have been missed: the
+    /// caller lists again.
+    ///
+    /// `live_head`: the first bytes of the file at the path after a
+    /// truncation; a rotated file starting with them is a copy of the live
+    /// content being made (read at the next truncation), not a missed one.
+    pub fn missed(
+        &self,
+        held: &[FileId],
+        known: &mut HashMap<FileId, Known>,
+        live_head: &Head,
+    ) -> Missed {
+        let mut m = Missed::default();
+        let entries = self.entries(true);
+        known.retain(|id, _| entries.iter().any(|(_, e, _)| e == id));
+        for (path, listed, _) in entries {
+            if held.contains(&listed) {
+                m.renamed.push((listed, path));
+                continue;
+            }
+            if m.found.iter().any(|f| f.id == listed) {
+                continue;
+            }
+            let mut file = match File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    m.failed.push((path, e));
+                    continue;
+                }
+            };
+            let Ok(meta) = file.metadata() else { continue };
+            // Renamed between the listing and the open: it is whatever
+            // file we opened (the next rotation's scan sees the rest).
+            let id = file_id(&meta);
+            m.raced |= id != listed;
+            if held.contains(&id) || m.found.iter().any(|f| f.id == id) {
+                continue;
+            }
+            let Ok(head) = read_head(&mut file) else {
+                continue;
+            };
+            if !live_head.is_empty() && !head.is_empty() && head.compatible(live_head) {
+                continue;
+            }
+            let start = match known.get(&id) {
+                Some(k) if head.compatible(&k.head) => {
+                    if meta.len() <= k.offset {
+                        continue;
+                    }
+                    k.offset
+                }
+                _ => 0, // new, or the inode was reused for new content
+            };
+            let born = meta.created().or_else(|_| meta.modified()).ok();
+            let suffix = self.suffix(path.file_name().unwrap_or_default());
+            m.found.push(Found {
+                file,
+                id,
+                path,
+                start,
+                size: meta.len(),
+                born,
+                suffix,
+            });
+        }
+        m.found.sort_by(older_first);
+        m
+    }
+
+    /// The copy copytruncate made of `g` before truncating it: another file
+    /// holding everything we read of `g` (same first bytes, same bytes
+    /// before our offset). The largest if several do.
+    pub fn copy_of(&self, g: &Generation, held: &[FileId]) -> Option<(File, FileId, PathBuf)> {
+        let mut best: Option<(File, FileId, PathBuf, u64)> = None;
+        for (path, id, size) in self.entries(false) {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let compressed = name
+                .rsplit_once('.')
+                .is_some_and(|(_, e)| COMPRESSED.contains(&e.to_ascii_lowercase().as_str()));
+            if id == g.id || held.contains(&id) || size < g.offset || compressed {
+                continue;
+            }
+            if best.as_ref().is_some_and(|b| b.3 >= size) {
+                continue;
+            }
+            let Ok(mut f) = File::open(&path) else {
+                continue;
+            };
+            if g.same_content(&mut f, size).unwrap_or(false) {
+                best = Some((f, id, path, size));
+            }
+        }
+        best.map(|(f, id, p, _)| (f, id, p))
+    }
+}
+
+/// Creation (else modification) time; on a tie (coarse timestamps), a
+/// larger logrotate number is older, else names sort by date.
+fn older_first(a: &Found, b: &Found) -> Ordering {
+    a.born
+        .cmp(&b.born)
+        .then_with(|| match (a.suffix, b.suffix) {
+            (Some(x), Some(y)) => y.cmp(&x),
+            _ => Ordering::Equal,
+        })
+        .then_with(|| a.path.cmp(&b.path))
+}
+
+pub(super) fn sort_older_first(found: &mut [Found]) {
+    found.sort_by(older_first);
+}
