@@ -12,5 +12,5 @@ pub mod save;
 pub use breadth::{BreadthWarning, breadth_warnings};
 pub use defaults::{default_allowlist, default_entries, init_text};
 pub use file::{AllowlistError, AllowlistFile, parse_allowlist, write_atomic};
-pub use lookalike::lookalike_of;
+pub use lookalike::{Lookalikes, lookalike_of};
 pub use model::{Allowlist, AllowlistEntry, EntryKind, Subject};

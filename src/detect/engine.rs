@@ -58,6 +58,8 @@ fn evidence_secret(e: &EvidenceEvent) -> Option<SecretRef> {
 pub struct Engine {
     pub cfg: Config,
     pub allowlist: Allowlist,
+    /// The allowlist's identities folded once, for the look-alike note.
+    lookalikes: crate::allowlist::Lookalikes,
     requests: RequestTracker,
     alerts: Vec<Alert>,
     alert_index: HashMap<(RuleId, String, String), usize>,
@@ -104,6 +106,7 @@ const HOLD_MAX: usize = 10_000;
 impl Engine {
     pub fn new(cfg: Config, allowlist: Allowlist) -> Self {
         Engine {
+            lookalikes: crate::allowlist::Lookalikes::new(&allowlist),
             requests: RequestTracker::new(cfg.dedup_capacity),
             cfg,
             allowlist,
@@ -438,7 +441,7 @@ impl Engine {
                 let mut a =
                     Alert::new(hit.rule, ctx.identity, &hit.group, self.alerts.len() as u64);
                 a.novelty = self.novelty(ctx);
-                if let Some(real) = crate::allowlist::lookalike_of(ctx.identity, &self.allowlist) {
+                if let Some(real) = self.lookalikes.of(ctx.identity) {
                     a.note(format!("look-alike of an allowlisted identity: `{real}`"));
                 }
                 self.alerts.push(a);
