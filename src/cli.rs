@@ -55,6 +55,9 @@ pub struct TuiArgs {
     /// Theme name (dark, light, high-contrast, or one in $XDG_CONFIG_HOME/ktriage/themes) or a path
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
+    /// RBAC snapshot for the checklist's RBAC review (`kubectl get clusterroles,clusterrolebindings,roles,rolebindings -A -o json`); repeat for separate files
+    #[arg(long, value_name = "FILE")]
+    pub rbac: Vec<std::path::PathBuf>,
     #[command(flatten)]
     pub window: TimeWindow,
     #[command(flatten)]
@@ -183,6 +186,9 @@ pub struct ScanArgs {
     /// Detection itself always runs in input order on one thread.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub threads: Option<u16>,
+    /// RBAC snapshot for the Markdown report's RBAC review (`kubectl get clusterroles,clusterrolebindings,roles,rolebindings -A -o json`); repeat for separate files
+    #[arg(long, value_name = "FILE")]
+    pub rbac: Vec<PathBuf>,
     #[command(flatten)]
     pub window: TimeWindow,
     #[command(flatten)]
@@ -478,6 +484,12 @@ fn scan(args: &ScanArgs) -> Result<i32> {
         // A followed file may not exist yet: the follower waits for it.
         return stream::follow(args, ingest);
     }
+    // A snapshot that cannot be trusted is an error before any work.
+    let rbac = if args.rbac.is_empty() {
+        None
+    } else {
+        Some(ktriage::rbac::Snapshot::load(&args.rbac)?)
+    };
     let set = inputs(&args.paths)?;
     if matches!(set.inputs.as_slice(), [source::Input::Stdin])
         && args.format != Some(Format::Markdown)
@@ -552,7 +564,14 @@ fn scan(args: &ScanArgs) -> Result<i32> {
                 }
                 writeln!(out)?;
             }
-            report::markdown::write(&mut out, &ingest.engine, &incidents, meta)?;
+            report::markdown::write_with(
+                &mut out,
+                &ingest.engine,
+                &incidents,
+                meta,
+                rbac.as_ref(),
+                None,
+            )?;
         }
     }
     out.flush()?;

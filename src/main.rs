@@ -31,6 +31,14 @@ fn run_tui(args: &cli::TuiArgs) -> anyhow::Result<i32> {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         no_default_allowlist: args.common.no_default_allowlist,
         bounds: args.window.bounds(),
+        // A snapshot that cannot be trusted stops here, before the TUI.
+        rbac: if args.rbac.is_empty() {
+            None
+        } else {
+            Some(std::sync::Arc::new(ktriage::rbac::Snapshot::load(
+                &args.rbac,
+            )?))
+        },
         state_dir: ktriage::paths::state_dir(),
         config_dir: ktriage::paths::config_dir(),
     })?;

@@ -115,6 +115,12 @@ fn report_command_selects_incidents_and_writes_markdown_or_json() {
         String::from_utf8_lossy(&out.stderr).contains(&id),
         "names the incidents there are"
     );
+    // `scan --format markdown --rbac` writes the same review.
+    let out = ktriage(&["scan", "--format", "markdown", "--rbac", rbac, log], None);
+    let scan_md = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(scan_md.contains(
+        "`attacker-admin get prod/aws-credentials` first at 2026-07-01T14:04:36.882402Z: allowed by RBAC through `ClusterRoleBinding attacker-admin-binding`"
+    ), "{scan_md}");
     // Without a snapshot the step says how to take one.
     let out = ktriage(&["report", log], None);
     assert!(

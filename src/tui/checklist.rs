@@ -22,7 +22,7 @@ pub fn facts(snap: &Snapshot) -> Facts<'_> {
         bindings: &snap.bindings,
         roles: &snap.roles,
         pod_specs_seen: snap.pod_specs_seen,
-        rbac: None,
+        rbac: snap.rbac.as_deref(),
     }
 }
 

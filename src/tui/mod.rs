@@ -95,6 +95,8 @@ pub struct TuiOptions {
     pub no_default_allowlist: bool,
     /// `--since` / `--until`: only events in these bounds are judged.
     pub bounds: crate::pipeline::Bounds,
+    /// The cluster's RBAC (`--rbac`), loaded and checked by the caller.
+    pub rbac: Option<Arc<crate::rbac::Snapshot>>,
     /// Where checklist state is kept (`$XDG_STATE_HOME/ktriage`).
     pub state_dir: PathBuf,
     /// Where `keys.toml` and `themes/` are looked up (`$XDG_CONFIG_HOME/ktriage`).
@@ -281,6 +283,7 @@ pub fn run(opts: TuiOptions) -> anyhow::Result<()> {
             config: opts.config.clone(),
             allowlist,
             bounds: opts.bounds,
+            rbac: opts.rbac.clone(),
         },
         snap_tx,
         cmd_rx,

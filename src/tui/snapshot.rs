@@ -142,6 +142,8 @@ pub struct Snapshot {
     /// Pod specs the engine learned secret use from (0: none in the log).
     pub pod_specs_seen: u64,
     pub status: Status,
+    /// The cluster's RBAC (`--rbac`), for the checklist's RBAC review.
+    pub rbac: Option<Arc<crate::rbac::Snapshot>>,
 }
 
 type IdSig = (Option<i64>, usize, usize, usize, u64, u64, u32);
@@ -167,12 +169,23 @@ pub struct SnapshotCache {
     identities: HashMap<String, (IdSig, Arc<IdentityActivity>)>,
     bindings: Arc<Vec<BindingRecord>>,
     roles: Arc<Vec<RoleRecord>>,
+    /// Handed to every snapshot (loaded once, at start).
+    pub rbac: Option<Arc<crate::rbac::Snapshot>>,
 }
 
 impl SnapshotCache {
     /// Forget everything (after the engine was rebuilt).
+    /// Forget the cached views (an allowlist edit); the RBAC snapshot stays.
     pub fn clear(&mut self) {
-        *self = SnapshotCache::default();
+        *self = SnapshotCache::with_rbac(self.rbac.take());
+    }
+
+    /// A cache whose snapshots carry the cluster's RBAC.
+    pub fn with_rbac(rbac: Option<Arc<crate::rbac::Snapshot>>) -> Self {
+        SnapshotCache {
+            rbac,
+            ..Default::default()
+        }
     }
 
     pub fn build(
@@ -225,6 +238,7 @@ impl SnapshotCache {
             roles: self.roles.clone(),
             pod_specs_seen: engine.activity.pods.specs_seen,
             status,
+            rbac: self.rbac.clone(),
         }
     }
 }

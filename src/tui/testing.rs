@@ -25,6 +25,7 @@ pub fn options(dir: &Path) -> TuiOptions {
         no_color: false,
         no_default_allowlist: false,
         bounds: Default::default(),
+        rbac: None,
         state_dir: dir.join("state"),
         config_dir: dir.join("config"),
     }

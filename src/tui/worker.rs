@@ -69,6 +69,8 @@ pub struct WorkerConfig {
     pub allowlist: Allowlist,
     /// `--since` / `--until`.
     pub bounds: crate::pipeline::Bounds,
+    /// The cluster's RBAC snapshot (`--rbac`).
+    pub rbac: Option<Arc<crate::rbac::Snapshot>>,
 }
 
 /// Requests from the UI.
@@ -121,7 +123,7 @@ pub fn spawn(wc: WorkerConfig, tx: SnapshotSender, rx: Receiver<Command>, status
                     cfg: wc.config.clone(),
                     tx,
                     rx,
-                    cache: SnapshotCache::default(),
+                    cache: SnapshotCache::with_rbac(wc.rbac.clone()),
                     status,
                     seq: 0,
                     generation: 0,
