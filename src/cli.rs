@@ -346,6 +346,12 @@ fn summary(ingest: &Ingest, set: &source::InputSet, incidents: usize, verbose: b
             s.outside_bounds
         ));
     }
+    if s.large > 0 {
+        extra.push_str(&format!(
+            "; {} large line(s) over 1 MiB judged (big values skipped, long strings cut)",
+            s.large
+        ));
+    }
     if s.late > 0 {
         extra.push_str(&format!(
             "; {} late event(s) (more than 60 s out of order, judged where they arrived)",

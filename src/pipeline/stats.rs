@@ -19,6 +19,9 @@ pub struct InputStats {
     /// Events skipped unparsed by the prefilter (a subset of `events`).
     pub prefiltered: u64,
     pub malformed: u64,
+    /// Lines over the 1 MiB cap judged from their reduced text (not
+    /// malformed; see `audit::large`).
+    pub large: u64,
     /// Records that by design carry no event (control messages, other
     /// services' log entries, non-audit categories).
     pub ignored: u64,

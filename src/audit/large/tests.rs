@@ -1,0 +1,209 @@
+use super::*;
+use crate::audit::parse_event;
+use serde_json::{Value, json};
+
+fn reduce(line: &str, chunk: usize) -> LargeLine {
+    let mut r = Reducer::new();
+    for c in line.as_bytes().chunks(chunk.max(1)) {
+        r.feed(c);
+    }
+    r.finish()
+}
+
+fn reduced(line: &str) -> String {
+    reduce(line, 4096).reduced.unwrap()
+}
+
+/// What the rules can see of an event, objects without their bulk.
+fn seen(text: &str) -> Value {
+    let ev = parse_event(text).unwrap();
+    let mut v = serde_json::to_value(&ev).unwrap();
+    for k in ["requestObject", "responseObject"] {
+        if let Some(o) = v.get_mut(k) {
+            strip(o, true);
+        }
+    }
+    v
+}
+
+fn strip(v: &mut Value, root: bool) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|k, _| !(BULK.contains(&k.as_str()) || (root && k == "items")));
+            m.values_mut().for_each(|v| strip(v, false));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|v| strip(v, false)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_sample_event_reads_the_same_reduced_as_whole_in_any_chunking() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    let mut files: Vec<_> = std::fs::read_dir(root.join("rules"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    files.push(root.join("benign-busy-cluster.jsonl"));
+    let mut n = 0;
+    for f in files {
+        for line in std::fs::read_to_string(&f).unwrap().lines() {
+            if parse_event(line).is_err() {
+                continue;
+            }
+            let whole = seen(line);
+            let chunked = if n % 50 == 0 { 1 } else { 7 + n % 13 };
+            let r = reduce(line, chunked).reduced.unwrap();
+            assert_eq!(seen(&r), whole, "{}: {line}", f.display());
+            n += 1;
+        }
+    }
+    assert!(n > 5000, "{n} events compared");
+}
+
+#[test]
+fn unknown_keys_and_bulk_are_skipped_known_fields_kept() {
+    let line = json!({
+        "padding": "x".repeat(10_000),
+        "kind": "Event", "verb": "list",
+        "user": {"username": "mallory", "uid": "u".repeat(5000), "extra": {"junk": ["y"], "authentication.kubernetes.io/pod-name": ["p"]}},
+        "objectRef": {"junk": [1, {"a": [2]}], "resource": "secrets"},
+        "responseStatus": {"message": "m", "code": 200},
+        "responseObject": {"kind": "SecretList", "metadata": {"resourceVersion": "1"}, "items": [{"data": {"k": "djE="}}]},
+        "requestObject": {"kind": "Role", "metadata": {"name": "r", "annotations": {"last-applied": "z"}, "managedFields": []}, "rules": [{"resources": ["secrets"], "verbs": ["get"]}]},
+    })
+    .to_string();
+    let r: Value = serde_json::from_str(&reduced(&line)).unwrap();
+    assert_eq!(
+        r,
+        json!({
+            "kind": "Event", "verb": "list",
+            "user": {"username": "mallory", "extra": {"authentication.kubernetes.io/pod-name": ["p"]}},
+            "objectRef": {"resource": "secrets"},
+            "responseStatus": {"code": 200},
+            "responseObject": {"kind": "SecretList", "metadata": {"resourceVersion": "1"}},
+            "requestObject": {"kind": "Role", "metadata": {"name": "r"}, "rules": [{"resources": ["secrets"], "verbs": ["get"]}]},
+        })
+    );
+}
+
+#[test]
+fn long_strings_are_cut_with_a_visible_marker_and_never_mid_character() {
+    let agent = format!("curl/8 {}", "é".repeat(STR_CAP));
+    let line = json!({"kind": "Event", "verb": "get", "userAgent": agent, "user": {"username": format!("admin\\\"{}", "a".repeat(STR_CAP))}}).to_string();
+    let text = reduced(&line);
+    let ev = parse_event(&text).unwrap();
+    let ua = ev.user_agent.as_deref().unwrap();
+    let raw = serde_json::to_string(&agent).unwrap().len() - 2;
+    assert!(ua.ends_with(&cut_marker(raw)), "{}", &ua[ua.len() - 40..]);
+    assert!(ua.starts_with("curl/8 éé"));
+    assert!(ua.len() < STR_CAP + 64);
+    assert!(is_cut(ua));
+    let user = ev.user.unwrap().username.unwrap();
+    assert!(user.starts_with("admin\\\"aaa") && is_cut(&user), "{user}");
+    // A cut inside an escape would leave broken JSON: try every offset.
+    for pad in 0..8 {
+        let s = format!(
+            "{}{}",
+            "b".repeat(STR_CAP - 4 + pad),
+            "\\u00e9\\n\\\"".repeat(4)
+        );
+        let line = format!(r#"{{"kind":"Event","verb":"get","userAgent":"{s}"}}"#);
+        let text = reduced(&line);
+        let ev = parse_event(&text).unwrap();
+        assert!(is_cut(ev.user_agent.as_deref().unwrap()));
+    }
+    assert!(!is_cut("system:kube-controller-manager"));
+    assert!(!is_cut("x…(12 bytes, cut) y"));
+}
+
+#[test]
+fn string_lists_are_bounded_with_a_marker_element() {
+    let groups: Vec<String> = (0..20_000).map(|i| format!("group-{i}")).collect();
+    let line = json!({"kind": "Event", "verb": "get", "user": {"username": "u", "groups": groups}})
+        .to_string();
+    let text = reduced(&line);
+    let ev = parse_event(&text).unwrap();
+    let g = ev.user.unwrap().groups;
+    assert!(g.len() < 10_000 && g.len() > 1000, "{}", g.len());
+    assert_eq!(g[0], "group-0");
+    assert!(
+        g.last().unwrap().contains("more elements, cut"),
+        "{:?}",
+        g.last()
+    );
+}
+
+#[test]
+fn an_object_over_its_budget_is_dropped_whole_and_the_rest_kept() {
+    let rules: Vec<Value> = (0..40_000)
+        .map(|i| json!({"resources": [format!("r{i}")], "verbs": ["get"]}))
+        .collect();
+    let line = json!({"verb": "update", "requestObject": {"kind": "ClusterRole", "rules": rules}, "auditID": "a9", "objectRef": {"resource": "clusterroles"}}).to_string();
+    assert!(line.len() > OBJ_BUDGET * 2);
+    let text = reduced(&line);
+    assert!(text.len() < 1024, "{}", text.len());
+    let ev = parse_event(&text).unwrap();
+    assert!(ev.request_object.is_none());
+    assert_eq!(ev.audit_id.as_deref(), Some("a9"));
+    assert_eq!(ev.resource(), "clusterroles");
+}
+
+#[test]
+fn broken_json_anywhere_is_malformed_with_its_column() {
+    for (bad, what) in [
+        (r#"{"verb":"get","x":[1,2,}"#, "syntax"),
+        (r#"{"verb":"get","x":"\q"}"#, "escape"),
+        ("{\"verb\":\"get\",\"x\":\"a\u{1}b\"}", "control"),
+        (r#"{"verb":"get","x":[1}"#, "mismatched"),
+        (r#"{"verb":"get","x":-}"#, "number"),
+        (r#"{"verb":"get","x":tru}"#, "literal"),
+        (r#"{"verb":"get"} {"verb":"get"}"#, "trailing"),
+        (r#"{"verb":"get","x":{"#, "truncated"),
+        (r#"{"verb" "get"}"#, "`:`"),
+    ] {
+        match reduce(bad, 3).reduced {
+            Err(RecordError::Json(e)) => {
+                assert!(e.contains(what) && e.contains("column"), "{bad}: {e}")
+            }
+            other => panic!("{bad}: {other:?}"),
+        }
+        assert!(
+            serde_json::from_str::<Value>(bad).is_err(),
+            "{bad} is really broken"
+        );
+    }
+    assert!(reduce("{\"verb\":\"\u{e9}\"}", 1).reduced.is_ok());
+    let mut r = Reducer::new();
+    r.feed(b"{\"verb\":\"\xff\"}");
+    assert!(matches!(r.finish().reduced, Err(RecordError::NotUtf8)));
+    assert!(matches!(
+        reduce("[1,2]", 2).reduced,
+        Err(RecordError::NotAnEvent)
+    ));
+    let deep = format!(
+        r#"{{"verb":"get","x":{}{}}}"#,
+        "[".repeat(MAX_DEPTH),
+        "]".repeat(MAX_DEPTH)
+    );
+    assert!(matches!(reduce(&deep, 4096).reduced, Err(RecordError::Json(e)) if e.contains("deep")));
+    let ok = format!(
+        r#"{{"verb":"get","x":{}{}}}"#,
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    assert!(
+        reduce(&ok, 4096).reduced.is_ok(),
+        "deep skipped values are fine"
+    );
+}
+
+#[test]
+fn escaped_keys_are_read_as_serde_reads_them() {
+    let line = r#"{"kind":"Event","ver\u0062":"get","objectRef":{"re\u0073ource":"secrets"},"user":{"username":"u"}}"#;
+    let text = reduced(line);
+    let ev = parse_event(&text).unwrap();
+    assert_eq!(ev.verb(), "get");
+    assert_eq!(ev.resource(), "secrets");
+}
