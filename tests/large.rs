@@ -246,3 +246,41 @@ fn every_sample_padded_over_the_cap_gives_the_same_alerts() {
         assert_eq!(large, text.lines().count() as u64 - bad, "{rule}");
     }
 }
+
+/// A role padded with harmless rules to well over 1 MiB, one rule among
+/// them granting every Secret: the reduced object keeps all its rules.
+#[test]
+fn a_role_padded_past_the_cap_still_shows_its_secret_grant() {
+    let text = std::fs::read_to_string(sample("rules/rbac-role-widened.positive.jsonl")).unwrap();
+    let padding: Vec<Value> = (0..25_000)
+        .map(|i| json!({"apiGroups": [""], "resources": [format!("configmaps-{i}")], "verbs": ["get"]}))
+        .collect();
+    let padded: Vec<Value> = text
+        .lines()
+        .map(|l| {
+            let mut e: Value = serde_json::from_str(l).unwrap();
+            for k in ["requestObject", "responseObject"] {
+                if let Some(rules) = e
+                    .get_mut(k)
+                    .and_then(|o| o.get_mut("rules"))
+                    .and_then(Value::as_array_mut)
+                {
+                    let mut all = padding.clone();
+                    all.append(rules);
+                    *rules = all;
+                }
+            }
+            e
+        })
+        .collect();
+    let padded = lines(&padded);
+    assert!(padded.lines().any(|l| l.len() > MIB));
+    let scan = scan_text(&padded);
+    assert!(scan.ingest.stats.large >= 2, "{}", scan.ingest.stats.large);
+    let want = scan_text(&text);
+    assert_eq!(
+        scan.alert("rbac-role-widened").notes,
+        want.alert("rbac-role-widened").notes
+    );
+    assert_eq!(scan.alerts().len(), want.alerts().len());
+}

@@ -199,7 +199,9 @@ mod tests {
             8,
         );
         assert_eq!(got[0], (1, "ok".into()));
-        assert_eq!(got[1], (2, r#"<large 31 Ok("{\"verb\":\"get\"}")>"#.into()));
+        let note = crate::audit::large::reduced_note(31);
+        let want = format!(r#"{{"verb":"get","ktriage:reduced":"{note}"}}"#);
+        assert_eq!(got[1], (2, format!("<large 31 {:?}>", Ok::<_, ()>(want))));
         assert_eq!(got[2], (3, "next".into()));
         let got = collect(&[b"0123456789", b"0123456789\nnext\n"], 8);
         assert!(got[0].1.starts_with("<large 20 Err(Json("), "{got:?}");

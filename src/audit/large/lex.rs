@@ -1,25 +1,25 @@
 //! The resumable tokenizer behind [`Reducer`]: one byte at a time (a fast
-//! path through skipped strings), a frame per kept container, one bit per
-//! skipped level.
+//! path through skipped strings), so a block may end anywhere. What it
+//! keeps and writes is decided in `emit.rs`.
 
 use super::*;
 
 #[derive(Clone, Copy)]
-struct Frame {
-    mode: Mode,
-    obj: bool,
-    emit: bool,
+pub(super) struct Frame {
+    pub(super) mode: Mode,
+    pub(super) obj: bool,
+    pub(super) emit: bool,
     /// Members or elements written.
-    count: u32,
+    pub(super) count: u32,
     /// Mode of the value after the current key (objects).
-    next: Mode,
+    pub(super) next: Mode,
     /// List bytes written, and elements left out.
-    used: usize,
-    left_out: u64,
+    pub(super) used: usize,
+    pub(super) left_out: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Lex {
+pub(super) enum Lex {
     Value,
     ArrayFirst,
     ObjFirst,
@@ -34,40 +34,40 @@ enum Lex {
 
 // Number states: 0 after '-', 1 zero, 2 int, 3 after '.', 4 frac, 5 after
 // 'e', 6 after exponent sign, 7 exponent digits.
-const NUM_DONE: [bool; 8] = [false, true, true, false, true, false, false, true];
+pub(super) const NUM_DONE: [bool; 8] = [false, true, true, false, true, false, false, true];
 
 /// The streaming reducer of one over-long line.
 pub struct Reducer {
-    out: Vec<u8>,
-    frames: Vec<Frame>,
+    pub(super) out: Vec<u8>,
+    pub(super) frames: Vec<Frame>,
     /// Nesting below the last frame, in skipped values: one bit per level
     /// (1 = object).
-    skip_bits: Vec<u64>,
-    skip_depth: usize,
-    lex: Lex,
+    pub(super) skip_bits: Vec<u64>,
+    pub(super) skip_depth: usize,
+    pub(super) lex: Lex,
     /// In a string: 0 plain, 1 after '\', 2..=5 in a `\u` escape.
-    esc: u8,
-    in_key: bool,
+    pub(super) esc: u8,
+    pub(super) in_key: bool,
     /// The key being read matters (its container is kept).
-    capture: bool,
-    key: Vec<u8>,
-    key_long: bool,
-    key_escaped: bool,
+    pub(super) capture: bool,
+    pub(super) key: Vec<u8>,
+    pub(super) key_long: bool,
+    pub(super) key_escaped: bool,
     /// The current scalar is written out.
-    emit: bool,
-    str_len: usize,
-    str_cap: usize,
-    str_cut: bool,
+    pub(super) emit: bool,
+    pub(super) str_len: usize,
+    pub(super) str_cap: usize,
+    pub(super) str_cut: bool,
     /// Where the number being written began in `out`.
-    num_at: usize,
+    pub(super) num_at: usize,
     /// Where a request/response object began in `out` (frame depth, output
     /// length before its member, parent's count before it).
-    obj_mark: Option<(usize, usize, u32)>,
-    utf8: [u8; 4],
-    utf8_len: usize,
-    bytes: usize,
-    top_object: bool,
-    error: Option<RecordError>,
+    pub(super) obj_mark: Option<(usize, usize, u32)>,
+    pub(super) utf8: [u8; 4],
+    pub(super) utf8_len: usize,
+    pub(super) bytes: usize,
+    pub(super) top_object: bool,
+    pub(super) error: Option<RecordError>,
 }
 
 impl Default for Reducer {
@@ -178,8 +178,21 @@ impl Reducer {
         let reduced = match self.error {
             Some(e) => Err(e),
             None if !self.top_object => Err(RecordError::NotAnEvent),
-            // Only whole UTF-8 characters and escapes are ever written.
-            None => String::from_utf8(self.out).map_err(|_| RecordError::NotUtf8),
+            None => {
+                // Say so in the text itself: it is what the raw-event views
+                // show, and it is not the whole event.
+                let mut out = self.out;
+                if out.pop() == Some(b'}') {
+                    if out.len() > 1 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(
+                        format!("\"{REDUCED_KEY}\":\"{}\"}}", reduced_note(bytes)).as_bytes(),
+                    );
+                }
+                // Only whole UTF-8 characters and escapes are ever written.
+                String::from_utf8(out).map_err(|_| RecordError::NotUtf8)
+            }
         };
         LargeLine { bytes, reduced }
     }
@@ -208,217 +221,6 @@ impl Reducer {
                 true
             }
         }
-    }
-
-    fn put(&mut self, b: &[u8]) {
-        self.out.extend_from_slice(b);
-        if let Some((depth, at, count)) = self.obj_mark {
-            if self.out.len() - at > OBJ_BUDGET {
-                self.drop_object(depth, at, count);
-            }
-        }
-    }
-
-    /// A request/response object over its budget: take it out again.
-    fn drop_object(&mut self, depth: usize, at: usize, count: u32) {
-        self.out.truncate(at);
-        if depth > 0 {
-            self.frames[depth - 1].count = count;
-        }
-        for f in &mut self.frames[depth..] {
-            f.emit = false;
-            f.mode = Mode::Skip;
-        }
-        self.emit = false;
-        self.obj_mark = None;
-    }
-
-    fn parent_emits(&self) -> bool {
-        self.skip_depth == 0 && self.frames.last().is_none_or(|f| f.emit)
-    }
-
-    /// A value starts: decide its mode, write the separator and key.
-    fn start_value(&mut self) -> Mode {
-        if self.skip_depth > 0 {
-            return Mode::Skip;
-        }
-        let Some(f) = self.frames.last().copied() else {
-            return Mode::Event;
-        };
-        if !f.emit {
-            return Mode::Skip;
-        }
-        let mode = if f.obj {
-            f.next
-        } else {
-            match f.mode {
-                Mode::List => {
-                    if f.used >= LIST_BUDGET {
-                        let top = self.frames.len() - 1;
-                        self.frames[top].left_out += 1;
-                        return Mode::Skip;
-                    }
-                    Mode::Field(STR_CAP)
-                }
-                Mode::Obj(_) => Mode::Obj(false),
-                _ => Mode::Skip,
-            }
-        };
-        if mode == Mode::Skip {
-            return mode;
-        }
-        let top = self.frames.len() - 1;
-        let at = self.out.len();
-        let before = self.frames[top].count;
-        if before > 0 {
-            self.put(b",");
-        }
-        if f.obj {
-            let mut k = Vec::with_capacity(self.key.len() + 3);
-            k.push(b'"');
-            k.extend_from_slice(&self.key);
-            k.extend_from_slice(b"\":");
-            self.put(&k);
-        }
-        if let Some(f) = self.frames.get_mut(top) {
-            f.count += 1;
-        }
-        if matches!(mode, Mode::Obj(true)) && self.obj_mark.is_none() {
-            self.obj_mark = Some((self.frames.len(), at, before));
-        }
-        mode
-    }
-
-    /// The mode of the value after `key` in an object of mode `parent`.
-    fn child_mode(&self, parent: Mode) -> Mode {
-        if self.key_long {
-            return Mode::Skip;
-        }
-        let key = if self.key_escaped {
-            let mut q = Vec::with_capacity(self.key.len() + 2);
-            q.push(b'"');
-            q.extend_from_slice(&self.key);
-            q.push(b'"');
-            match serde_json::from_slice::<String>(&q) {
-                Ok(k) => std::borrow::Cow::Owned(k),
-                Err(_) => return Mode::Skip,
-            }
-        } else {
-            String::from_utf8_lossy(&self.key)
-        };
-        mode_of(parent, key.as_ref())
-    }
-
-    fn open(&mut self, obj: bool) -> Result<(), &'static str> {
-        let mode = self.start_value();
-        if self.frames.len() + self.skip_depth >= MAX_DEPTH {
-            return Err("nested too deep");
-        }
-        if mode == Mode::Skip {
-            self.push_skip(obj);
-        } else {
-            if self.frames.is_empty() {
-                if !obj {
-                    // A top-level array: valid JSON, not an event.
-                    self.push_skip(obj);
-                    self.lex = Lex::ArrayFirst;
-                    return Ok(());
-                }
-                self.top_object = true;
-            }
-            let mode = match mode {
-                Mode::Field(_) => Mode::Shell,
-                Mode::Event
-                | Mode::User
-                | Mode::Extra
-                | Mode::ObjectRef
-                | Mode::Status
-                | Mode::Annotations
-                    if !obj =>
-                {
-                    Mode::Shell
-                }
-                Mode::List if obj => Mode::Shell,
-                m => m,
-            };
-            if self.frames.len() >= KEPT_DEPTH {
-                if let Some((depth, at, count)) = self.obj_mark {
-                    self.drop_object(depth, at, count);
-                    self.push_skip(obj);
-                    self.lex = if obj { Lex::ObjFirst } else { Lex::ArrayFirst };
-                    return Ok(());
-                }
-            }
-            self.put(if obj { b"{" } else { b"[" });
-            let emit = self.parent_emits();
-            self.frames.push(Frame {
-                mode,
-                obj,
-                emit,
-                count: 0,
-                next: Mode::Skip,
-                used: 0,
-                left_out: 0,
-            });
-        }
-        self.lex = if obj { Lex::ObjFirst } else { Lex::ArrayFirst };
-        Ok(())
-    }
-
-    fn push_skip(&mut self, obj: bool) {
-        let (w, bit) = (self.skip_depth / 64, self.skip_depth % 64);
-        if w == self.skip_bits.len() {
-            self.skip_bits.push(0);
-        }
-        if obj {
-            self.skip_bits[w] |= 1 << bit;
-        } else {
-            self.skip_bits[w] &= !(1 << bit);
-        }
-        self.skip_depth += 1;
-    }
-
-    fn close(&mut self, obj: bool) -> Result<(), &'static str> {
-        if self.skip_depth > 0 {
-            let d = self.skip_depth - 1;
-            let is_obj = self.skip_bits[d / 64] & (1 << (d % 64)) != 0;
-            if is_obj != obj {
-                return Err("mismatched bracket");
-            }
-            self.skip_depth = d;
-        } else {
-            let Some(f) = self.frames.pop() else {
-                return Err("unexpected closing bracket");
-            };
-            if f.obj != obj {
-                return Err("mismatched bracket");
-            }
-            if f.emit {
-                if f.left_out > 0 {
-                    let m = format!(",\"…({} more elements, cut)\"", f.left_out);
-                    self.put(m.as_bytes());
-                }
-                self.put(if obj { b"}" } else { b"]" });
-            }
-        }
-        self.value_done();
-        Ok(())
-    }
-
-    fn value_done(&mut self) {
-        self.emit = false;
-        // The request/response object (or its scalar) is complete.
-        if self
-            .obj_mark
-            .is_some_and(|(depth, _, _)| depth == self.frames.len() && self.skip_depth == 0)
-        {
-            self.obj_mark = None;
-        }
-        self.lex = if self.frames.is_empty() && self.skip_depth == 0 {
-            Lex::End
-        } else {
-            Lex::After
-        };
     }
 
     /// A scalar value starts with `b`.

@@ -24,22 +24,25 @@
 //! * `requestObject`/`responseObject` (RBAC objects, pod specs) copied
 //!   without the bulk no rule reads (`data`, `stringData`, `binaryData`,
 //!   `managedFields`, `annotations`, `labels`, a list's `items`), and
-//!   dropped whole if still over [`OBJ_BUDGET`] — as if logged at Metadata
-//!   level, which the rules already handle.
+//!   dropped whole if still over [`OBJ_BUDGET`] (more than the API server
+//!   stores) — as if logged at Metadata level.
 //!
 //! Why hand-written and not serde_json with a skipping `DeserializeSeed`: the
 //! splitter is push-based (blocks arrive from a file, a follower, a merge),
 //! serde_json pulls from a reader (a thread per line to bridge them), and its
 //! reader buffers a whole string before a visitor sees it, so a 500 MiB user
 //! agent would be held whole; bounded memory needs a string cut mid-way.
-//! Measured on this machine (release, `scripts/large-lines.sh`): a 6 MiB
-//! RequestResponse line reduces in ~15 ms and `scan` peaks at a few MiB
-//! RSS. Invalid JSON anywhere in the line (skipped parts included, as serde
+//! Measured on this machine (release, one run of `scripts/large-lines.sh`):
+//! 100 MB of 6 MiB RequestResponse lines reduce at ~230 MB/s (one thread:
+//! the reader's splitter does it), and `scan` of a 2 MiB-agent read or a
+//! 6 MiB secret list peaks at 6–7 MiB RSS, as for a file of small lines.
+//! Invalid JSON anywhere in the line (skipped parts included, as serde
 //! would judge it), invalid UTF-8, or nesting over [`MAX_DEPTH`] make the
 //! line malformed, with the column.
 
 use super::input::RecordError;
 
+mod emit;
 mod lex;
 #[cfg(test)]
 mod tests;
@@ -52,8 +55,11 @@ pub const STR_CAP: usize = 4096;
 pub const URI_CAP: usize = 64 << 10;
 /// Bytes of one string list kept before a marker element.
 pub const LIST_BUDGET: usize = 64 << 10;
-/// Bytes of a reduced `requestObject`/`responseObject` before it is dropped.
-pub const OBJ_BUDGET: usize = 512 << 10;
+/// Bytes of a reduced `requestObject`/`responseObject` before it is
+/// dropped: above the 1.5 MiB etcd request limit the API server enforces by
+/// default, so an object it stored is never dropped for size (a role padded
+/// with rules to hide one that grants secrets is kept whole).
+pub const OBJ_BUDGET: usize = 2 << 20;
 /// Deepest nesting accepted in a large line (skipped values included).
 pub const MAX_DEPTH: usize = 1 << 16;
 /// Kept containers nest at most this deep (serde's own limit is 128).
@@ -79,6 +85,16 @@ pub struct LargeLine {
     pub reduced: Result<String, RecordError>,
 }
 
+/// Key of the note a reduced text carries (no audit event has it).
+pub const REDUCED_KEY: &str = "ktriage:reduced";
+
+/// The note itself: what the reduced text left out.
+pub fn reduced_note(bytes: usize) -> String {
+    format!(
+        "line of {bytes} bytes over the 1 MiB cap: only the fields the rules read are kept; unknown keys, Secret data, managedFields, annotations, labels and list items skipped; long strings cut"
+    )
+}
+
 /// The marker that ends a cut string: `…(2097152 bytes, cut)`.
 pub fn cut_marker(bytes: usize) -> String {
     format!("…({bytes} bytes, cut)")
@@ -95,7 +111,7 @@ pub fn is_cut(s: &str) -> bool {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Mode {
+pub(super) enum Mode {
     /// The top-level event object.
     Event,
     User,
@@ -117,7 +133,7 @@ enum Mode {
 
 /// The schema: the mode of the value after key `k` in an object of mode
 /// `parent`. Only what [`super::AuditEvent`] reads is kept.
-fn mode_of(parent: Mode, k: &str) -> Mode {
+pub(super) fn mode_of(parent: Mode, k: &str) -> Mode {
     match parent {
         Mode::Event => match k {
             "kind"
