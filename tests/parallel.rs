@@ -116,7 +116,7 @@ fn awkward_input_over_many_batches_gives_the_same_results() {
 /// Lines over the 1 MiB cap (reduced as they stream, whatever the batch
 /// boundaries): a padded secret read, a RequestResponse list holding every
 /// Secret, a pod spec with a huge env value, a broken one, one not UTF-8,
-/// and one last without its newline.
+/// one of blanks, and one last without its newline.
 #[test]
 fn large_lines_give_the_same_results_on_every_path() {
     let mib = 1usize << 20;
@@ -150,12 +150,15 @@ fn large_lines_give_the_same_results_on_every_path() {
     text.extend_from_slice(b"\",}\n{\"kind\":\"Event\",\"verb\":\"get\",\"x\":\"\xff");
     text.extend(std::iter::repeat_n(b'x', 2 * mib));
     text.extend_from_slice(b"\"}\n");
+    text.extend(std::iter::repeat_n(b' ', 2 * mib));
+    text.extend_from_slice(b"\r\n");
     let last = lines(&[get_secret("eve", "prod", "db", 40, 200)]);
     let mut last = last.trim_end().to_string();
     last.insert_str(1, &format!(r#""pad":"{}","#, "q".repeat(mib)));
     text.extend_from_slice(last.as_bytes());
     let out = assert_all_paths_agree("large lines", &text);
     assert_eq!((out.large, out.malformed), (4, 2), "{:?}", out.bad_lines);
+    assert_eq!(out.blank, 1, "2 MiB of blanks is a blank line");
     assert!(
         out.bad_lines[0].starts_with("audit.log:5: malformed JSON"),
         "{:?}",

@@ -64,6 +64,7 @@ pub fn classify_large<'a>(l: &'a LargeLine, cfg: &Config) -> Verdict<'a> {
     match &l.reduced {
         Err(RecordError::NotAnEvent) => Verdict::Malformed(RecordError::TooLong(l.bytes)),
         Err(e) => Verdict::Malformed(e.clone()),
+        Ok(text) if text.is_empty() => Verdict::Blank,
         Ok(text) => match parse_event(text) {
             Ok(ev) if engine_wants(&ev, cfg) => Verdict::Wanted(ev, text),
             Ok(_) => Verdict::Unwanted,

@@ -132,7 +132,10 @@ impl Reducer {
                 | Mode::Annotations
                     if !obj =>
                 {
-                    Mode::Shell
+                    // A struct read from an array, fields in order: kept
+                    // as a list of scalars, which fails or passes as the
+                    // whole array would in all but absurd shapes.
+                    Mode::List
                 }
                 Mode::List if obj => Mode::Shell,
                 m => m,

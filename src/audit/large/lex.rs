@@ -167,6 +167,13 @@ impl Reducer {
                     self.lex = Lex::End
                 }
                 Lex::End => {}
+                // Nothing but blanks: an empty text, a blank line.
+                Lex::Value if self.frames.is_empty() && self.skip_depth == 0 => {
+                    return LargeLine {
+                        bytes,
+                        reduced: Ok(String::new()),
+                    };
+                }
                 _ => {
                     self.error = Some(RecordError::Json(format!(
                         "truncated (unexpected end of line) at column {}",

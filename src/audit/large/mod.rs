@@ -81,7 +81,8 @@ const BULK: [&str; 6] = [
 pub struct LargeLine {
     /// Length of the line in bytes.
     pub bytes: usize,
-    /// The bounded native Event JSON text, or why the line is malformed.
+    /// The bounded native Event JSON text (empty for a line of blanks), or
+    /// why the line is malformed.
     pub reduced: Result<String, RecordError>,
 }
 

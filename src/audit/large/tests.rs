@@ -208,3 +208,113 @@ fn escaped_keys_are_read_as_serde_reads_them() {
     assert_eq!(ev.verb(), "get");
     assert_eq!(ev.resource(), "secrets");
 }
+
+/// A tiny deterministic generator of awkward JSON (no crate needed).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn string(&mut self) -> String {
+        const BITS: [&str; 10] = [
+            "a", "é", "\"", "\\", "\n", "\u{1}", "😀", "/", "secrets", "\u{202e}",
+        ];
+        let n = self.below(12);
+        (0..n).map(|_| BITS[self.below(10) as usize]).collect()
+    }
+    fn value(&mut self, depth: u32) -> Value {
+        match self.below(if depth > 4 { 5 } else { 8 }) {
+            0 => Value::Null,
+            1 => json!(self.below(2) == 0),
+            2 => json!(self.next() as i64 >> self.below(60)),
+            3 => json!((self.next() % 10_000) as f64 / 7.0),
+            4 => json!(self.string()),
+            5 | 6 => {
+                let mut m = serde_json::Map::new();
+                for _ in 0..self.below(5) {
+                    let k = match self.below(4) {
+                        0 => [
+                            "verb",
+                            "user",
+                            "username",
+                            "objectRef",
+                            "resource",
+                            "data",
+                            "items",
+                            "rules",
+                        ][self.below(8) as usize]
+                            .to_string(),
+                        _ => self.string(),
+                    };
+                    m.insert(k, self.value(depth + 1));
+                }
+                Value::Object(m)
+            }
+            _ => Value::Array((0..self.below(4)).map(|_| self.value(depth + 1)).collect()),
+        }
+    }
+}
+
+#[test]
+fn random_json_reduces_to_valid_json_and_broken_json_is_caught() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for i in 0..3000 {
+        let mut ev = json!({"kind": "Event", "verb": "get", "auditID": format!("a{i}")});
+        for k in [
+            "user",
+            "objectRef",
+            "requestObject",
+            "responseObject",
+            "sourceIPs",
+            "x",
+            "annotations",
+            "userAgent",
+        ] {
+            if rng.below(2) == 0 {
+                ev[k] = rng.value(0);
+                // A struct written as an array (fields in order) is kept as
+                // a list of scalars: same verdict, not the same content.
+                if ["user", "objectRef", "annotations"].contains(&k) && ev[k].is_array() {
+                    ev[k] = json!({});
+                }
+            }
+        }
+        let line = ev.to_string();
+        let chunk = 1 + rng.below(40) as usize;
+        let r = reduce(&line, chunk)
+            .reduced
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+        let back: Value = serde_json::from_str(&r).unwrap_or_else(|e| panic!("{line}\n{r}\n{e}"));
+        assert!(back.is_object());
+        // Whatever serde makes of the whole line, it makes of the reduced one.
+        match parse_event(&line) {
+            Ok(_) => {
+                assert!(parse_event(&r).is_ok(), "{line}\n{r}");
+                assert_eq!(seen(&r), seen(&line), "{line}");
+            }
+            Err(_) => assert!(parse_event(&r).is_err(), "{line}\n{r}"),
+        }
+        // Break it: drop or change one byte.
+        let mut bad = line.clone().into_bytes();
+        let at = rng.below(bad.len() as u64) as usize;
+        if rng.below(2) == 0 {
+            bad.remove(at);
+        } else {
+            bad[at] = b"{}[],:\"\\x0-"[rng.below(11) as usize];
+        }
+        let Ok(bad) = String::from_utf8(bad) else {
+            continue;
+        };
+        let whole_ok = serde_json::from_str::<serde::de::IgnoredAny>(&bad).is_ok();
+        let got = reduce(&bad, chunk).reduced;
+        let reduced_ok = !matches!(got, Err(RecordError::Json(_)));
+        assert_eq!(reduced_ok, whole_ok, "{bad}: {got:?}");
+    }
+}
