@@ -371,8 +371,13 @@ fn summary(ingest: &Ingest, set: &source::InputSet, incidents: usize, verbose: b
         incidents
     );
     for i in &s.inputs {
+        let large = if i.large > 0 {
+            format!(" ({} large)", i.large)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "  {}: {} record(s), {} event(s): {}",
+            "  {}: {} record(s), {} event(s){large}: {}",
             report::inert(&i.name),
             i.records,
             i.events,

@@ -284,3 +284,32 @@ fn a_role_padded_past_the_cap_still_shows_its_secret_grant() {
     );
     assert_eq!(scan.alerts().len(), want.alerts().len());
 }
+
+/// A body bigger than the API server stores is dropped, and the summary
+/// says which rules could not read it (never a silent "nothing here").
+#[test]
+fn a_dropped_oversized_body_is_a_stated_warning() {
+    let rules: Vec<Value> = (0..60_000)
+        .map(|i| json!({"apiGroups": [""], "resources": [format!("configmaps-{i}")], "verbs": ["get"]}))
+        .collect();
+    let role = ev(json!({
+        "level": "RequestResponse", "verb": "create",
+        "requestURI": "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+        "objectRef": {"resource": "clusterroles", "namespace": null, "name": "huge", "apiGroup": "rbac.authorization.k8s.io"},
+        "requestObject": {"kind": "ClusterRole", "metadata": {"name": "huge"}, "rules": rules},
+        "responseStatus": {"code": 201},
+    }));
+    let scan = scan_text(&lines(&[role]));
+    assert_eq!(
+        scan.ingest.stats.large, 1,
+        "{:?}",
+        scan.ingest.stats.first_malformed
+    );
+    let s = summary(&scan);
+    let warnings = s["inputs"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("1 request/response object(s) over 2 MiB"),
+        "{s}"
+    );
+    assert!(warnings.contains("could not judge"), "{s}");
+}

@@ -228,7 +228,11 @@ impl Ingest {
         let took = self.apply(source, line_no, v);
         if large {
             self.stats.large += 1;
-            self.input_mut().large += 1;
+            let inp = self.input_mut();
+            inp.large += 1;
+            if let Line::Large(l) = line {
+                inp.large_dropped += u64::from(l.dropped);
+            }
         }
         took
     }

@@ -6,10 +6,13 @@ use super::lex::{Frame, Lex, Reducer};
 use super::*;
 
 impl Reducer {
+    /// Write `b`; past a request/response object's budget the object is
+    /// taken out again, and every frame inside it stops writing (callers
+    /// check `emit`/`parent_emits` before writing more of a value).
     pub(super) fn put(&mut self, b: &[u8]) {
         self.out.extend_from_slice(b);
         if let Some((depth, at, count)) = self.obj_mark {
-            if self.out.len() - at > OBJ_BUDGET {
+            if self.out.len() - at > self.obj_budget {
                 self.drop_object(depth, at, count);
             }
         }
@@ -27,6 +30,7 @@ impl Reducer {
         }
         self.emit = false;
         self.obj_mark = None;
+        self.dropped += 1;
     }
 
     pub(super) fn parent_emits(&self) -> bool {
@@ -66,19 +70,22 @@ impl Reducer {
         let top = self.frames.len() - 1;
         let at = self.out.len();
         let before = self.frames[top].count;
+        let mut sep = Vec::with_capacity(self.key.len() + 4);
         if before > 0 {
-            self.put(b",");
+            sep.push(b',');
         }
         if f.obj {
-            let mut k = Vec::with_capacity(self.key.len() + 3);
-            k.push(b'"');
-            k.extend_from_slice(&self.key);
-            k.extend_from_slice(b"\":");
-            self.put(&k);
+            sep.push(b'"');
+            sep.extend_from_slice(&self.key);
+            sep.extend_from_slice(b"\":");
         }
-        if let Some(f) = self.frames.get_mut(top) {
-            f.count += 1;
+        // One write: over the budget, the object is dropped at once and
+        // nothing of this value may follow.
+        self.put(&sep);
+        if !self.parent_emits() {
+            return Mode::Skip;
         }
+        self.frames[top].count += 1;
         if matches!(mode, Mode::Obj(true)) && self.obj_mark.is_none() {
             self.obj_mark = Some((self.frames.len(), at, before));
         }
@@ -148,7 +155,15 @@ impl Reducer {
                     return Ok(());
                 }
             }
+            let marked = self.obj_mark.is_some();
             self.put(if obj { b"{" } else { b"[" });
+            if marked && self.obj_mark.is_none() {
+                // This very bracket took the object over its budget: it is
+                // gone, and so is everything inside.
+                self.push_skip(obj);
+                self.lex = if obj { Lex::ObjFirst } else { Lex::ArrayFirst };
+                return Ok(());
+            }
             let emit = self.parent_emits();
             self.frames.push(Frame {
                 mode,

@@ -67,6 +67,10 @@ pub struct Reducer {
     pub(super) utf8_len: usize,
     pub(super) bytes: usize,
     pub(super) top_object: bool,
+    /// Request/response objects dropped over their budget.
+    pub(super) dropped: u32,
+    /// [`OBJ_BUDGET`] (smaller in tests, to drop objects everywhere).
+    pub(super) obj_budget: usize,
     pub(super) error: Option<RecordError>,
 }
 
@@ -100,6 +104,8 @@ impl Reducer {
             utf8_len: 0,
             bytes: 0,
             top_object: false,
+            dropped: 0,
+            obj_budget: OBJ_BUDGET,
             error: None,
         }
     }
@@ -172,6 +178,7 @@ impl Reducer {
                     return LargeLine {
                         bytes,
                         reduced: Ok(String::new()),
+                        dropped: 0,
                     };
                 }
                 _ => {
@@ -201,7 +208,11 @@ impl Reducer {
                 String::from_utf8(out).map_err(|_| RecordError::NotUtf8)
             }
         };
-        LargeLine { bytes, reduced }
+        LargeLine {
+            bytes,
+            reduced,
+            dropped: self.dropped,
+        }
     }
 
     fn check_utf8(&mut self, mut chunk: &[u8]) -> bool {
@@ -458,7 +469,9 @@ impl Reducer {
                 let m = cut_marker(self.str_len);
                 self.put(m.as_bytes());
             }
-            self.put(b"\"");
+            if self.emit {
+                self.put(b"\"");
+            }
             if let Some(f) = self.frames.last_mut() {
                 if f.mode == Mode::List {
                     f.used += self.str_len.min(self.str_cap) + 3;

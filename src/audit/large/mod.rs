@@ -87,6 +87,9 @@ pub struct LargeLine {
     /// The bounded native Event JSON text (empty for a line of blanks), or
     /// why the line is malformed.
     pub reduced: Result<String, RecordError>,
+    /// `requestObject`/`responseObject` values dropped over [`OBJ_BUDGET`]:
+    /// the rules that read bodies (RBAC, pod specs) could not judge them.
+    pub dropped: u32,
 }
 
 /// Key of the note a reduced text carries (no audit event has it).

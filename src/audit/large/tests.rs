@@ -143,7 +143,9 @@ fn an_object_over_its_budget_is_dropped_whole_and_the_rest_kept() {
         .collect();
     let line = json!({"verb": "update", "requestObject": {"kind": "ClusterRole", "rules": rules}, "auditID": "a9", "objectRef": {"resource": "clusterroles"}}).to_string();
     assert!(line.len() > OBJ_BUDGET * 2);
-    let text = reduced(&line);
+    let r = reduce(&line, 4096);
+    assert_eq!(r.dropped, 1);
+    let text = r.reduced.unwrap();
     assert!(text.len() < 1024, "{}", text.len());
     let ev = parse_event(&text).unwrap();
     assert!(ev.request_object.is_none());
@@ -265,6 +267,7 @@ impl Rng {
 #[test]
 fn random_json_reduces_to_valid_json_and_broken_json_is_caught() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut drops = 0;
     for i in 0..3000 {
         let mut ev = json!({"kind": "Event", "verb": "get", "auditID": format!("a{i}")});
         for k in [
@@ -293,6 +296,25 @@ fn random_json_reduces_to_valid_json_and_broken_json_is_caught() {
             .unwrap_or_else(|e| panic!("{line}: {e}"));
         let back: Value = serde_json::from_str(&r).unwrap_or_else(|e| panic!("{line}\n{r}\n{e}"));
         assert!(back.is_object());
+        // With a tiny object budget, objects are dropped at every byte
+        // offset: the rest still reads the same, and the JSON stays valid.
+        let mut small = Reducer::new();
+        small.obj_budget = rng.below(64) as usize;
+        for c in line.as_bytes().chunks(chunk) {
+            small.feed(c);
+        }
+        let small = small.finish();
+        drops += small.dropped;
+        let small = small.reduced.unwrap();
+        let mut cut: Value =
+            serde_json::from_str(&small).unwrap_or_else(|e| panic!("{line}\n{small}\n{e}"));
+        let mut full = back.clone();
+        for v in [&mut cut, &mut full] {
+            let m = v.as_object_mut().unwrap();
+            m.remove("requestObject");
+            m.remove("responseObject");
+        }
+        assert_eq!(cut, full, "{line}\n{small}");
         // Whatever serde makes of the whole line, it makes of the reduced one.
         match parse_event(&line) {
             Ok(_) => {
@@ -316,5 +338,20 @@ fn random_json_reduces_to_valid_json_and_broken_json_is_caught() {
         let got = reduce(&bad, chunk).reduced;
         let reduced_ok = !matches!(got, Err(RecordError::Json(_)));
         assert_eq!(reduced_ok, whole_ok, "{bad}: {got:?}");
+    }
+    assert!(drops > 300, "{drops} objects dropped");
+}
+
+#[test]
+fn an_object_dropped_at_any_byte_leaves_valid_json() {
+    let line = r#"{"kind":"Event","verb":"get","requestObject":{"aaaa":"bbbb","k":[1,{"x":[true,null]}],"s":"t"},"responseObject":[1,[2]],"auditID":"x"}"#;
+    for budget in 0..line.len() {
+        let mut r = Reducer::new();
+        r.obj_budget = budget;
+        r.feed(line.as_bytes());
+        let text = r.finish().reduced.unwrap();
+        let v: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{budget}: {text}: {e}"));
+        assert_eq!(v["auditID"], "x", "{text}");
     }
 }
