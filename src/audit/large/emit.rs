@@ -10,6 +10,12 @@ impl Reducer {
     /// taken out again, and every frame inside it stops writing (callers
     /// check `emit`/`parent_emits` before writing more of a value).
     pub(super) fn put(&mut self, b: &[u8]) {
+        if self.out.len() + b.len() > TOTAL_CAP {
+            // Only fields repeated over and over get here (every kept value
+            // has its own cap): serde would refuse the duplicates anyway.
+            self.overflow = true;
+            return;
+        }
         self.out.extend_from_slice(b);
         if let Some((depth, at, count)) = self.obj_mark {
             if self.out.len() - at > self.obj_budget {
@@ -53,7 +59,7 @@ impl Reducer {
         } else {
             match f.mode {
                 Mode::List => {
-                    if f.used >= LIST_BUDGET {
+                    if self.out.len().saturating_sub(f.start) >= LIST_BUDGET {
                         let top = self.frames.len() - 1;
                         self.frames[top].left_out += 1;
                         return Mode::Skip;
@@ -171,7 +177,7 @@ impl Reducer {
                 emit,
                 count: 0,
                 next: Mode::Skip,
-                used: 0,
+                start: self.out.len(),
                 left_out: 0,
             });
         }

@@ -13,8 +13,9 @@ pub(super) struct Frame {
     pub(super) count: u32,
     /// Mode of the value after the current key (objects).
     pub(super) next: Mode,
-    /// List bytes written, and elements left out.
-    pub(super) used: usize,
+    /// Where this container began in the output (a list's budget), and
+    /// elements left out.
+    pub(super) start: usize,
     pub(super) left_out: u64,
 }
 
@@ -67,6 +68,8 @@ pub struct Reducer {
     pub(super) utf8_len: usize,
     pub(super) bytes: usize,
     pub(super) top_object: bool,
+    /// The output reached [`TOTAL_CAP`].
+    pub(super) overflow: bool,
     /// Request/response objects dropped over their budget.
     pub(super) dropped: u32,
     /// [`OBJ_BUDGET`] (smaller in tests, to drop objects everywhere).
@@ -104,6 +107,7 @@ impl Reducer {
             utf8_len: 0,
             bytes: 0,
             top_object: false,
+            overflow: false,
             dropped: 0,
             obj_budget: OBJ_BUDGET,
             error: None,
@@ -191,6 +195,7 @@ impl Reducer {
         }
         let reduced = match self.error {
             Some(e) => Err(e),
+            None if self.overflow => Err(RecordError::TooLong(bytes)),
             None if !self.top_object => Err(RecordError::NotAnEvent),
             None => {
                 // Say so in the text itself: it is what the raw-event views
@@ -471,11 +476,6 @@ impl Reducer {
             }
             if self.emit {
                 self.put(b"\"");
-            }
-            if let Some(f) = self.frames.last_mut() {
-                if f.mode == Mode::List {
-                    f.used += self.str_len.min(self.str_cap) + 3;
-                }
             }
         }
         self.value_done();

@@ -63,6 +63,10 @@ pub const LIST_BUDGET: usize = 64 << 10;
 /// default, so an object it stored is never dropped for size (a role padded
 /// with rules to hide one that grants secrets is kept whole).
 pub const OBJ_BUDGET: usize = 2 << 20;
+/// Cap on a whole reduced text: more than every budget above together, so
+/// only an event with fields repeated over and over (which serde refuses
+/// as duplicates) reaches it; it is then malformed.
+pub const TOTAL_CAP: usize = 6 << 20;
 /// Deepest nesting accepted in a large line (skipped values included).
 pub const MAX_DEPTH: usize = 1 << 16;
 /// Kept containers nest at most this deep (serde's own limit is 128).

@@ -355,3 +355,22 @@ fn an_object_dropped_at_any_byte_leaves_valid_json() {
         assert_eq!(v["auditID"], "x", "{text}");
     }
 }
+
+#[test]
+fn lists_of_anything_and_repeated_fields_stay_bounded() {
+    let nums = vec![1; 3_000_000];
+    let line = json!({"kind": "Event", "verb": "get", "sourceIPs": nums}).to_string();
+    let text = reduced(&line);
+    assert!(text.len() < LIST_BUDGET + 1024, "{}", text.len());
+    assert!(text.contains("more elements, cut"));
+    // Every kept field has its own cap; only repeats could add up, and
+    // serde refuses duplicate fields: malformed, never unbounded.
+    let mut line = String::from(r#"{"kind":"Event""#);
+    for _ in 0..(TOTAL_CAP / 10) {
+        line.push_str(r#","verb":"get""#);
+    }
+    line.push('}');
+    assert!(parse_event(&line).is_err());
+    let r = reduce(&line, 1 << 16);
+    assert!(matches!(r.reduced, Err(RecordError::TooLong(n)) if n == line.len()));
+}
