@@ -97,7 +97,7 @@ check() { # file, rule that must fire, expected "large malformed"
         [[ $verdict == PASS ]] || fail=1
         printf '%s  %-18s threads=%s  alerts: %s\n      large/malformed/events: %s (want %s)  peak RSS %d KiB (limit %d)\n' \
             "$verdict" "$f" "$threads" "${got:-none}" "$sum" "$counts" "$kb" "$LIMIT_KB"
-        grep -o '…([0-9]* bytes, cut)' "$out" | sort -u | sed 's/^/      cut marker in output: /' || true
+        grep -o '[.][.][.]([0-9]* bytes, cut)' "$out" | sort -u | sed 's/^/      cut marker in output: /' || true
         grep -o 'broken-2mib.jsonl:[0-9]*: [^;]*' "$err" | head -1 | sed 's/^/      /' || true
     done
 }

@@ -67,7 +67,7 @@ fn a_secret_read_with_a_2_mib_user_agent_alerts_with_identity_and_secret() {
     let ua = a.user_agents.iter().next().unwrap();
     assert!(ua.starts_with("kubectl/v1.30.2 AAAA"), "{ua}");
     assert!(
-        ua.ends_with(&format!("…({} bytes, cut)", 2 * MIB + 16)),
+        ua.ends_with(&format!("...({} bytes, cut)", 2 * MIB + 16)),
         "{}",
         &ua[ua.len() - 30..]
     );

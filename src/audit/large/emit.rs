@@ -215,7 +215,7 @@ impl Reducer {
             }
             if f.emit {
                 if f.left_out > 0 {
-                    let m = format!(",\"…({} more elements, cut)\"", f.left_out);
+                    let m = format!(",\"...({} more elements, cut)\"", f.left_out);
                     self.put(m.as_bytes());
                 }
                 self.put(if obj { b"}" } else { b"]" });

@@ -15,7 +15,7 @@
 //!   junk placed before `resource` cannot push it out of a budget;
 //! * every kept string capped ([`STR_CAP`], [`URI_CAP`] for the request URI):
 //!   a cut string keeps its head and ends in a visible marker,
-//!   `…(2097152 bytes, cut)`; [`is_cut`] recognises it, and the allowlist
+//!   `...(2097152 bytes, cut)`; [`is_cut`] recognises it, and the allowlist
 //!   never matches a cut identity (a padded `system:kube-controller-manager…`
 //!   is no controller). A forged marker in a normal line can only take an
 //!   allowlist entry away, never add one;
@@ -106,16 +106,18 @@ pub fn reduced_note(bytes: usize) -> String {
     )
 }
 
-/// The marker that ends a cut string: `…(2097152 bytes, cut)`.
+/// The marker that ends a cut string: `...(2097152 bytes, cut)`. ASCII, so
+/// the text outputs (which show non-ASCII in names as `⟨U+XXXX⟩`) print it
+/// as it is.
 pub fn cut_marker(bytes: usize) -> String {
-    format!("…({bytes} bytes, cut)")
+    format!("...({bytes} bytes, cut)")
 }
 
 /// Was this value cut by the reducer (it ends in a [`cut_marker`])?
 pub fn is_cut(s: &str) -> bool {
     s.ends_with(" bytes, cut)")
-        && s.rfind("…(").is_some_and(|i| {
-            s[i + "…(".len()..s.len() - " bytes, cut)".len()]
+        && s.rfind("...(").is_some_and(|i| {
+            s[i + "...(".len()..s.len() - " bytes, cut)".len()]
                 .bytes()
                 .all(|b| b.is_ascii_digit())
         })

@@ -116,7 +116,7 @@ fn long_strings_are_cut_with_a_visible_marker_and_never_mid_character() {
         assert!(is_cut(ev.user_agent.as_deref().unwrap()));
     }
     assert!(!is_cut("system:kube-controller-manager"));
-    assert!(!is_cut("x…(12 bytes, cut) y"));
+    assert!(!is_cut("x...(12 bytes, cut) y"));
 }
 
 #[test]
