@@ -396,6 +396,12 @@ pub(crate) fn summary(
             s.outside_bounds
         ));
     }
+    if s.large > 0 {
+        extra.push_str(&format!(
+            "; {} large line(s) over 1 MiB judged (big values skipped, long strings cut)",
+            s.large
+        ));
+    }
     if s.late > 0 {
         extra.push_str(&format!(
             "; {} late event(s) (more than 60 s out of order, judged where they arrived)",
@@ -415,8 +421,13 @@ pub(crate) fn summary(
         incidents
     );
     for i in &s.inputs {
+        let large = if i.large > 0 {
+            format!(" ({} large)", i.large)
+        } else {
+            String::new()
+        };
         eprintln!(
-            "  {}: {} record(s), {} event(s): {}",
+            "  {}: {} record(s), {} event(s){large}: {}",
             report::inert(&i.name),
             i.records,
             i.events,

@@ -23,7 +23,7 @@ type Got = Vec<(String, u64, String)>;
 fn text(line: Line<'_>) -> String {
     match line {
         Line::Text(t) => String::from_utf8_lossy(t).into_owned(),
-        Line::TooLong(n) => format!("<too long {n}>"),
+        Line::Large(l) => format!("<large {}>", l.bytes),
     }
 }
 

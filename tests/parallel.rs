@@ -19,6 +19,7 @@ struct Outcome {
     records: u64,
     blank: u64,
     malformed: u64,
+    large: u64,
     bad_lines: Vec<String>,
     bytes: u64,
 }
@@ -41,6 +42,7 @@ fn run(bytes: &[u8], prefilter: bool, threads: usize) -> Outcome {
         records: ing.stats.records,
         blank: ing.stats.blank,
         malformed: ing.stats.malformed,
+        large: ing.stats.large,
         bad_lines: ing
             .stats
             .first_malformed
@@ -109,6 +111,72 @@ fn awkward_input_over_many_batches_gives_the_same_results() {
     assert!(out.malformed >= 9, "{:?}", out.bad_lines);
     assert!(out.jsonl.contains("mallory"), "the attack lines were found");
     assert!(text.len() > 6 << 20, "spans many 512 KiB batches");
+}
+
+/// Lines over the 1 MiB cap (reduced as they stream, whatever the batch
+/// boundaries): a padded secret read, a RequestResponse list holding every
+/// Secret, a pod spec with a huge env value, a broken one, one not UTF-8,
+/// one of blanks, and one last without its newline.
+#[test]
+fn large_lines_give_the_same_results_on_every_path() {
+    let mib = 1usize << 20;
+    let mut read = get_secret("mallory", "prod", "db", 10, 200);
+    read["userAgent"] = json!("curl/8 ".to_string() + &"u".repeat(2 * mib));
+    let items: Vec<serde_json::Value> = (0..3000)
+        .map(|i| json!({"metadata": {"name": format!("s{i}")}, "data": {"k": "dmFsdWU=".repeat(200)}}))
+        .collect();
+    let list = ev(json!({
+        "level": "RequestResponse", "verb": "list", "requestURI": "/api/v1/secrets",
+        "objectRef": {"resource": "secrets", "namespace": null, "name": null},
+        "responseObject": {"kind": "SecretList", "items": items},
+        "requestReceivedTimestamp": at(20), "stageTimestamp": at(20),
+    }));
+    let pod = ev(json!({
+        "level": "Request", "verb": "create",
+        "requestURI": "/api/v1/namespaces/prod/pods",
+        "objectRef": {"resource": "pods", "namespace": "prod", "name": "api-0"},
+        "requestObject": {"metadata": {"name": "api-0"}, "spec": {
+            "containers": [{"name": "c", "env": [{"name": "BIG", "value": "v".repeat(mib)}]}],
+            "volumes": [{"name": "v", "secret": {"secretName": "db"}}]}},
+    }));
+    let exec = ev(json!({
+        "verb": "create", "requestURI": "/api/v1/namespaces/prod/pods/api-0/exec",
+        "objectRef": {"resource": "pods", "subresource": "exec", "namespace": "prod", "name": "api-0"},
+        "requestReceivedTimestamp": at(30), "stageTimestamp": at(30),
+    }));
+    let mut text = lines(&[read, list, pod, exec]).into_bytes();
+    text.extend_from_slice(b"{\"kind\":\"Event\",\"verb\":\"get\",\"x\":\"");
+    text.extend(std::iter::repeat_n(b'x', 2 * mib));
+    text.extend_from_slice(b"\",}\n{\"kind\":\"Event\",\"verb\":\"get\",\"x\":\"\xff");
+    text.extend(std::iter::repeat_n(b'x', 2 * mib));
+    text.extend_from_slice(b"\"}\n");
+    text.extend(std::iter::repeat_n(b' ', 2 * mib));
+    text.extend_from_slice(b"\r\n");
+    let last = lines(&[get_secret("eve", "prod", "db", 40, 200)]);
+    let mut last = last.trim_end().to_string();
+    last.insert_str(1, &format!(r#""pad":"{}","#, "q".repeat(mib)));
+    text.extend_from_slice(last.as_bytes());
+    let out = assert_all_paths_agree("large lines", &text);
+    assert_eq!((out.large, out.malformed), (4, 2), "{:?}", out.bad_lines);
+    assert_eq!(out.blank, 1, "2 MiB of blanks is a blank line");
+    assert!(
+        out.bad_lines[0].starts_with("audit.log:5: malformed JSON"),
+        "{:?}",
+        out.bad_lines
+    );
+    assert!(
+        out.bad_lines[1].starts_with("audit.log:6: not valid UTF-8"),
+        "{:?}",
+        out.bad_lines
+    );
+    for rule in ["secret-read", "secret-list-cluster-wide", "pod-exec"] {
+        assert!(
+            out.jsonl.contains(&format!("\"rule\":\"{rule}\"")),
+            "{rule}: {}",
+            out.jsonl
+        );
+    }
+    assert!(out.jsonl.contains("\"identity\":\"eve\""));
 }
 
 #[test]

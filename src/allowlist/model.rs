@@ -209,6 +209,11 @@ impl AllowlistEntry {
         if !self.applies_to_rule(rule) {
             return false;
         }
+        // Cut from a line over 1 MiB (`audit::large`): a padded identity or
+        // agent is no allowlisted controller, whatever it starts with.
+        if crate::audit::large::is_cut(s.identity) || crate::audit::large::is_cut(s.user_agent) {
+            return false;
+        }
         if let Some(exp) = self.expires {
             let now = s
                 .time

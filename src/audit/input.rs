@@ -63,25 +63,52 @@ struct KindOnly {
 }
 
 /// An unfinished first line that opens a whole-document export: an
-/// EventList, or a wrapper whose array holds the records.
+/// EventList, or a wrapper whose array holds the records. Only the first
+/// object's own keys count: a RequestResponse `list` event carries
+/// `"items":[` (or `"kind":"EventList"`) inside its `responseObject`, and is
+/// still one line of a JSON-lines log.
 fn looks_like_event_list(b: &[u8]) -> bool {
     let b = &b[..b.len().min(4096)];
-    memchr::memmem::find(b, b"\"EventList\"").is_some()
-        || WRAPPERS.iter().any(|w| opens_array(b, w.as_bytes()))
+    top_level(b, |key, rest| {
+        (key == b"kind" && rest.starts_with(b"\"EventList\""))
+            || (WRAPPERS.iter().any(|w| w.as_bytes() == key)
+                && (rest.starts_with(b"[") || (key == b"hits" && rest.starts_with(b"{"))))
+    })
 }
 
-/// `"key"` followed by `:` and `[` (or `{` for `hits`).
-fn opens_array(b: &[u8], key: &[u8]) -> bool {
-    let mut quoted = Vec::with_capacity(key.len() + 2);
-    quoted.push(b'"');
-    quoted.extend_from_slice(key);
-    quoted.push(b'"');
-    memchr::memmem::find_iter(b, &quoted).any(|at| {
-        let rest = b[at + quoted.len()..].trim_ascii_start();
-        rest.strip_prefix(b":")
-            .map(|r| r.trim_ascii_start())
-            .is_some_and(|r| r.starts_with(b"[") || (key == b"hits" && r.starts_with(b"{")))
-    })
+/// Call `f(key, value_text)` for each key of the outermost object in `b`
+/// (raw key bytes, the text after its `:` with leading blanks trimmed)
+/// until it returns true.
+fn top_level(b: &[u8], mut f: impl FnMut(&[u8], &[u8]) -> bool) -> bool {
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                if j >= b.len() {
+                    return false;
+                }
+                if depth == 1 {
+                    let rest = b[j + 1..].trim_ascii_start();
+                    if let Some(v) = rest.strip_prefix(b":") {
+                        if f(&b[start..j], v.trim_ascii_start()) {
+                            return true;
+                        }
+                    }
+                }
+                i = j;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// One complete JSON value followed by another on the same line.
@@ -118,7 +145,10 @@ impl fmt::Display for RecordError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RecordError::NotUtf8 => write!(f, "not valid UTF-8"),
-            RecordError::TooLong(n) => write!(f, "line of {n} bytes is over the 1 MiB limit"),
+            RecordError::TooLong(n) => write!(
+                f,
+                "line of {n} bytes is not a native audit event (lines over 1 MiB are read in the native Kubernetes format only)"
+            ),
             RecordError::Json(e) => write!(f, "malformed JSON: {e}"),
             RecordError::NotAnEvent => write!(f, "JSON value is not an audit event"),
             RecordError::Unknown(shape) => {

@@ -1,28 +1,42 @@
 //! Splitting a byte stream into lines without a `String` per line.
 //!
 //! Blocks are scanned in place with `memchr`; only a line that straddles two
-//! blocks is copied. Lines longer than the cap are skipped (and reported)
-//! without buffering them whole, so one hostile line cannot eat memory. The
-//! same splitter serves whole-file scans and followers (where a partial last
-//! line waits for its newline).
+//! blocks is copied. A line longer than the cap is never buffered whole: its
+//! bytes go, as they arrive, through a [`Reducer`] (`audit::large`) that
+//! hands out a bounded text with what the rules read, so one hostile line
+//! cannot eat memory and no event goes unjudged for its size. The same
+//! splitter serves whole-file scans and followers (where a partial last line
+//! waits for its newline).
 
-/// Default cap on one line: the largest sane audit event is a few hundred KiB.
+use super::large::{LargeLine, Reducer};
+
+/// Default cap on one line held whole: the largest sane audit event is a few
+/// hundred KiB; longer lines are reduced as they stream.
 pub const DEFAULT_MAX_LINE: usize = 1 << 20;
 
 /// What the splitter hands out for each line.
+#[derive(Clone, Copy)]
 pub enum Line<'a> {
     /// A complete line, without its `\n` (and without a trailing `\r`).
     Text(&'a [u8]),
-    /// A line over the cap, skipped; the value is its length in bytes.
-    TooLong(usize),
+    /// A line over the cap, read in one pass: its length and its reduced
+    /// text (or why it is malformed).
+    Large(&'a LargeLine),
+}
+
+impl Line<'_> {
+    /// True for a line over the cap.
+    pub fn is_large(&self) -> bool {
+        matches!(self, Line::Large(_))
+    }
 }
 
 pub struct LineSplitter {
     carry: Vec<u8>,
     /// Number of the next line to be emitted (1-based).
     next_line: u64,
-    /// Length so far of an over-long line being skipped.
-    skipping: Option<usize>,
+    /// The over-long line being read.
+    large: Option<Box<Reducer>>,
     max_line: usize,
 }
 
@@ -31,7 +45,7 @@ impl LineSplitter {
         LineSplitter {
             carry: Vec::new(),
             next_line: 1,
-            skipping: None,
+            large: None,
             max_line,
         }
     }
@@ -44,7 +58,7 @@ impl LineSplitter {
 
     /// Bytes held back waiting for a newline.
     pub fn pending(&self) -> usize {
-        self.carry.len() + self.skipping.unwrap_or(0)
+        self.carry.len() + self.large.as_ref().map_or(0, |r| r.bytes())
     }
 
     pub fn lines_seen(&self) -> u64 {
@@ -60,33 +74,38 @@ impl LineSplitter {
                     block = rest;
                     let n = self.next_line;
                     self.next_line += 1;
-                    if let Some(len) = self.skipping.take() {
-                        emit(n, Line::TooLong(len + head.len()));
+                    if let Some(mut r) = self.large.take() {
+                        r.feed(head);
+                        emit(n, Line::Large(&r.finish()));
                     } else if self.carry.is_empty() {
                         if head.len() > self.max_line {
-                            emit(n, Line::TooLong(head.len()));
+                            emit(n, Line::Large(&reduce(&[head])));
                         } else {
                             emit(n, Line::Text(trim_cr(head)));
                         }
+                    } else if self.carry.len() + head.len() > self.max_line {
+                        let large = reduce(&[&self.carry, head]);
+                        self.carry.clear();
+                        emit(n, Line::Large(&large));
                     } else {
                         self.carry.extend_from_slice(head);
                         let line = std::mem::take(&mut self.carry);
-                        if line.len() > self.max_line {
-                            emit(n, Line::TooLong(line.len()));
-                        } else {
-                            emit(n, Line::Text(trim_cr(&line)));
-                        }
+                        emit(n, Line::Text(trim_cr(&line)));
                         // Keep the allocation for the next straddling line.
                         self.carry = line;
                         self.carry.clear();
                     }
                 }
                 None => {
-                    if let Some(len) = self.skipping.as_mut() {
-                        *len += block.len();
+                    if let Some(r) = self.large.as_mut() {
+                        r.feed(block);
                     } else if self.carry.len() + block.len() > self.max_line {
-                        self.skipping = Some(self.carry.len() + block.len());
-                        self.carry.clear();
+                        let mut r = Box::new(Reducer::new());
+                        r.feed(&self.carry);
+                        r.feed(block);
+                        self.large = Some(r);
+                        // Give the buffer back: it may have grown to the cap.
+                        self.carry = Vec::new();
                     } else {
                         self.carry.extend_from_slice(block);
                     }
@@ -100,9 +119,9 @@ impl LineSplitter {
     /// that was cut mid-write shows up as one malformed line, not silence).
     pub fn finish(&mut self, emit: &mut dyn FnMut(u64, Line<'_>)) {
         let n = self.next_line;
-        if let Some(len) = self.skipping.take() {
+        if let Some(r) = self.large.take() {
             self.next_line += 1;
-            emit(n, Line::TooLong(len));
+            emit(n, Line::Large(&r.finish()));
         } else if !self.carry.is_empty() {
             self.next_line += 1;
             let line = std::mem::take(&mut self.carry);
@@ -114,9 +133,17 @@ impl LineSplitter {
     pub fn discard_partial(&mut self) -> usize {
         let n = self.pending();
         self.carry.clear();
-        self.skipping = None;
+        self.large = None;
         n
     }
+}
+
+fn reduce(parts: &[&[u8]]) -> LargeLine {
+    let mut r = Reducer::new();
+    for p in parts {
+        r.feed(p);
+    }
+    r.finish()
 }
 
 fn trim_cr(b: &[u8]) -> &[u8] {
@@ -135,7 +162,7 @@ mod tests {
                 n,
                 match l {
                     Line::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                    Line::TooLong(len) => format!("<too long {len}>"),
+                    Line::Large(l) => format!("<large {} {:?}>", l.bytes, l.reduced),
                 },
             ))
         };
@@ -161,15 +188,23 @@ mod tests {
     }
 
     #[test]
-    fn over_long_line_is_skipped_and_numbered() {
-        let got = collect(&[b"ok\n", b"0123456789", b"0123456789\nnext\n"], 8);
-        assert_eq!(
-            got,
-            vec![
-                (1, "ok".into()),
-                (2, "<too long 20>".into()),
-                (3, "next".into())
-            ]
+    fn over_long_line_is_reduced_and_numbered() {
+        let got = collect(
+            &[
+                b"ok\n",
+                br#"{"verb":"get","#,
+                br#""x":"0123456789"}"#,
+                b"\nnext\n",
+            ],
+            8,
         );
+        assert_eq!(got[0], (1, "ok".into()));
+        let note = crate::audit::large::reduced_note(31);
+        let want = format!(r#"{{"verb":"get","ktriage:reduced":"{note}"}}"#);
+        assert_eq!(got[1], (2, format!("<large 31 {:?}>", Ok::<_, ()>(want))));
+        assert_eq!(got[2], (3, "next".into()));
+        let got = collect(&[b"0123456789", b"0123456789\nnext\n"], 8);
+        assert!(got[0].1.starts_with("<large 20 Err(Json("), "{got:?}");
+        assert_eq!(got[1], (2, "next".into()));
     }
 }

@@ -5,6 +5,7 @@ pub mod adapt;
 pub mod event;
 pub mod facts;
 pub mod input;
+pub mod large;
 pub mod lines;
 pub mod uri;
 

@@ -1,5 +1,5 @@
 //! What the pipeline does with one line, decided without touching the
-//! engine: the one place that knows blank, too long, not UTF-8, skipped by
+//! engine: the one place that knows blank, large, not UTF-8, skipped by
 //! the prefilter, malformed, of no interest, or wanted by the engine.
 //!
 //! Both the plain path (`Ingest::line`, one line at a time) and the
@@ -11,6 +11,7 @@ use super::prefilter::Prefilter;
 use crate::audit::AuditEvent;
 use crate::audit::adapt::{Adapted, Dialect, adapt};
 use crate::audit::input::{RecordError, parse_event};
+use crate::audit::large::LargeLine;
 use crate::audit::lines::Line;
 use crate::detect::{Config, engine_wants};
 
@@ -39,7 +40,7 @@ pub enum Verdict<'a> {
 /// path.
 pub fn classify<'a>(line: Line<'a>, prefilter: Option<&Prefilter>, cfg: &Config) -> Verdict<'a> {
     let bytes = match line {
-        Line::TooLong(n) => return Verdict::Malformed(RecordError::TooLong(n)),
+        Line::Large(l) => return classify_large(l, cfg),
         Line::Text(b) => b,
     };
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -53,6 +54,24 @@ pub fn classify<'a>(line: Line<'a>, prefilter: Option<&Prefilter>, cfg: &Config)
         return Verdict::Skipped;
     }
     classify_text(text, cfg)
+}
+
+/// A line over the cap: its reduced text is judged like any line (no
+/// prefilter, so both paths agree whatever it holds); one that is not a
+/// native event says so with its size, since only the native format is
+/// reduced.
+pub fn classify_large<'a>(l: &'a LargeLine, cfg: &Config) -> Verdict<'a> {
+    match &l.reduced {
+        Err(RecordError::NotAnEvent) => Verdict::Malformed(RecordError::TooLong(l.bytes)),
+        Err(e) => Verdict::Malformed(e.clone()),
+        Ok(text) if text.is_empty() => Verdict::Blank,
+        Ok(text) => match parse_event(text) {
+            Ok(ev) if engine_wants(&ev, cfg) => Verdict::Wanted(ev, text),
+            Ok(_) => Verdict::Unwanted,
+            Err(RecordError::NotAnEvent) => Verdict::Malformed(RecordError::TooLong(l.bytes)),
+            Err(e) => Verdict::Malformed(e),
+        },
+    }
 }
 
 /// Classify one record known to be text (a line, or an item of a document).

@@ -43,6 +43,9 @@ pub struct IngestStats {
     pub records: u64,
     pub blank: u64,
     pub malformed: u64,
+    /// Lines over the 1 MiB cap judged from their reduced text (big values
+    /// skipped, long strings cut): events, not malformed.
+    pub large: u64,
     pub first_malformed: Vec<Malformed>,
     /// Lines the prefilter dropped unparsed (they are still events read).
     pub prefiltered: u64,
@@ -204,7 +207,29 @@ impl Ingest {
     /// rule looks at it, or it is a pod spec).
     pub fn line(&mut self, source: &Arc<str>, line_no: u64, line: Line<'_>) -> bool {
         let v = classify(line, self.prefilter.as_ref(), &self.engine.cfg);
-        self.apply(source, line_no, v)
+        self.apply_line(source, line_no, line, v)
+    }
+
+    /// [`Ingest::apply`] for a line: an over-long line that held an event
+    /// is counted large (one that did not is malformed, as any line).
+    pub fn apply_line(
+        &mut self,
+        source: &Arc<str>,
+        line_no: u64,
+        line: Line<'_>,
+        v: Verdict<'_>,
+    ) -> bool {
+        let large = line.is_large() && !matches!(v, Verdict::Malformed(_) | Verdict::Blank);
+        let took = self.apply(source, line_no, v);
+        if large {
+            self.stats.large += 1;
+            let inp = self.input_mut();
+            inp.large += 1;
+            if let Line::Large(l) = line {
+                inp.large_dropped += u64::from(l.dropped);
+            }
+        }
+        took
     }
 
     /// Act on a line's verdict: count it, report it, or feed the engine

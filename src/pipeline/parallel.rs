@@ -17,6 +17,7 @@
 use super::Ingest;
 use super::classify::{Verdict, classify};
 use crate::audit::input::RecordError;
+use crate::audit::large::LargeLine;
 use crate::audit::lines::{DEFAULT_MAX_LINE, Line, LineSplitter};
 use std::collections::BTreeMap;
 use std::io::{self, Read};
@@ -32,21 +33,11 @@ const BATCH_BYTES: usize = 128 << 10;
 #[derive(Clone, Copy)]
 enum Span {
     /// In the block read from the input.
-    Block {
-        line: u64,
-        start: u32,
-        len: u32,
-    },
+    Block { line: u64, start: u32, len: u32 },
     /// In `extra`: a line that straddled two reads (copied once).
-    Extra {
-        line: u64,
-        start: u32,
-        len: u32,
-    },
-    TooLong {
-        line: u64,
-        len: usize,
-    },
+    Extra { line: u64, start: u32, len: u32 },
+    /// An over-long line, reduced by the splitter: in `large`.
+    Large { line: u64, index: u32 },
 }
 
 #[derive(Default)]
@@ -55,6 +46,8 @@ struct Batch {
     block: Vec<u8>,
     extra: Vec<u8>,
     spans: Vec<Span>,
+    /// Over-long lines of this batch, reduced (bounded text each).
+    large: Vec<LargeLine>,
     /// Input bytes this batch accounts for.
     bytes: u64,
 }
@@ -70,7 +63,7 @@ impl Batch {
                 line,
                 Line::Text(&self.extra[start as usize..(start + len) as usize]),
             ),
-            Span::TooLong { line, len } => (line, Line::TooLong(len)),
+            Span::Large { line, index } => (line, Line::Large(&self.large[index as usize])),
         }
     }
 }
@@ -197,10 +190,10 @@ fn apply_in_order(
                             let text = std::str::from_utf8(b).unwrap_or_default();
                             super::classify::classify_text(text, &ingest.engine.cfg)
                         }
-                        Line::TooLong(n) => Verdict::Malformed(RecordError::TooLong(n)),
+                        Line::Large(l) => super::classify::classify_large(l, &ingest.engine.cfg),
                     },
                 };
-                ingest.apply(source, line_no, verdict);
+                ingest.apply_line(source, line_no, line, verdict);
             }
             ingest.stats.bytes += c.batch.bytes;
             total += c.batch.bytes;
@@ -228,6 +221,7 @@ fn read_batches(
         let mut b = spare.try_recv().unwrap_or_default();
         b.spans.clear();
         b.extra.clear();
+        b.large.clear();
         b.seq = seq;
         let n = match pending_head.take() {
             Some(h) => {
@@ -253,11 +247,18 @@ fn read_batches(
                 block,
                 extra,
                 spans,
+                large,
                 ..
             } = &mut b;
             let range = block.as_ptr_range();
             let mut push = |line: u64, l: Line<'_>| match l {
-                Line::TooLong(len) => spans.push(Span::TooLong { line, len }),
+                Line::Large(l) => {
+                    spans.push(Span::Large {
+                        line,
+                        index: large.len() as u32,
+                    });
+                    large.push(l.clone());
+                }
                 Line::Text(t) if range.contains(&t.as_ptr()) || t.is_empty() => {
                     let start = if t.is_empty() {
                         0

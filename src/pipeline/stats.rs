@@ -19,6 +19,12 @@ pub struct InputStats {
     /// Events skipped unparsed by the prefilter (a subset of `events`).
     pub prefiltered: u64,
     pub malformed: u64,
+    /// Lines over the 1 MiB cap judged from their reduced text (not
+    /// malformed; see `audit::large`).
+    pub large: u64,
+    /// Request/response objects of large lines dropped over their budget
+    /// (more than the API server stores): bodies no rule could read.
+    pub large_dropped: u64,
     /// Records that by design carry no event (control messages, other
     /// services' log entries, non-audit categories).
     pub ignored: u64,
@@ -105,6 +111,14 @@ impl InputStats {
             out.push(Health::Warning(format!(
                 "{}: {} of {} records are malformed: most of this input was not judged",
                 self.name, self.malformed, self.records
+            )));
+        }
+        if self.large_dropped > 0 {
+            out.push(Health::Warning(format!(
+                "{}: {} request/response object(s) over {} MiB in large lines were not read (the RBAC and pod-spec rules could not judge those requests)",
+                self.name,
+                self.large_dropped,
+                crate::audit::large::OBJ_BUDGET >> 20
             )));
         }
         for d in self.dialects.keys() {

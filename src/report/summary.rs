@@ -11,6 +11,8 @@ pub struct InputLine {
     pub records: u64,
     pub events: u64,
     pub malformed: u64,
+    /// Lines over 1 MiB judged from a reduced text (not malformed).
+    pub large: u64,
     /// Format ids (`native`, `eks-cloudwatch`, `gke-logentry`, …) with the
     /// number of events parsed in each.
     pub formats: Vec<(&'static str, u64)>,
@@ -27,6 +29,10 @@ pub struct SummaryLine {
     pub events: u64,
     pub requests: u64,
     pub malformed: u64,
+    /// Lines over 1 MiB judged from a reduced text: big values such as a
+    /// list's `responseObject` skipped, long strings cut with a visible
+    /// `…(N bytes, cut)` marker.
+    pub large: u64,
     pub outside_bounds: u64,
     pub late: u64,
     /// Where events may have been lost (`file:offset: what`), as the
@@ -66,6 +72,7 @@ pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
                 records: i.records,
                 events: i.events,
                 malformed: i.malformed,
+                large: i.large,
                 formats: i.formats().into_iter().map(|(d, n)| (d.id(), n)).collect(),
                 errors,
                 warnings,
@@ -79,6 +86,7 @@ pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
         events: ingest.engine.stats.events,
         requests: ingest.engine.stats.requests,
         malformed: ingest.stats.malformed,
+        large: ingest.stats.large,
         outside_bounds: ingest.stats.outside_bounds,
         late: ingest.stats.late,
         gaps: ingest.stats.gaps.clone(),
