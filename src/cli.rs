@@ -519,40 +519,20 @@ fn scan(args: &ScanArgs) -> Result<i32> {
     let incidents = ingest.engine.incidents();
     let alerts = ingest.engine.alerts();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let errors = input_errors(&ingest);
+    let problems = report::problems::Problems::of(&ingest);
+    let style = report::text::Style {
+        color: want_color(args.color),
+    };
     match args.format.unwrap_or(Format::Text) {
-        Format::Text if !errors.is_empty() => {
+        Format::Text => {
             // Never a bare "No alerts." when part of the input was not read.
-            writeln!(
-                out,
-                "NOT JUDGED: {} input problem(s); what follows covers only what could be read:",
-                errors.len()
-            )?;
-            for e in &errors {
-                writeln!(out, "  {}", report::inert(e))?;
-            }
-            writeln!(out)?;
-            if incidents.is_empty() {
+            out.write_all(problems.text().as_bytes())?;
+            if incidents.is_empty() && !problems.errors.is_empty() {
                 writeln!(out, "No alerts in what could be read.")?;
             } else {
-                report::text::write(
-                    &mut out,
-                    alerts,
-                    &incidents,
-                    &report::text::Style {
-                        color: want_color(args.color),
-                    },
-                )?
+                report::text::write(&mut out, alerts, &incidents, &style)?
             }
         }
-        Format::Text => report::text::write(
-            &mut out,
-            alerts,
-            &incidents,
-            &report::text::Style {
-                color: want_color(args.color),
-            },
-        )?,
         Format::Jsonl => {
             report::jsonl::write(&mut out, alerts, &incidents)?;
             report::jsonl::write_line(
@@ -563,18 +543,10 @@ fn scan(args: &ScanArgs) -> Result<i32> {
         Format::Markdown => {
             let names: Vec<String> = set.inputs.iter().map(|i| i.name()).collect();
             // The front-end reads the clock; the report only prints it.
-            let meta = ktriage::view::Meta::new(chrono::Utc::now().timestamp_micros(), names);
-            if !errors.is_empty() {
-                writeln!(
-                    out,
-                    "NOT JUDGED: {} input problem(s); this report covers only what could be read.\n",
-                    errors.len()
-                )?;
-                for e in &errors {
-                    writeln!(out, "- {}", report::md::code(&report::inert(e)))?;
-                }
-                writeln!(out)?;
-            }
+            let meta = problems.clone().into_meta(ktriage::view::Meta::new(
+                chrono::Utc::now().timestamp_micros(),
+                names,
+            ));
             report::markdown::write_with(
                 &mut out,
                 &ingest.engine,

@@ -100,27 +100,9 @@ pub fn run(args: &ReportArgs) -> Result<i32> {
         set.inputs.iter().map(|i| i.name()).collect(),
     );
     let mut text = Vec::new();
-    let errors: Vec<String> = ingest
-        .health()
-        .into_iter()
-        .filter_map(|h| match h {
-            ktriage::pipeline::Health::Error(e) => Some(e),
-            _ => None,
-        })
-        .collect();
+    let meta = report::problems::Problems::of(&ingest).into_meta(meta);
     match args.format {
         ReportFormat::Markdown => {
-            if !errors.is_empty() {
-                writeln!(
-                    text,
-                    "NOT JUDGED: {} input problem(s); this report covers only what could be read.\n",
-                    errors.len()
-                )?;
-                for e in &errors {
-                    writeln!(text, "- {}", report::md::code(e))?;
-                }
-                writeln!(text)?;
-            }
             report::markdown::write_with(
                 &mut text,
                 &ingest.engine,

@@ -31,6 +31,8 @@ fn golden_reports_of_the_seed_sample_with_a_snapshot() {
         version: "test".into(),
         generated_at: 0,
         sources: vec!["k8s_exec_secret_exfil.json".into()],
+        not_judged: vec![],
+        cannot_show: vec![],
     };
     let mut md = Vec::new();
     ktriage::report::markdown::write_with(

@@ -315,8 +315,34 @@ pub fn render(v: &View, ticks: Ticks<'_>) -> String {
         v.alert_total
     );
     let _ = writeln!(s, "- All times are UTC (RFC 3339).\n");
+    if !v.meta.not_judged.is_empty() {
+        let _ = writeln!(
+            s,
+            "NOT JUDGED: {} input problem(s); this report covers only what could be read.\n",
+            v.meta.not_judged.len()
+        );
+        for e in &v.meta.not_judged {
+            let _ = writeln!(s, "- {}", code(e));
+        }
+        let _ = writeln!(s);
+    }
+    if !v.meta.cannot_show.is_empty() {
+        let _ = writeln!(s, "What the inputs cannot show:\n");
+        for w in &v.meta.cannot_show {
+            let _ = writeln!(s, "- {}", code(w));
+        }
+        let _ = writeln!(s);
+    }
     if v.incident_total == 0 {
-        let _ = writeln!(s, "No alerts.");
+        let _ = writeln!(
+            s,
+            "{}",
+            if v.meta.not_judged.is_empty() {
+                "No alerts."
+            } else {
+                "No alerts in what could be read."
+            }
+        );
     }
     for i in &v.incidents {
         s.push_str(&incident_section(i, ticks));

@@ -8,6 +8,7 @@ pub mod inert;
 pub mod jsonl;
 pub mod markdown;
 pub mod md;
+pub mod problems;
 pub mod summary;
 pub mod text;
 

@@ -99,6 +99,10 @@ pub struct Meta {
     pub generated_at: i64,
     /// The log sources, as the analyst named them.
     pub sources: Vec<String>,
+    /// Inputs that could not be judged (the report covers only the rest).
+    pub not_judged: Vec<String>,
+    /// What the inputs cannot show (a source without get/list, no pod specs…).
+    pub cannot_show: Vec<String>,
 }
 
 impl Meta {
@@ -107,6 +111,8 @@ impl Meta {
             version: env!("CARGO_PKG_VERSION").to_string(),
             generated_at,
             sources,
+            not_judged: Vec::new(),
+            cannot_show: Vec::new(),
         }
     }
 }
