@@ -176,6 +176,21 @@ fn text_is_plain_without_a_terminal_and_escapes_hostile_fields() {
 }
 
 #[test]
+fn the_text_report_with_its_warnings_fits_80_columns() {
+    let p = sample("k8s_exec_secret_exfil.json");
+    let out = ktriage(&["scan", p.to_str().unwrap()], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("WARNING: pod specs not recorded"),
+        "{text}"
+    );
+    assert!(
+        text.lines().all(|l| l.chars().count() <= 80),
+        "fits 80 columns:\n{text}"
+    );
+}
+
+#[test]
 fn markdown_report_has_the_checklist() {
     let p = sample("k8s_exec_secret_exfil.json");
     let out = ktriage(&["scan", "--format", "markdown", p.to_str().unwrap()], None);

@@ -34,11 +34,15 @@ impl Problems {
                 self.errors.len()
             ));
             for e in &self.errors {
-                s.push_str(&format!("  {}\n", super::inert(e)));
+                s.push_str(&format!(
+                    "  {}\n",
+                    super::text::wrap(&super::inert(e), 78, "    ")
+                ));
             }
         }
         for w in &self.warnings {
-            s.push_str(&format!("WARNING: {}\n", super::inert(w)));
+            let line = format!("WARNING: {}", super::inert(w));
+            s.push_str(&format!("{}\n", super::text::wrap(&line, 80, "  ")));
         }
         if !s.is_empty() {
             s.push('\n');

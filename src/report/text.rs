@@ -59,7 +59,7 @@ fn span(first: Option<i64>, last: Option<i64>) -> String {
 /// Wrap `text` so its first line takes `width` columns and continuation
 /// lines, indented by `indent`, end at column 80; words longer than a line
 /// (service-account names) are broken.
-fn wrap(text: &str, width: usize, indent: &str) -> String {
+pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> String {
     fn break_line(out: &mut String, line: &mut Vec<char>, indent: &str) {
         out.extend(line.drain(..));
         out.push('\n');
