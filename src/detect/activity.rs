@@ -5,7 +5,7 @@
 
 use super::alert::SecretRef;
 use crate::audit::Outcome;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 const MAX_LIST: usize = 500;
 const MAX_SET: usize = 64;
@@ -59,7 +59,7 @@ pub struct ChangeRecord {
 #[derive(Debug, Clone, Default)]
 pub struct IdentityActivity {
     pub identity: String,
-    pub secrets: BTreeMap<SecretRef, AccessStat>,
+    pub secrets: super::smallmap::SmallMap<SecretRef, AccessStat>,
     pub execs: Vec<ExecRecord>,
     /// RBAC writes, token requests and secret writes, in order.
     pub changes: Vec<ChangeRecord>,
@@ -166,7 +166,7 @@ impl Activity {
             Some(false) => a.reads_flagged += 1,
             None => {}
         }
-        let s = a.secrets.entry(secret).or_default();
+        let s = a.secrets.entry_or_default(secret);
         s.verbs.insert(verb.to_string());
         count(s, outcome, 1);
         widen(&mut s.first, &mut s.last, time);

@@ -11,7 +11,7 @@
 
 use super::registry::{RuleId, Severity, info};
 use crate::audit::{AuditEvent, Outcome};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
@@ -208,7 +208,7 @@ pub struct Alert {
     /// Requests counted (one per auditID).
     pub event_count: u64,
     pub events: Vec<EvidenceEvent>,
-    pub secrets: BTreeMap<SecretRef, SecretUse>,
+    pub secrets: super::smallmap::SmallMap<SecretRef, SecretUse>,
     pub source_ips: BTreeSet<String>,
     pub user_agents: BTreeSet<String>,
     /// The audit IDs of the first [`MAX_EVIDENCE`] requests.
@@ -268,7 +268,7 @@ impl Alert {
             last_seen: None,
             event_count: 0,
             events: Vec::new(),
-            secrets: BTreeMap::new(),
+            secrets: Default::default(),
             source_ips: BTreeSet::new(),
             user_agents: BTreeSet::new(),
             audit_ids: Vec::new(),
@@ -323,7 +323,7 @@ impl Alert {
             self.authenticated_user = Some(ev.authenticated_user.clone());
         }
         if let Some(s) = secret {
-            let u = self.secrets.entry(s).or_default();
+            let u = self.secrets.entry_or_default(s);
             u.verbs.insert(&ev.verb);
             u.by_outcome[ev.outcome as usize] += 1;
             if let Some(t) = ev.time {
@@ -437,7 +437,7 @@ impl Alert {
     /// A secret the request exposed without naming it in `objectRef` (a
     /// pod's mounted secrets): on the rotation list like a read.
     pub fn expose(&mut self, s: SecretRef, verb: &str, outcome: Outcome, time: Option<i64>) {
-        let u = self.secrets.entry(s).or_default();
+        let u = self.secrets.entry_or_default(s);
         u.verbs.insert(verb);
         u.by_outcome[outcome as usize] += 1;
         if let Some(t) = time {

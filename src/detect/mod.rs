@@ -27,6 +27,7 @@ pub mod relevance;
 pub mod request;
 pub mod rotate;
 pub mod secret_access;
+pub mod smallmap;
 pub mod windows;
 pub mod workload;
 
