@@ -8,6 +8,7 @@
 //! - `plans`: each rule's logic in Sigma terms, or why it cannot be.
 //! - `filters`: allowlist entries as filter selections, never broader than
 //!   ktriage's own matching.
+//! - `windowed`: the windowed rules as Sigma correlations.
 //! - `ipset`: the complement of address ranges (for `sourceIPs`).
 //!
 //! Rule ids are UUIDv5 of `urn:ktriage:sigma:<rule-id>[:<part>]`, stable
@@ -18,6 +19,7 @@ pub mod doc;
 pub mod filters;
 pub mod ipset;
 pub mod plans;
+pub mod windowed;
 
 use crate::allowlist::Allowlist;
 use crate::detect::{Config, RULES, RuleId, RuleInfo};
