@@ -694,6 +694,16 @@ fn export_sigma(output: Option<&std::path::Path>, cased: bool, common: &Common) 
                 allowlist::write_atomic(&path, &r.documents.join("---\n"))
                     .with_context(|| format!("cannot write {}", path.display()))?;
             }
+            // A file left from an earlier export would keep an old rule (and
+            // its old filters) loaded in the SIEM.
+            for (id, _) in &e.not_exported {
+                let stale = dir.join(format!("{}.yml", id.as_str()));
+                if stale.exists() {
+                    std::fs::remove_file(&stale)
+                        .with_context(|| format!("cannot remove {}", stale.display()))?;
+                    eprintln!("ktriage: removed {} (no longer exported)", stale.display());
+                }
+            }
             allowlist::write_atomic(
                 &dir.join("NOT-EXPORTED.txt"),
                 &sigma::not_exported_block(&e),

@@ -177,6 +177,25 @@ fn every_rule_is_well_formed_sigma() {
         text.contains("'11.0.0.0/8'") && !text.contains("'10.0.0.0/8'"),
         "{text}"
     );
+    // A rule that is no longer exported loses its old file.
+    std::fs::write(f.out.join("minted-token-used.yml"), "title: stale\n").unwrap();
+    let o = ktriage(&[
+        "export",
+        "sigma",
+        "--no-default-allowlist",
+        "-o",
+        f.out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(
+        !f.out.join("minted-token-used.yml").exists(),
+        "stale rule file kept"
+    );
+    assert!(f.out.join("secret-read.yml").exists());
+    assert!(
+        !f.out.join("secret-read-untrusted-source.yml").exists(),
+        "no trusted_cidrs now: that rule's file goes too"
+    );
 }
 
 #[test]
