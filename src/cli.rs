@@ -120,6 +120,24 @@ pub enum Command {
     /// Manage the allowlist file
     #[command(subcommand)]
     Allowlist(AllowlistCmd),
+    /// Export the detection set, tuned by the allowlist and config, for a SIEM
+    #[command(subcommand)]
+    Export(ExportCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCmd {
+    /// Sigma rules (stdout, `---` between documents, or one file per rule with -o DIR)
+    Sigma {
+        /// Write one `<rule-id>.yml` per rule into DIR (atomically) instead of stdout
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Filters match case-sensitively (`|cased`); not every backend supports it (Lucene, ES|QL do not)
+        #[arg(long)]
+        cased: bool,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -592,6 +610,11 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(Command::Scan(a)) => scan(a),
         Some(Command::Rules { common, format }) => print_rules(common, *format).map(|_| 0),
         Some(Command::Allowlist(c)) => allowlist_cmd(c).map(|_| 0),
+        Some(Command::Export(ExportCmd::Sigma {
+            output,
+            cased,
+            common,
+        })) => export_sigma(output.as_deref(), *cased, common).map(|_| 0),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "ktriage", &mut std::io::stdout());
@@ -610,7 +633,64 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-const SUBCOMMANDS: [&str; 6] = ["scan", "report", "rules", "allowlist", "completions", "man"];
+const SUBCOMMANDS: [&str; 7] = [
+    "scan",
+    "report",
+    "rules",
+    "allowlist",
+    "export",
+    "completions",
+    "man",
+];
+
+/// `ktriage export sigma`: the one place the export touches files and the clock.
+fn export_sigma(output: Option<&std::path::Path>, cased: bool, common: &Common) -> Result<()> {
+    use ktriage::sigma;
+    let cfg = load_config(common)?;
+    let allow = load_allowlist(common)?;
+    let now = chrono::Utc::now().timestamp_micros();
+    let e = sigma::export(&cfg, &allow, now, sigma::Options { cased });
+    for n in &e.notes {
+        eprintln!("ktriage: {}", report::inert(n));
+    }
+    for (id, why) in &e.not_exported {
+        eprintln!("ktriage: not exported: {}: {why}", id.as_str());
+    }
+    match output {
+        None => std::io::stdout().write_all(sigma::stream(&e).as_bytes())?,
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            for r in &e.rules {
+                let path = dir.join(&r.file_name);
+                allowlist::write_atomic(&path, &r.documents.join("---\n"))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            // A file left from an earlier export would keep an old rule (and
+            // its old filters) loaded in the SIEM.
+            for (id, _) in &e.not_exported {
+                let stale = dir.join(format!("{}.yml", id.as_str()));
+                if stale.exists() {
+                    std::fs::remove_file(&stale)
+                        .with_context(|| format!("cannot remove {}", stale.display()))?;
+                    eprintln!("ktriage: removed {} (no longer exported)", stale.display());
+                }
+            }
+            allowlist::write_atomic(
+                &dir.join("NOT-EXPORTED.txt"),
+                &sigma::not_exported_block(&e),
+            )
+            .with_context(|| format!("cannot write {}/NOT-EXPORTED.txt", dir.display()))?;
+            eprintln!(
+                "ktriage: wrote {} Sigma rules to {} ({} not exportable, listed in NOT-EXPORTED.txt)",
+                e.rules.len(),
+                dir.display(),
+                e.not_exported.len()
+            );
+        }
+    }
+    Ok(())
+}
 
 /// `ktriage scna log` must not open the TUI waiting for a file named `scna`:
 /// a first argument that is not a file, has no `/` or `.`, is a mistyped

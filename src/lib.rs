@@ -18,6 +18,7 @@ pub mod paths;
 pub mod pipeline;
 pub mod rbac;
 pub mod report;
+pub mod sigma;
 pub mod source;
 pub mod time;
 pub mod tui;
