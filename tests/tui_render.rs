@@ -312,7 +312,8 @@ fn allowlisting_an_identity_with_colons_prefills_all_of_it() {
         assert_eq!(f.fields[1].value, "system:serviceaccount:squid:proxy");
         press(&mut app, KeyCode::Esc);
     }
-    // Expanded, on its secret: a secret-name entry for that secret.
+    // Expanded, on its secret: a secret-name entry for that secret, in
+    // its namespace only, for the rules that alerted (never every rule).
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Char('a'));
@@ -321,7 +322,12 @@ fn allowlisting_an_identity_with_colons_prefills_all_of_it() {
     };
     assert_eq!(
         (f.fields[0].value.as_str(), f.fields[1].value.as_str()),
-        ("secret-name", "db")
+        ("secret-name", "prod/db")
+    );
+    assert!(
+        f.fields[2].value.contains("secret-read"),
+        "{}",
+        f.fields[2].value
     );
 }
 

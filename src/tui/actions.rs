@@ -43,6 +43,10 @@ pub fn key(app: &mut App, k: KeyEvent) {
             }
             return;
         }
+        Mode::Suppressed { .. } => {
+            app.mode = Mode::Normal;
+            return;
+        }
         Mode::Help { scroll } | Mode::Detail { scroll, .. } => {
             let action = app.keymap.lookup(app.focus.context(), &k);
             let max = app.popup_max.get();
@@ -196,6 +200,16 @@ pub fn act(app: &mut App, a: Action) {
                     e.as_ref(),
                     (EntryKind::User, String::new(), Vec::new()),
                 )));
+                super::edits::request_preview(app);
+            }
+        }
+        Action::Suppressed => {
+            if let Some(i) = app
+                .focused()
+                .selected_row()
+                .and_then(|r| allowlist::entry_index(&r.key))
+            {
+                super::edits::request_suppressed(app, i);
             }
         }
         Action::Delete => {

@@ -76,6 +76,11 @@ pub enum Mode {
     Form(Box<Form>),
     /// `d` on an entry: waiting for y/n.
     ConfirmDelete(usize),
+    /// `S` on an entry: what it suppresses, when the worker answers token.
+    Suppressed {
+        entry: usize,
+        token: u64,
+    },
     Help {
         scroll: u16,
     },
@@ -230,6 +235,8 @@ pub struct App {
     pub dirty: bool,
     /// The allowlist file changed on disk and the analyst was told.
     pub allowlist_changed_told: bool,
+    /// Last `Command::Preview` token handed out.
+    pub preview_token: u64,
 }
 
 impl App {
@@ -269,6 +276,7 @@ impl App {
             quit: false,
             dirty: true,
             allowlist_changed_told: false,
+            preview_token: 0,
         }
     }
 

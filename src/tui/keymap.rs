@@ -88,6 +88,7 @@ actions! {
     Edit = "edit", Allowlist, "edit the selected entry";
     Delete = "delete", Allowlist, "delete the selected entry";
     Undo = "undo", Allowlist, "undo the last allowlist change";
+    Suppressed = "suppressed", Allowlist, "what the selected entry suppresses (alerts it hides)";
     Tick = "tick", Checklist, "tick / untick the item";
     Note = "note", Checklist, "annotate the item";
     CarryOver = "carry-over", Checklist, "carry over a similar incident's stored checklist";
@@ -249,6 +250,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("e", "edit"),
     ("d", "delete"),
     ("u", "undo"),
+    ("S", "suppressed"),
     ("space", "tick"),
     ("n", "note"),
     ("C", "carry-over"),
@@ -384,6 +386,7 @@ impl Keymap {
             Action::Edit => "edit",
             Action::Delete => "del",
             Action::Undo => "undo",
+            Action::Suppressed => "hides",
             Action::Tick => "tick",
             Action::Note => "note",
             Action::HideAllowed => "hide",

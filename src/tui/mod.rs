@@ -25,6 +25,7 @@ pub mod edits;
 pub mod export;
 pub mod filter;
 pub mod form;
+pub mod impact;
 pub mod inbox;
 pub mod keymap;
 pub mod panes;

@@ -125,6 +125,11 @@ pub struct Status {
     pub inputs: Vec<String>,
     /// What could not be judged, per input (errors first).
     pub problems: Vec<String>,
+    /// The newest answer to `Command::Preview` (an allowlist change not
+    /// saved yet, or an entry's suppressions).
+    pub preview: Option<super::impact::Impact>,
+    /// Rule checks each allowlist entry silenced, by entry index.
+    pub allow_hits: Vec<u64>,
 }
 
 /// One published picture of the engine.

@@ -85,6 +85,10 @@ pub enum Command {
         allowlist: Allowlist,
         generation: u64,
     },
+    /// Judge the retained lines with a candidate allowlist in a second
+    /// engine and publish what would change (`Status::preview`); the engine
+    /// in force is untouched.
+    Preview { allowlist: Allowlist, token: u64 },
 }
 
 struct Worker {
@@ -409,6 +413,40 @@ impl Pub {
                 self.status.reevaluating = false;
                 self.publish(ingest);
             }
+            Command::Preview {
+                mut allowlist,
+                mut token,
+            } => {
+                while let Ok(Command::Preview {
+                    allowlist: a,
+                    token: t,
+                }) = self.rx.try_recv()
+                {
+                    allowlist = a;
+                    token = t;
+                }
+                let replay = |allowlist: Allowlist| {
+                    let mut e = Engine::new(self.cfg.clone(), allowlist);
+                    for text in ingest.retained().into_iter().flat_map(|r| r.iter()) {
+                        if let Ok(ev) = crate::audit::input::parse_event(text) {
+                            e.process(&ev, text);
+                        }
+                    }
+                    e
+                };
+                let candidate = replay(allowlist);
+                let partial = ingest.retained().is_some_and(|r| r.dropped > 0);
+                // Past the retention budget the engine in force saw more
+                // than the replay: compare like with like.
+                let baseline = partial.then(|| replay(ingest.engine.allowlist.clone()));
+                self.status.preview = Some(super::impact::compare(
+                    baseline.as_ref().unwrap_or(&ingest.engine),
+                    &candidate,
+                    token,
+                    partial,
+                ));
+                self.publish(ingest);
+            }
         }
     }
 
@@ -451,6 +489,7 @@ impl Pub {
             st.retained_dropped = r.dropped;
         }
         input_status(st, ingest);
+        st.allow_hits = ingest.engine.allowlist.hits();
         self.seq += 1;
         let snap = self.cache.build(
             &ingest.engine,

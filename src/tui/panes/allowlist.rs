@@ -1,6 +1,7 @@
 //! Pane 3: the allowlist file's entries (kind, value, scope, reason,
 //! expiry). `a` adds (prefilled from the selection in any pane), `e` edits,
-//! `d` deletes after a y/n, `u` undoes the last change. Edits go through
+//! `d` deletes after a y/n, `u` undoes the last change, `S` shows what an
+//! entry suppresses; HITS counts the rule checks each entry silenced. Edits go through
 //! `AllowlistFile`, which keeps comments and writes atomically.
 
 use super::{Col, block, col, draw_table};
@@ -17,6 +18,7 @@ const COLS: &[Col] = &[
     col("SCOPE", Constraint::Fill(2), 0),
     col("REASON", Constraint::Fill(3), 90),
     col("EXPIRES", Constraint::Length(11), 0),
+    col("HITS", Constraint::Length(7), 0),
 ];
 
 pub fn rows(app: &App) -> Vec<Row> {
@@ -32,6 +34,7 @@ pub fn rows(app: &App) -> Vec<Row> {
                     "fix the file; it is never overwritten while it does not parse".into(),
                     String::new(),
                     String::new(),
+                    String::new(),
                 ],
                 app.theme.get("warning"),
                 RowKind::Info,
@@ -39,6 +42,10 @@ pub fn rows(app: &App) -> Vec<Row> {
         }
     };
     let now = chrono::Utc::now().timestamp_micros();
+    // Rule checks each entry silenced, counted by the engine in force; an
+    // edit not yet re-evaluated has no counts to show.
+    let current = app.live.generation == app.generation && !app.live.status.reevaluating;
+    let hits = &app.live.status.allow_hits;
     file.allowlist
         .entries
         .iter()
@@ -61,6 +68,10 @@ pub fn rows(app: &App) -> Vec<Row> {
                         (Some(t), true) => format!("{} (expired)", clean(t)),
                         (Some(t), false) => clean(t),
                         (None, _) => "-".into(),
+                    },
+                    match hits.get(i) {
+                        Some(n) if current => n.to_string(),
+                        _ => "…".into(),
                     },
                 ],
                 if expired {
