@@ -508,3 +508,30 @@ fn the_impact_preview_names_a_rotation_list_secret_before_it_is_hidden() {
     assert!(!s.path("allow.toml").exists());
     s.keys(&["q"]);
 }
+
+#[test]
+fn ctrl_r_loads_a_fixed_allowlist() {
+    skip_if_unavailable!();
+    let s = Session::new();
+    let log = s.path("audit.log");
+    append(&log, &secret_get("mallory", "db", "a1"));
+    let allow = s.path("allow.toml");
+    std::fs::write(&allow, "[[allow]]\nkind = \"user\"\nvalue = \"mallory\n").unwrap();
+    s.start(&format!("--no-follow {}", log.display()));
+    s.wait_text("mallory");
+    // While the file is broken the pane says which allowlist is in force.
+    s.keys(&["3"]);
+    let scr = s.wait_text("built-in entries below are in force");
+    assert!(scr.contains("system:kube-controller"), "{scr}");
+    std::fs::write(
+        &allow,
+        "[[allow]]\nkind = \"user\"\nvalue = \"mallory\"\nreason = \"approved pentest\"\n",
+    )
+    .unwrap();
+    s.keys(&["C-r"]);
+    s.wait_text("allowlist file loaded");
+    s.wait_text("approved pentest");
+    s.keys(&["1"]);
+    s.wait_text("no incidents");
+    s.keys(&["q"]);
+}

@@ -237,6 +237,12 @@ pub struct App {
     pub allowlist_changed_told: bool,
     /// Last `Command::Preview` token handed out.
     pub preview_token: u64,
+    /// Where the allowlist file is, even while it does not parse (Ctrl-r
+    /// retries it).
+    pub allowlist_path: PathBuf,
+    /// What detection uses while the file does not parse (the built-in
+    /// defaults, or nothing with `--no-default-allowlist`).
+    pub allowlist_fallback: crate::allowlist::Allowlist,
 }
 
 impl App {
@@ -277,6 +283,8 @@ impl App {
             dirty: true,
             allowlist_changed_told: false,
             preview_token: 0,
+            allowlist_path: PathBuf::new(),
+            allowlist_fallback: crate::allowlist::Allowlist::default(),
         }
     }
 

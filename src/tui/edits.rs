@@ -227,10 +227,17 @@ fn file_path(app: &App) -> String {
         .unwrap_or_default()
 }
 
+/// Ctrl-r: read the file again, also when it did not parse before (fixed
+/// on disk since): detection then uses it instead of the fallback.
 pub(super) fn reload_allowlist(app: &mut App) {
-    let Ok(path) = app.allowlist.as_ref().map(|f| f.path.clone()) else {
-        return;
+    let path = match app.allowlist.as_ref() {
+        Ok(f) => f.path.clone(),
+        Err(_) => app.allowlist_path.clone(),
     };
+    if path.as_os_str().is_empty() {
+        return;
+    }
+    let was_broken = app.allowlist.is_err();
     match crate::allowlist::AllowlistFile::open(&path, &app.allowlist_init, RuleId::IDS) {
         Ok(f) => {
             app.generation += 1;
@@ -241,7 +248,24 @@ pub(super) fn reload_allowlist(app: &mut App) {
             app.allowlist = Ok(f);
             app.allowlist_changed_told = false;
             app.rebuild_pane(Pane::Allowlist);
-            app.flash("allowlist reloaded", false);
+            app.warnings
+                .retain(|w| !w.ends_with("using the built-in allowlist"));
+            app.flash(
+                if was_broken {
+                    "allowlist file loaded: detection now uses it (re-evaluating)"
+                } else {
+                    "allowlist reloaded"
+                },
+                false,
+            );
+        }
+        Err(e) if was_broken => {
+            app.allowlist = Err(e.to_string());
+            app.rebuild_pane(Pane::Allowlist);
+            app.flash(
+                format!("{e} (still using the built-in allowlist; Ctrl-r retries)"),
+                true,
+            );
         }
         Err(e) => app.flash(format!("{e} (keeping the allowlist in memory)"), true),
     }

@@ -251,6 +251,10 @@ pub fn build_app(opts: &TuiOptions, source_key: &str) -> (App, crate::allowlist:
     app.warnings = warnings;
     app.config_dir = opts.config_dir.clone();
     app.allowlist_init = init;
+    app.allowlist_path = opts.allowlist_path.clone();
+    if app.allowlist.is_err() {
+        app.allowlist_fallback = allowlist.clone();
+    }
     (app, allowlist)
 }
 

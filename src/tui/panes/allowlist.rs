@@ -25,13 +25,14 @@ pub fn rows(app: &App) -> Vec<Row> {
     let file = match &app.allowlist {
         Ok(f) => f,
         Err(e) => {
-            return vec![Row::new(
+            let mut rows = vec![Row::new(
                 RowId::AllowlistError,
                 vec![
                     String::new(),
                     "error".into(),
                     clean(e),
-                    "fix the file; it is never overwritten while it does not parse".into(),
+                    "fix the file, then Ctrl-r; it is never overwritten while it does not parse"
+                        .into(),
                     String::new(),
                     String::new(),
                     String::new(),
@@ -39,6 +40,52 @@ pub fn rows(app: &App) -> Vec<Row> {
                 app.theme.get("warning"),
                 RowKind::Info,
             )];
+            rows.push(Row::new(
+                RowId::Heading("in-force".into()),
+                vec![
+                    String::new(),
+                    "in force".into(),
+                    format!(
+                        "{} built-in entr{} (not the file)",
+                        app.allowlist_fallback.entries.len(),
+                        if app.allowlist_fallback.entries.len() == 1 {
+                            "y"
+                        } else {
+                            "ies"
+                        }
+                    ),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ],
+                app.theme.header(),
+                RowKind::Info,
+            ));
+            let hits = &app.live.status.allow_hits;
+            rows.extend(
+                app.allowlist_fallback
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        Row::new(
+                            RowId::Heading(format!("default-{i}")),
+                            vec![
+                                (i + 1).to_string(),
+                                e.kind.as_str().to_string(),
+                                clean(&e.value),
+                                clean(&e.scope_text()),
+                                clean(&e.reason),
+                                "-".into(),
+                                hits.get(i).map_or("…".into(), |n| n.to_string()),
+                            ],
+                            app.theme.dim(),
+                            RowKind::Info,
+                        )
+                    }),
+            );
+            return rows;
         }
     };
     let now = chrono::Utc::now().timestamp_micros();
@@ -92,7 +139,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             "built-in defaults; {} is created on the first change",
             clean(&file.path.display().to_string())
         ),
-        Err(_) => "cannot load".into(),
+        Err(_) => format!(
+            "file does not parse: the {} built-in entries below are in force; fix it, then Ctrl-r",
+            app.allowlist_fallback.entries.len()
+        ),
     };
     let undo = matches!(&app.allowlist, Ok(f) if f.can_undo());
     let extra = if undo {
