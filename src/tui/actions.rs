@@ -358,8 +358,10 @@ fn open(app: &mut App) {
 }
 
 fn set_filter(app: &mut App, q: String) {
+    let shown = super::panes::shown_cells(app.focus, app.screen_width);
     let l = app.list_mut(app.focus);
     l.filter.query = q;
+    l.filter.shown = shown;
     l.refilter();
     app.dirty = true;
 }

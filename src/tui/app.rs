@@ -240,6 +240,9 @@ pub struct App {
     /// Where the allowlist file is, even while it does not parse (Ctrl-r
     /// retries it).
     pub allowlist_path: PathBuf,
+    /// Terminal width (0: unknown): the filter matches only the columns
+    /// shown at this width.
+    pub screen_width: u16,
     /// What detection uses while the file does not parse (the built-in
     /// defaults, or nothing with `--no-default-allowlist`).
     pub allowlist_fallback: crate::allowlist::Allowlist,
@@ -284,6 +287,7 @@ impl App {
             allowlist_changed_told: false,
             preview_token: 0,
             allowlist_path: PathBuf::new(),
+            screen_width: 0,
             allowlist_fallback: crate::allowlist::Allowlist::default(),
         }
     }
@@ -344,6 +348,16 @@ impl App {
         }
     }
 
+    /// The terminal was resized: columns may appear or go, and the filter
+    /// matches only what is shown.
+    pub fn set_width(&mut self, w: u16) {
+        if w != self.screen_width {
+            self.screen_width = w;
+            self.rebuild();
+        }
+        self.dirty = true;
+    }
+
     /// Rebuild every pane's rows from the shown snapshot and state. The
     /// selection never moves by itself: it stays on the same row id, and
     /// an incident whose id changed (merged, another primary) is found again
@@ -364,7 +378,10 @@ impl App {
             .and_then(|k| self.incident_of(k))
             .map(|i| i.primary.clone());
         let rows = panes::rows(self, p);
-        self.list_mut(p).set_rows(rows);
+        let shown = panes::shown_cells(p, self.screen_width);
+        let l = self.list_mut(p);
+        l.filter.shown = shown;
+        l.set_rows(rows);
         if let (Some(old), Some(primary)) = (before, primary) {
             let l = self.list(p);
             if l.selected_row().map(|r| &r.key) != Some(&old) {

@@ -332,6 +332,9 @@ fn event_loop(
     use inbox::UiMsg;
     let mut mouse_on = true;
     let mut disk_checked = std::time::Instant::now();
+    if let Ok(size) = terminal.size() {
+        app.set_width(size.width);
+    }
     loop {
         if disk_checked.elapsed() > Duration::from_secs(2) {
             disk_checked = std::time::Instant::now();
@@ -380,7 +383,7 @@ fn event_loop(
                 }
                 UiMsg::Input(Event::Mouse(m)) => actions::mouse(app, m),
                 UiMsg::Input(Event::Paste(t)) => actions::paste(app, &t),
-                UiMsg::Input(Event::Resize(..)) => app.dirty = true,
+                UiMsg::Input(Event::Resize(w, _)) => app.set_width(w),
                 UiMsg::Input(_) => {}
                 UiMsg::InputError(e) => anyhow::bail!("reading the terminal: {e}"),
             }

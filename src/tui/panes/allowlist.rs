@@ -11,7 +11,7 @@ use crate::tui::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
-const COLS: &[Col] = &[
+pub(super) const COLS: &[Col] = &[
     col("#", Constraint::Length(3), 0),
     col("KIND", Constraint::Length(12), 0),
     col("VALUE", Constraint::Fill(3), 0),
