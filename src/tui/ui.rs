@@ -34,7 +34,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         Mode::ConfirmDelete(i) => draw_confirm(f, app, *i),
         Mode::Suppressed { entry, token } => draw_suppressed(f, app, *entry, *token),
         Mode::ConfirmQuit(why) => {
-            let rows = why.chars().count().div_ceil(60) as u16;
+            let rows = super::text::width(why).div_ceil(60) as u16;
             let area = popup(f.area(), 64, rows + 5);
             let lines = vec![
                 Line::raw(clean(why)),
@@ -50,9 +50,9 @@ pub fn draw(f: &mut Frame, app: &App) {
 
 /// Hit-test for mouse clicks on the tabs: which pane's label is at column x.
 pub fn tab_at(app: &App, x: u16) -> Option<Pane> {
-    let mut col = title_prefix(app).chars().count() as u16;
+    let mut col = super::text::width(&title_prefix(app)) as u16;
     for p in Pane::ALL {
-        let w = tab_label(p).chars().count() as u16;
+        let w = super::text::width(&tab_label(p)) as u16;
         if x >= col && x < col + w {
             return Some(p);
         }
@@ -95,11 +95,10 @@ fn draw_title(f: &mut Frame, area: Rect, app: &App) {
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 2);
     let src = clean(&app.live.status.sources);
-    let n = src.chars().count();
-    if n <= room {
+    if super::text::width(&src) <= room {
         spans.push(Span::styled(format!("  {src}"), app.theme.dim()));
     } else if room >= 12 {
-        let tail: String = src.chars().skip(n - (room - 1)).collect();
+        let tail = super::text::tail(&src, room - 1);
         spans.push(Span::styled(format!("  …{tail}"), app.theme.dim()));
     }
     f.render_widget(Line::from(spans), area);
