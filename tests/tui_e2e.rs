@@ -535,3 +535,20 @@ fn ctrl_r_loads_a_fixed_allowlist() {
     s.wait_text("no incidents");
     s.keys(&["q"]);
 }
+
+#[test]
+fn a_line_over_1_mib_is_counted_large_in_the_status_bar_and_problems_view() {
+    skip_if_unavailable!();
+    let s = Session::new();
+    let log = s.path("audit.log");
+    let padded = secret_get("mallory", "db", "a1")
+        .replace("curl/8.0", &format!("curl/8.0 {}", "x".repeat(1_200_000)));
+    append(&log, &(padded + &secret_get("trudy", "api", "a2")));
+    s.start(&format!("--no-follow {}", log.display()));
+    s.wait_text("trudy");
+    s.wait_text("1 large (M)");
+    s.keys(&["M"]);
+    let scr = s.wait_text("1 line over 1 MiB");
+    assert!(scr.contains("reduced text"), "{scr}");
+    s.keys(&["Escape", "q"]);
+}

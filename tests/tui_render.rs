@@ -224,7 +224,7 @@ fn help_overlay_and_allowlist_form_validation() {
     press(&mut app, KeyCode::Char('?'));
     let s = render(&app, 90, 40).join("\n");
     assert!(s.contains("Help"), "{s}");
-    assert!(s.contains("live fuzzy filter"), "{s}");
+    assert!(s.contains("live filter"), "{s}");
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('a'));
     let s = screen(&app);
@@ -449,4 +449,74 @@ fn ctrl_c_in_a_form_or_prompt_cancels_it_and_keeps_the_tui_open() {
     assert!(s.contains(":export ") && !s.contains(":export x"), "{s}");
     actions::key(&mut app, ctrl_c);
     assert!(!app.quit && matches!(app.mode, ktriage::tui::app::Mode::Normal));
+}
+
+#[test]
+fn filter_matches_the_visible_text_and_unicode_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = [
+        secret_get("mallory", "curl/8.0", "aws-credentials", "a1"),
+        secret_get("walrus-bot", "kubectl/v1.30", "api", "a2"),
+        secret_get("ünïcode-user", "curl/8.0", "db", "a3"),
+    ]
+    .join("\n");
+    let mut app = app_from_log(&options(dir.path()), &log, Status::default());
+    app.set_width(80);
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('/'));
+    // "alr" is in walrus-bot; in mallory only as letters in order.
+    for c in "alr".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    let s = screen(&app);
+    assert!(s.contains("walrus-bot"), "{s}");
+    assert!(
+        !s.contains("mallory"),
+        "letters in order no longer match: {s}"
+    );
+    assert!(!s.contains("(fuzzy"), "{s}");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    for c in "ÜNÏ".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    let s = screen(&app);
+    assert!(s.contains("ünïcode-user") && !s.contains("mallory"), "{s}");
+}
+
+#[test]
+fn a_cjk_identity_keeps_the_layout_in_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let who = format!(
+        "system:serviceaccount:prod:{}",
+        "管理者アカウント".repeat(6)
+    );
+    let log = secret_get(&who, "curl/8.0", "db", "a1");
+    let mut app = app_from_log(&options(dir.path()), &log, Status::default());
+    for (w, h) in [(80u16, 24u16), (200, 50)] {
+        app.set_width(w);
+        for pane in ['1', '2', '4'] {
+            press(&mut app, KeyCode::Char(pane));
+            // One string char per terminal cell (a wide char's second
+            // cell is a placeholder), so char offsets are columns.
+            let lines = render(&app, w, h);
+            let at = |l: &str, pat: &str| l.find(pat).map(|b| l[..b].chars().count());
+            if pane == '2' {
+                let head = lines.iter().find(|l| l.contains("READS")).unwrap();
+                let row = lines.iter().find(|l| l.contains("flagged")).unwrap();
+                assert_eq!(
+                    at(row, "1 flagged"),
+                    at(head, "READS"),
+                    "a wide identity pushed the next column:\n{head}\n{row}"
+                );
+            }
+            // The frame's right border is intact on every body row.
+            for l in lines
+                .iter()
+                .filter(|l| l.starts_with('┃') || l.starts_with('│'))
+            {
+                assert!(l.ends_with('┃') || l.ends_with('│'), "pane {pane}: {l}");
+            }
+        }
+    }
 }

@@ -267,6 +267,14 @@ fn show_problems(app: &mut App) {
         ));
         lines.extend(st.malformed_list.iter().map(|m| super::text::clean(m)));
     }
+    if st.large > 0 {
+        lines.push(String::new());
+        lines.push(format!(
+            "{} over 1 MiB: judged from their reduced text (long strings cut, marked `...(N bytes, cut)`; \
+             a cut identity is never allowlisted); per input below",
+            super::text::count_of(st.large, "line", "lines")
+        ));
+    }
     // Input problems are listed below; other errors (a file that could not
     // be opened or followed) only here.
     if let Some(e) = st.error.as_ref().filter(|e| !e.starts_with("NOT JUDGED: ")) {

@@ -55,7 +55,7 @@ actions! {
     Back = "back", Global, "close popup / clear filter / pane 1; never quits";
     Leave = "leave", Global, "back; quit at the top level (asks if work is unsaved)";
     Help = "help", Global, "this help";
-    Filter = "filter", Global, "live fuzzy filter of the focused pane";
+    Filter = "filter", Global, "live filter of the focused pane (substring; ~ fuzzy; ! inverts)";
     Command = "command", Global, "command prompt (:export, :theme, :follow, :freeze, :q)";
     Down = "down", Global, "move down";
     Up = "up", Global, "move up";

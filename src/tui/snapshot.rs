@@ -111,6 +111,10 @@ pub struct Status {
     pub events: u64,
     pub relevant: u64,
     pub malformed: u64,
+    /// Lines over the 1 MiB cap, judged from their reduced text (events,
+    /// not malformed; `audit::large`): said so nothing looks fully read
+    /// when parts of those lines were cut.
+    pub large: u64,
     /// The first malformed records as `file:line: why` (the count above is
     /// the total; the list is capped by the pipeline).
     pub malformed_list: Vec<String>,

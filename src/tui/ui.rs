@@ -187,6 +187,15 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
             th.get("medium"),
         ));
     }
+    if st.large > 0 {
+        s.push(Span::styled(
+            format!(" {} large (M) ", count(st.large)),
+            th.get("medium"),
+        ));
+    }
+    if st.malformed == 0 && st.large == 0 && st.problems.iter().any(|p| p.starts_with("warning:")) {
+        s.push(Span::styled(" input warnings (M) ", th.get("medium")));
+    }
     if let Some(e) = &st.error {
         s.push(Span::styled(format!(" {} ", clean(e)), th.get("warning")));
     }

@@ -479,6 +479,7 @@ impl Pub {
         st.events = events;
         st.relevant = ingest.engine.stats.relevant;
         st.malformed = ingest.stats.malformed;
+        st.large = ingest.stats.large;
         if st.malformed_list.len() != ingest.stats.first_malformed.len() {
             st.malformed_list = (ingest.stats.first_malformed.iter())
                 .map(ToString::to_string)
@@ -517,7 +518,22 @@ fn input_status(st: &mut Status, ingest: &Ingest) {
         .stats
         .inputs
         .iter()
-        .map(|i| format!("{}: {} event(s): {}", i.name, i.events, i.format_names()))
+        .map(|i| {
+            let large = if i.large > 0 {
+                format!(
+                    " ({} over 1 MiB, judged from their reduced text)",
+                    crate::tui::text::count_of(i.large, "line", "lines")
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{}: {}{large}: {}",
+                i.name,
+                crate::tui::text::count_of(i.events, "event", "events"),
+                i.format_names()
+            )
+        })
         .collect();
     st.problems.clear();
     let mut first_error = None;
