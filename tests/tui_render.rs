@@ -520,3 +520,51 @@ fn a_cjk_identity_keeps_the_layout_in_columns() {
         }
     }
 }
+
+#[test]
+fn n_and_shift_n_step_through_matches_and_y_copies_the_typed_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = [
+        secret_get("svc-alpha", "curl/8.0", "db", "a1"),
+        secret_get("mallory", "curl/8.0", "api", "a2"),
+        secret_get("svc-beta", "curl/8.0", "db", "a3"),
+    ]
+    .join("\n");
+    let mut app = app_from_log(&options(dir.path()), &log, Status::default());
+    app.set_width(100);
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('n'));
+    assert!(screen(&app).contains("no filter"), "{}", screen(&app));
+    press(&mut app, KeyCode::Char('/'));
+    for c in "svc-".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    let selected = |app: &App| {
+        let Some(ktriage::tui::filter::RowId::Identity(id)) = app
+            .list(Pane::Identities)
+            .selected_row()
+            .map(|r| r.key.clone())
+        else {
+            panic!("no identity selected");
+        };
+        id
+    };
+    let first = selected(&app);
+    press(&mut app, KeyCode::Char('n'));
+    let second = selected(&app);
+    assert_ne!(first, second);
+    assert!(second.starts_with("svc-"));
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(selected(&app), first, "wraps around");
+    press(&mut app, KeyCode::Char('N'));
+    assert_eq!(selected(&app), second);
+    // y: the identity itself (not the row text with its counts), confirmed.
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.clipboard.as_deref(), Some(second.as_str()));
+    assert!(screen(&app).contains("copied"), "{}", screen(&app));
+    assert_eq!(
+        ktriage::tui::actions::osc52("svc-beta"),
+        "\u{1b}]52;c;c3ZjLWJldGE=\u{7}"
+    );
+}

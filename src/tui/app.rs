@@ -179,6 +179,24 @@ impl ListState {
         self.selected = found.unwrap_or(target);
     }
 
+    /// `n`/`N`: the next (or previous) row that matches the filter itself,
+    /// wrapping around; false when none does.
+    pub fn next_match(&mut self, forward: bool) -> bool {
+        let n = self.visible.len();
+        for step in 1..=n {
+            let p = if forward {
+                (self.selected + step) % n
+            } else {
+                (self.selected + n * 2 - step) % n
+            };
+            if self.selectable(p) && self.filter.row_hits(&self.rows[self.visible[p]]) {
+                self.selected = p;
+                return true;
+            }
+        }
+        false
+    }
+
     /// The first selectable row.
     pub fn select_first(&mut self) {
         self.selected = 0;
@@ -235,6 +253,8 @@ pub struct App {
     pub dirty: bool,
     /// The allowlist file changed on disk and the analyst was told.
     pub allowlist_changed_told: bool,
+    /// Text `y` copied, for the loop to send to the terminal (OSC 52).
+    pub clipboard: Option<String>,
     /// Last `Command::Preview` token handed out.
     pub preview_token: u64,
     /// Where the allowlist file is, even while it does not parse (Ctrl-r
@@ -286,6 +306,7 @@ impl App {
             dirty: true,
             allowlist_changed_told: false,
             preview_token: 0,
+            clipboard: None,
             allowlist_path: PathBuf::new(),
             screen_width: 0,
             allowlist_fallback: crate::allowlist::Allowlist::default(),

@@ -316,6 +316,16 @@ impl Filter {
         (0..rows.len()).filter(|&i| keep[i]).collect()
     }
 
+    /// Does the row itself match (not only kept for a matching child or
+    /// parent)? For `n`/`N`.
+    pub fn row_hits(&self, r: &Row) -> bool {
+        if !self.is_active() || self.inverted() {
+            return false;
+        }
+        let pat = lower(self.pattern()).text;
+        self.hits(r, &pat, self.mode().unwrap_or(MatchMode::Substring))
+    }
+
     /// Does one shown cell match?
     fn hits(&self, r: &Row, pat: &str, mode: MatchMode) -> bool {
         r.lowered().iter().enumerate().any(|(c, l)| {

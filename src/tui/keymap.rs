@@ -81,6 +81,9 @@ actions! {
     Mouse = "mouse", Global, "release / capture the mouse (select text)";
     Reload = "reload", Global, "reload the allowlist file from disk";
     Problems = "problems", Global, "malformed lines (file:line: why) and warnings";
+    Copy = "copy", Global, "copy the selected value to the clipboard (OSC 52)";
+    NextMatch = "next-match", Global, "next row matching the filter";
+    PrevMatch = "prev-match", Global, "previous row matching the filter";
     NextHigh = "next-high", Incidents, "next high/critical incident";
     PrevHigh = "prev-high", Incidents, "previous high/critical incident";
     HideAllowed = "hide-allowlisted", Identities, "hide / show allowlisted identities";
@@ -243,6 +246,9 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("f2", "mouse"),
     ("ctrl-r", "reload"),
     ("M", "problems"),
+    ("y", "copy"),
+    ("n", "next-match"),
+    ("N", "prev-match"),
     ("e", "next-high"),
     ("E", "prev-high"),
     ("h", "hide-allowlisted"),

@@ -356,6 +356,12 @@ fn event_loop(
                 execute!(std::io::stdout(), DisableMouseCapture)?;
             }
         }
+        if let Some(text) = app.clipboard.take() {
+            use std::io::Write as _;
+            let mut out = std::io::stdout();
+            out.write_all(actions::osc52(&text).as_bytes())?;
+            out.flush()?;
+        }
         if app.dirty {
             execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
             terminal.draw(|f| ui::draw(f, app))?;
