@@ -180,17 +180,16 @@ impl Form {
         matches!(self.kind, FormKind::AddEntry | FormKind::EditEntry(_))
     }
 
-    /// The entry as far as matching goes (a missing reason does not change
-    /// what it hides), for the impact preview and the breadth warnings.
+    /// The entry as far as matching goes, for the impact preview and the
+    /// breadth warnings. The reason does not change what an entry hides, so
+    /// it is left out: typing it asks the worker for nothing.
     pub fn candidate(&self) -> Option<AllowlistEntry> {
         if !self.is_entry() {
             return None;
         }
         let mut f = self.clone();
-        if f.value("reason").is_empty() {
-            if let Some(r) = f.fields.iter_mut().find(|x| x.label == "reason") {
-                r.value = "(preview)".into();
-            }
+        if let Some(r) = f.fields.iter_mut().find(|x| x.label == "reason") {
+            r.value = "(preview)".into();
         }
         f.to_entry().ok()
     }

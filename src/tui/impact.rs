@@ -223,3 +223,67 @@ impl Impact {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::allowlist::{Allowlist, AllowlistEntry, EntryKind};
+    use crate::detect::Config;
+
+    fn get(user: &str, secret: &str, id: &str) -> String {
+        serde_json::json!({
+            "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata", "auditID": id,
+            "stage": "ResponseComplete", "requestURI": format!("/api/v1/namespaces/prod/secrets/{secret}"),
+            "verb": "get", "user": {"username": user, "groups": ["system:authenticated"]},
+            "sourceIPs": ["203.0.113.9"], "userAgent": "curl/8.0",
+            "objectRef": {"resource": "secrets", "namespace": "prod", "name": secret, "apiVersion": "v1"},
+            "responseStatus": {"code": 200},
+            "requestReceivedTimestamp": "2026-07-01T10:00:00.000000Z", "stageTimestamp": "2026-07-01T10:00:00.100000Z"
+        })
+        .to_string()
+    }
+
+    fn judge(allow: Allowlist, lines: &[String]) -> Engine {
+        let mut e = Engine::new(Config::default(), allow);
+        for l in lines {
+            let ev = crate::audit::input::parse_event(l).unwrap();
+            e.process(&ev, l);
+        }
+        e
+    }
+
+    #[test]
+    fn names_the_rotation_list_secret_a_candidate_would_hide() {
+        let lines = [
+            get("mallory", "aws-credentials", "a1"),
+            get("mallory", "db", "a2"),
+        ];
+        let now = judge(Allowlist::empty(), &lines);
+        let entry = AllowlistEntry::new(EntryKind::SecretName, "prod/aws-credentials").unwrap();
+        let cand = judge(
+            Allowlist {
+                entries: vec![entry],
+                ..Default::default()
+            },
+            &lines,
+        );
+        let i = compare(&now, &cand, 7, false);
+        assert_eq!(i.token, 7);
+        assert_eq!(i.rotate_removed.len(), 1);
+        assert_eq!(i.rotate_removed[0].to_string(), "prod/aws-credentials");
+        assert_eq!(i.incidents, 1);
+        let s = i.summary();
+        assert!(
+            s.contains("removes prod/aws-credentials from its rotation list"),
+            "{s}"
+        );
+        assert!(s.starts_with("hides"), "{s}");
+        // The same allowlist on both sides changes nothing, and says so.
+        let same = compare(&now, &judge(Allowlist::empty(), &lines), 8, false);
+        assert_eq!(same.summary(), "changes no alert in the events held");
+        // Reversed (an entry removed): what it suppressed comes back.
+        let back = compare(&cand, &now, 9, false);
+        assert_eq!(back.rotate_added[0].to_string(), "prod/aws-credentials");
+        assert!(!back.grown.is_empty() || !back.revealed.is_empty());
+    }
+}
