@@ -1,6 +1,8 @@
 //! The TUI's live filter: one keystroke re-filters every row of the pane
-//! with fuzzy-matcher's `fuzzy_match` (highlight indices are computed only
-//! for rows on screen, not here). Issue 5's target: 100,000 rows under
+//! (substring per shown cell, Unicode case-insensitive; fuzzy within one
+//! cell as the fallback when no row contains the pattern, as `paymnt`
+//! here, or with `~`). Highlight indices are computed only for rows on
+//! screen, not here. Issue 5's target: 100,000 rows under
 //! 30 ms per keystroke.
 //!
 //! ```sh

@@ -154,7 +154,7 @@ fn a_truly_broken_2_mib_line_is_still_malformed_at_its_line() {
 fn allow(kind: EntryKind, value: &str) -> Allowlist {
     Allowlist {
         entries: vec![AllowlistEntry::new(kind, value).unwrap()],
-        origin: None,
+        ..Default::default()
     }
 }
 

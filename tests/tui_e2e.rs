@@ -244,6 +244,13 @@ fn adds_an_allowlist_entry_saves_it_and_re_evaluates() {
     s.wait_text("reason is required");
     s.text("approved pentest");
     s.keys(&["Enter"]);
+    // It hides mallory's alert: saved only on a second Enter.
+    s.wait_text("Enter again saves");
+    assert!(
+        !s.path("allow.toml").exists(),
+        "nothing saved before confirming"
+    );
+    s.keys(&["Enter"]);
     s.wait_text("allowlisted user mallory");
     s.wait_text("no incidents");
     let saved = std::fs::read_to_string(s.path("allow.toml")).unwrap();
@@ -444,10 +451,14 @@ fn two_instances_adding_allowlist_entries_keep_both() {
     s.wait_on("t", "form", |x| x.contains("Add allowlist entry"));
     s.text_to("t", "first instance");
     s.keys_to("t", &["Enter"]);
+    s.wait_on("t", "confirm", |x| x.contains("Enter again saves"));
+    s.keys_to("t", &["Enter"]);
     s.wait_on("t", "saved", |x| x.contains("saved to"));
     s.keys_to("u", &["G", "a"]);
     s.wait_on("u", "form", |x| x.contains("Add allowlist entry"));
     s.text_to("u", "second instance");
+    s.keys_to("u", &["Enter"]);
+    s.wait_on("u", "confirm", |x| x.contains("Enter again saves"));
     s.keys_to("u", &["Enter"]);
     s.wait_on("u", "saved", |x| x.contains("saved to"));
     let saved = std::fs::read_to_string(s.path("allow.toml")).unwrap();
@@ -458,4 +469,86 @@ fn two_instances_adding_allowlist_entries_keep_both() {
         "{saved}"
     );
     assert!(s.path("allow.toml.bak").exists());
+}
+
+#[test]
+fn the_impact_preview_names_a_rotation_list_secret_before_it_is_hidden() {
+    skip_if_unavailable!();
+    let s = Session::new();
+    let log = s.path("audit.log");
+    append(
+        &log,
+        &(secret_get("mallory", "aws-credentials", "a1")
+            + &secret_get("mallory", "db", "a2")
+            + &secret_get("trudy", "aws-credentials", "a3")),
+    );
+    s.start(&format!("--no-follow {}", log.display()));
+    s.wait_text("mallory");
+    // Identities pane, mallory expanded, the row of prod/aws-credentials.
+    s.keys(&["2"]);
+    s.wait_text("▶ Identities");
+    s.keys(&["g", "Enter"]);
+    s.wait_text("secret prod/aws-credentials");
+    s.keys(&["j", "a"]);
+    s.wait_text("Add allowlist entry");
+    // The narrowest entry: the secret keeps its namespace.
+    let scr = s.wait_text("value: prod/aws-credentials");
+    assert!(scr.contains("kind: secret-name"), "{scr}");
+    let scr = s.wait_text("removes prod/aws-credentials from");
+    assert!(scr.contains("impact: hides"), "{scr}");
+    s.text("vault sync");
+    s.keys(&["Enter"]);
+    s.wait_text("Enter again saves");
+    assert!(
+        !s.path("allow.toml").exists(),
+        "nothing saved before confirming"
+    );
+    s.keys(&["Escape"]);
+    s.wait_for("form closed", |x| !x.contains("Add allowlist entry"));
+    assert!(!s.path("allow.toml").exists());
+    s.keys(&["q"]);
+}
+
+#[test]
+fn ctrl_r_loads_a_fixed_allowlist() {
+    skip_if_unavailable!();
+    let s = Session::new();
+    let log = s.path("audit.log");
+    append(&log, &secret_get("mallory", "db", "a1"));
+    let allow = s.path("allow.toml");
+    std::fs::write(&allow, "[[allow]]\nkind = \"user\"\nvalue = \"mallory\n").unwrap();
+    s.start(&format!("--no-follow {}", log.display()));
+    s.wait_text("mallory");
+    // While the file is broken the pane says which allowlist is in force.
+    s.keys(&["3"]);
+    let scr = s.wait_text("built-in entries below are in force");
+    assert!(scr.contains("system:kube-controller"), "{scr}");
+    std::fs::write(
+        &allow,
+        "[[allow]]\nkind = \"user\"\nvalue = \"mallory\"\nreason = \"approved pentest\"\n",
+    )
+    .unwrap();
+    s.keys(&["C-r"]);
+    s.wait_text("allowlist file loaded");
+    s.wait_text("approved pentest");
+    s.keys(&["1"]);
+    s.wait_text("no incidents");
+    s.keys(&["q"]);
+}
+
+#[test]
+fn a_line_over_1_mib_is_counted_large_in_the_status_bar_and_problems_view() {
+    skip_if_unavailable!();
+    let s = Session::new();
+    let log = s.path("audit.log");
+    let padded = secret_get("mallory", "db", "a1")
+        .replace("curl/8.0", &format!("curl/8.0 {}", "x".repeat(1_200_000)));
+    append(&log, &(padded + &secret_get("trudy", "api", "a2")));
+    s.start(&format!("--no-follow {}", log.display()));
+    s.wait_text("trudy");
+    s.wait_text("1 large (M)");
+    s.keys(&["M"]);
+    let scr = s.wait_text("1 line over 1 MiB");
+    assert!(scr.contains("reduced text"), "{scr}");
+    s.keys(&["Escape", "q"]);
 }

@@ -224,7 +224,7 @@ fn help_overlay_and_allowlist_form_validation() {
     press(&mut app, KeyCode::Char('?'));
     let s = render(&app, 90, 40).join("\n");
     assert!(s.contains("Help"), "{s}");
-    assert!(s.contains("live fuzzy filter"), "{s}");
+    assert!(s.contains("live filter"), "{s}");
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('a'));
     let s = screen(&app);
@@ -312,7 +312,8 @@ fn allowlisting_an_identity_with_colons_prefills_all_of_it() {
         assert_eq!(f.fields[1].value, "system:serviceaccount:squid:proxy");
         press(&mut app, KeyCode::Esc);
     }
-    // Expanded, on its secret: a secret-name entry for that secret.
+    // Expanded, on its secret: a secret-name entry for that secret, in
+    // its namespace only, for the rules that alerted (never every rule).
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Char('a'));
@@ -321,7 +322,12 @@ fn allowlisting_an_identity_with_colons_prefills_all_of_it() {
     };
     assert_eq!(
         (f.fields[0].value.as_str(), f.fields[1].value.as_str()),
-        ("secret-name", "db")
+        ("secret-name", "prod/db")
+    );
+    assert!(
+        f.fields[2].value.contains("secret-read"),
+        "{}",
+        f.fields[2].value
     );
 }
 
@@ -443,4 +449,122 @@ fn ctrl_c_in_a_form_or_prompt_cancels_it_and_keeps_the_tui_open() {
     assert!(s.contains(":export ") && !s.contains(":export x"), "{s}");
     actions::key(&mut app, ctrl_c);
     assert!(!app.quit && matches!(app.mode, ktriage::tui::app::Mode::Normal));
+}
+
+#[test]
+fn filter_matches_the_visible_text_and_unicode_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = [
+        secret_get("mallory", "curl/8.0", "aws-credentials", "a1"),
+        secret_get("walrus-bot", "kubectl/v1.30", "api", "a2"),
+        secret_get("ünïcode-user", "curl/8.0", "db", "a3"),
+    ]
+    .join("\n");
+    let mut app = app_from_log(&options(dir.path()), &log, Status::default());
+    app.set_width(80);
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('/'));
+    // "alr" is in walrus-bot; in mallory only as letters in order.
+    for c in "alr".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    let s = screen(&app);
+    assert!(s.contains("walrus-bot"), "{s}");
+    assert!(
+        !s.contains("mallory"),
+        "letters in order no longer match: {s}"
+    );
+    assert!(!s.contains("(fuzzy"), "{s}");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    for c in "ÜNÏ".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    let s = screen(&app);
+    assert!(s.contains("ünïcode-user") && !s.contains("mallory"), "{s}");
+}
+
+#[test]
+fn a_cjk_identity_keeps_the_layout_in_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let who = format!(
+        "system:serviceaccount:prod:{}",
+        "管理者アカウント".repeat(6)
+    );
+    let log = secret_get(&who, "curl/8.0", "db", "a1");
+    let mut app = app_from_log(&options(dir.path()), &log, Status::default());
+    for (w, h) in [(80u16, 24u16), (200, 50)] {
+        app.set_width(w);
+        for pane in ['1', '2', '4'] {
+            press(&mut app, KeyCode::Char(pane));
+            // One string char per terminal cell (a wide char's second
+            // cell is a placeholder), so char offsets are columns.
+            let lines = render(&app, w, h);
+            let at = |l: &str, pat: &str| l.find(pat).map(|b| l[..b].chars().count());
+            if pane == '2' {
+                let head = lines.iter().find(|l| l.contains("READS")).unwrap();
+                let row = lines.iter().find(|l| l.contains("flagged")).unwrap();
+                assert_eq!(
+                    at(row, "1 flagged"),
+                    at(head, "READS"),
+                    "a wide identity pushed the next column:\n{head}\n{row}"
+                );
+            }
+            // The frame's right border is intact on every body row.
+            for l in lines
+                .iter()
+                .filter(|l| l.starts_with('┃') || l.starts_with('│'))
+            {
+                assert!(l.ends_with('┃') || l.ends_with('│'), "pane {pane}: {l}");
+            }
+        }
+    }
+}
+
+#[test]
+fn n_and_shift_n_step_through_matches_and_y_copies_the_typed_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = [
+        secret_get("svc-alpha", "curl/8.0", "db", "a1"),
+        secret_get("mallory", "curl/8.0", "api", "a2"),
+        secret_get("svc-beta", "curl/8.0", "db", "a3"),
+    ]
+    .join("\n");
+    let mut app = app_from_log(&options(dir.path()), &log, Status::default());
+    app.set_width(100);
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('n'));
+    assert!(screen(&app).contains("no filter"), "{}", screen(&app));
+    press(&mut app, KeyCode::Char('/'));
+    for c in "svc-".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    let selected = |app: &App| {
+        let Some(ktriage::tui::filter::RowId::Identity(id)) = app
+            .list(Pane::Identities)
+            .selected_row()
+            .map(|r| r.key.clone())
+        else {
+            panic!("no identity selected");
+        };
+        id
+    };
+    let first = selected(&app);
+    press(&mut app, KeyCode::Char('n'));
+    let second = selected(&app);
+    assert_ne!(first, second);
+    assert!(second.starts_with("svc-"));
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(selected(&app), first, "wraps around");
+    press(&mut app, KeyCode::Char('N'));
+    assert_eq!(selected(&app), second);
+    // y: the identity itself (not the row text with its counts), confirmed.
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.clipboard.as_deref(), Some(second.as_str()));
+    assert!(screen(&app).contains("copied"), "{}", screen(&app));
+    assert_eq!(
+        ktriage::tui::actions::osc52("svc-beta"),
+        "\u{1b}]52;c;c3ZjLWJldGE=\u{7}"
+    );
 }

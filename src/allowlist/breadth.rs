@@ -135,7 +135,7 @@ pub fn breadth_warnings(e: &AllowlistEntry) -> Vec<BreadthWarning> {
             pattern: v.to_string(),
         }),
         EntryKind::SecretName => {
-            if v.trim_matches('*').len() < 3 {
+            if e.secret_scope().1.trim_matches('*').len() < 3 {
                 out.push(AnySecretName {
                     pattern: v.to_string(),
                 });
@@ -242,6 +242,15 @@ mod tests {
             ))[..],
             [DefaultAccount { .. }]
         ));
+        assert!(matches!(
+            breadth_warnings(&e(EntryKind::SecretName, "*"))[..],
+            [AnySecretName { .. }]
+        ));
+        assert!(matches!(
+            breadth_warnings(&e(EntryKind::SecretName, "prod/*"))[..],
+            [AnySecretName { .. }]
+        ));
+        assert!(breadth_warnings(&e(EntryKind::SecretName, "prod/aws-credentials")).is_empty());
         assert!(matches!(
             breadth_warnings(&e(EntryKind::SecretName, "*"))[..],
             [AnySecretName { .. }]

@@ -233,7 +233,7 @@ pub fn default_entries() -> Vec<AllowlistEntry> {
 pub fn default_allowlist() -> Allowlist {
     Allowlist {
         entries: default_entries(),
-        origin: None,
+        ..Default::default()
     }
 }
 
@@ -244,7 +244,7 @@ pub const HEADER: &str = "\
 # controller is allowlisted for what it does, not for everything. Kinds:
 #   user, user-prefix, group          the effective identity / one of its groups
 #   namespace                         the target object's namespace
-#   secret-name                       glob on the secret name (name-scoped requests)
+#   secret-name                       glob on the secret name (name-scoped requests); NAMESPACE/GLOB limits it to one namespace
 #   source-cidr                       the trusted source IP
 #   user-agent                        glob on the user agent (set by the client!)
 #   pod-service-account               a service account, only from pods named pod_name_prefix*

@@ -107,6 +107,7 @@ pub fn parse_allowlist(
     Ok(Allowlist {
         entries,
         origin: Some(path.to_path_buf()),
+        ..Default::default()
     })
 }
 

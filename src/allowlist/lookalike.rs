@@ -135,7 +135,7 @@ mod tests {
                 AllowlistEntry::new(EntryKind::User, "system:kube-controller-manager").unwrap(),
                 AllowlistEntry::new(EntryKind::UserPrefix, "system:node:").unwrap(),
             ],
-            origin: None,
+            ..Default::default()
         }
     }
 

@@ -24,6 +24,9 @@ pub enum EntryKind {
     Namespace,
     /// A glob on the target secret's name (for list/watch: the name of a
     /// `fieldSelector=metadata.name=` scope; unscoped lists never match).
+    /// `NAMESPACE/GLOB` limits it to one namespace (a secret name cannot
+    /// contain `/`): the TUI proposes that form, so allowlisting
+    /// `prod/aws-credentials` never hides `staging/aws-credentials`.
     SecretName,
     /// The trusted source IP is in this range.
     SourceCidr,
@@ -238,7 +241,10 @@ impl AllowlistEntry {
             EntryKind::Group => s.groups.iter().any(|g| *g == self.value),
             EntryKind::Namespace => s.namespace == self.value,
             EntryKind::SecretName => {
-                s.resource == "secrets" && s.target_name.is_some_and(|n| glob_match(&self.value, n))
+                let (ns, name) = self.secret_scope();
+                s.resource == "secrets"
+                    && ns.is_none_or(|ns| ns == s.namespace)
+                    && s.target_name.is_some_and(|n| glob_match(name, n))
             }
             EntryKind::SourceCidr => match (self.cidr, s.source_ip) {
                 (Some(c), Some(ip)) => c.contains(ip),
@@ -253,6 +259,15 @@ impl AllowlistEntry {
                         _ => false,
                     }
             }
+        }
+    }
+
+    /// A `secret-name` value split into its namespace (when qualified as
+    /// `NAMESPACE/GLOB`) and the name glob.
+    pub fn secret_scope(&self) -> (Option<&str>, &str) {
+        match self.value.split_once('/') {
+            Some((ns, name)) => (Some(ns), name),
+            None => (None, self.value.as_str()),
         }
     }
 
@@ -291,11 +306,29 @@ fn parse_expiry(t: &str) -> Result<i64, String> {
 }
 
 /// The allowlist in force: the entries, and where they came from.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Allowlist {
     pub entries: Vec<AllowlistEntry>,
     /// Path of the file, or `None` for the built-in defaults.
     pub origin: Option<std::path::PathBuf>,
+    /// Rule checks each entry silenced (by index), counted by [`Allowlist::find`]
+    /// so what the allowlist hides stays visible (the TUI's allowlist pane).
+    /// Interior counters: the engine holds the allowlist by shared reference.
+    pub hits: HitCounts,
+}
+
+#[derive(Debug, Default)]
+pub struct HitCounts(std::sync::Mutex<Vec<u64>>);
+
+/// A copy counts from zero: the counts belong to the engine that used it.
+impl Clone for Allowlist {
+    fn clone(&self) -> Self {
+        Allowlist {
+            entries: self.entries.clone(),
+            origin: self.origin.clone(),
+            hits: HitCounts::default(),
+        }
+    }
 }
 
 impl Allowlist {
@@ -305,7 +338,22 @@ impl Allowlist {
 
     /// The first entry that silences `rule` for this request.
     pub fn find(&self, rule: &str, s: &Subject<'_>) -> Option<usize> {
-        self.entries.iter().position(|e| e.matches(rule, s))
+        let i = self.entries.iter().position(|e| e.matches(rule, s))?;
+        // Only on a match: the common case (no entry matches) stays free.
+        if let Ok(mut h) = self.hits.0.lock() {
+            if h.len() < self.entries.len() {
+                h.resize(self.entries.len(), 0);
+            }
+            h[i] += 1;
+        }
+        Some(i)
+    }
+
+    /// Rule checks each entry silenced so far, by entry index.
+    pub fn hits(&self) -> Vec<u64> {
+        let mut h = self.hits.0.lock().map(|h| h.clone()).unwrap_or_default();
+        h.resize(self.entries.len(), 0);
+        h
     }
 
     pub fn allows(&self, rule: &str, s: &Subject<'_>) -> bool {
@@ -360,6 +408,26 @@ mod tests {
     }
 
     #[test]
+    fn hits_are_counted_per_entry_and_not_copied() {
+        let a = Allowlist {
+            entries: vec![
+                AllowlistEntry::new(EntryKind::User, "bob").unwrap(),
+                AllowlistEntry::new(EntryKind::User, "alice").unwrap(),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(a.find("x", &subject("alice", None)), Some(1));
+        assert_eq!(a.find("x", &subject("alice", None)), Some(1));
+        assert_eq!(a.find("x", &subject("carol", None)), None);
+        assert_eq!(a.hits(), vec![0, 2]);
+        assert_eq!(
+            a.clone().hits(),
+            vec![0, 0],
+            "a copy counts for its own engine"
+        );
+    }
+
+    #[test]
     fn kinds() {
         let s = subject(
             "system:serviceaccount:security:trivy-operator",
@@ -369,6 +437,15 @@ mod tests {
             AllowlistEntry::new(EntryKind::SecretName, "sh.helm.release.v1.*")
                 .unwrap()
                 .matches("r", &s)
+        );
+        let qualified =
+            AllowlistEntry::new(EntryKind::SecretName, "prod/sh.helm.release.v1.*").unwrap();
+        assert!(qualified.matches("r", &s), "namespace and name both match");
+        let mut other_ns = s;
+        other_ns.namespace = "staging";
+        assert!(
+            !qualified.matches("r", &other_ns),
+            "same name, other namespace"
         );
         assert!(
             AllowlistEntry::new(EntryKind::SourceCidr, "10.0.0.0/8")

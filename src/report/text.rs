@@ -58,35 +58,42 @@ fn span(first: Option<i64>, last: Option<i64>) -> String {
 
 /// Wrap `text` so its first line takes `width` columns and continuation
 /// lines, indented by `indent`, end at column 80; words longer than a line
-/// (service-account names) are broken.
+/// (service-account names) are broken. Columns are display columns
+/// (`unicode-width`): a CJK character takes two, so a CJK identity stays
+/// within 80 columns.
 pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> String {
-    fn break_line(out: &mut String, line: &mut Vec<char>, indent: &str) {
-        out.extend(line.drain(..));
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    fn cols(s: &str) -> usize {
+        UnicodeWidthStr::width(s)
+    }
+    fn break_line(out: &mut String, line: &mut String, indent: &str) {
+        out.push_str(line);
+        line.clear();
         out.push('\n');
         out.push_str(indent);
     }
     let mut width = width.max(8);
-    let rest = 80usize.saturating_sub(indent.chars().count()).max(8);
+    let rest = 80usize.saturating_sub(cols(indent)).max(8);
     let mut out = String::new();
-    let mut line: Vec<char> = Vec::new();
+    let mut line = String::new();
     for word in text.split(' ') {
-        let mut chars: Vec<char> = word.chars().collect();
-        if !line.is_empty() && line.len() + 1 + chars.len() > width {
+        if !line.is_empty() && cols(&line) + 1 + cols(word) > width {
             break_line(&mut out, &mut line, indent);
             width = rest;
         }
         if !line.is_empty() {
             line.push(' ');
         }
-        while line.len() + chars.len() > width {
-            let take = width - line.len();
-            line.extend(chars.drain(..take));
-            break_line(&mut out, &mut line, indent);
-            width = rest;
+        for c in word.chars() {
+            let w = c.width().unwrap_or(0);
+            if cols(&line) + w > width && !line.is_empty() {
+                break_line(&mut out, &mut line, indent);
+                width = rest;
+            }
+            line.push(c);
         }
-        line.extend(chars);
     }
-    out.extend(line);
+    out.push_str(&line);
     out
 }
 
@@ -222,7 +229,7 @@ pub fn write_incident(
     };
     // Severity (8) + space + id (16) + 2 spaces = 27 columns before the name.
     let who = format!("{}{}", inert_name(&i.primary), inert(&others));
-    if who.chars().count() <= 53 {
+    if unicode_width::UnicodeWidthStr::width(who.as_str()) <= 53 {
         writeln!(
             out,
             "{} {}  {}",
@@ -309,4 +316,31 @@ pub fn write(
         write_incident(out, i, alerts, st)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod width_tests {
+    use super::wrap;
+    use unicode_width::UnicodeWidthStr;
+
+    #[test]
+    fn wraps_by_display_columns_not_chars() {
+        // 60 CJK characters are 120 columns: wrapped by chars they would
+        // make one line of 120 columns.
+        let who = "管理者".repeat(20);
+        let text = format!("system:serviceaccount:prod:{who} and others");
+        let out = wrap(&text, 78, "  ");
+        for (i, line) in out.lines().enumerate() {
+            let max = if i == 0 { 78 } else { 80 };
+            assert!(
+                line.width() <= max,
+                "line {i} is {} columns: {line}",
+                line.width()
+            );
+        }
+        let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+        assert_eq!(squeeze(&out), squeeze(&text), "nothing lost");
+        // ASCII is unchanged: words stay whole when they fit.
+        assert_eq!(wrap("alpha beta gamma", 10, "  "), "alpha beta\n  gamma");
+    }
 }

@@ -43,6 +43,10 @@ pub fn key(app: &mut App, k: KeyEvent) {
             }
             return;
         }
+        Mode::Suppressed { .. } => {
+            app.mode = Mode::Normal;
+            return;
+        }
         Mode::Help { scroll } | Mode::Detail { scroll, .. } => {
             let action = app.keymap.lookup(app.focus.context(), &k);
             let max = app.popup_max.get();
@@ -156,6 +160,18 @@ pub fn act(app: &mut App, a: Action) {
         Action::Mouse => app.mouse_captured = !app.mouse_captured,
         Action::Reload => reload_allowlist(app),
         Action::Problems => show_problems(app),
+        Action::Copy => copy_selected(app),
+        Action::NextMatch | Action::PrevMatch => {
+            let forward = a == Action::NextMatch;
+            let l = app.list_mut(app.focus);
+            if !l.filter.is_active() {
+                app.flash("no filter: / to type one, then n/N", false);
+            } else if !l.next_match(forward) {
+                app.flash("no row matches the filter itself", true);
+            } else if matches!(app.focus, Pane::Incidents | Pane::Identities) && app.follow {
+                app.set_follow(false);
+            }
+        }
         Action::NextHigh | Action::PrevHigh => {
             let l = app.list_mut(Pane::Incidents);
             let high = |l: &super::app::ListState, pos: usize| {
@@ -196,6 +212,16 @@ pub fn act(app: &mut App, a: Action) {
                     e.as_ref(),
                     (EntryKind::User, String::new(), Vec::new()),
                 )));
+                super::edits::request_preview(app);
+            }
+        }
+        Action::Suppressed => {
+            if let Some(i) = app
+                .focused()
+                .selected_row()
+                .and_then(|r| allowlist::entry_index(&r.key))
+            {
+                super::edits::request_suppressed(app, i);
             }
         }
         Action::Delete => {
@@ -225,6 +251,67 @@ fn move_sel(app: &mut App, delta: isize) {
     }
 }
 
+/// `y`: the selected row's value (typed, from its id; else its first
+/// cell), without control characters (pasted into a shell, log text must
+/// not run anything), handed to the loop to send as OSC 52.
+fn copy_selected(app: &mut App) {
+    let Some(row) = app.focused().selected_row() else {
+        return app.flash("nothing selected to copy", true);
+    };
+    let typed = match &row.key {
+        RowId::Incident(_) => app.current_incident().map(|i| i.primary.clone()),
+        RowId::Alert { alert, .. } => app.view().alerts.get(*alert).map(|a| a.identity.clone()),
+        RowId::Event { .. } => incidents::event_for_key(app, &row.key)
+            .map(|e| e.audit_id.clone().unwrap_or_else(|| e.raw.to_string())),
+        RowId::Identity(id) | RowId::IpIdentity { identity: id, .. } => Some(id.clone()),
+        RowId::Ip(ip) => Some(ip.clone()),
+        RowId::Secret { secret, .. } => Some(match &secret.name {
+            Some(n) => format!("{}/{n}", secret.namespace),
+            None => format!("{}/*", secret.namespace),
+        }),
+        RowId::Entry(i) => app
+            .allowlist
+            .as_ref()
+            .ok()
+            .and_then(|f| f.allowlist.entries.get(*i))
+            .map(|e| e.value.clone()),
+        _ => None,
+    };
+    let value = typed.unwrap_or_else(|| {
+        row.cells
+            .iter()
+            .map(|c| c.trim())
+            .find(|c| !c.is_empty())
+            .unwrap_or("")
+            .to_string()
+    });
+    let clean: String = value.chars().filter(|c| !c.is_control()).collect();
+    if clean.is_empty() {
+        return app.flash("nothing to copy on this row", true);
+    }
+    let shown = super::text::fit(&super::text::clean(&clean), 40);
+    let cut = if clean.len() != value.len() {
+        " (control characters removed)"
+    } else {
+        ""
+    };
+    app.flash(
+        format!("copied `{shown}`{cut} via OSC 52 (the terminal must allow clipboard access)"),
+        false,
+    );
+    app.clipboard = Some(clean);
+}
+
+/// The OSC 52 sequence that sets the clipboard to `text` (base64: nothing
+/// in it can end the sequence early).
+pub fn osc52(text: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
+    )
+}
+
 fn focus_checklist(app: &mut App) {
     let before = app.checklist_incident.clone();
     if app.focus == Pane::Incidents || app.checklist_incident.is_none() {
@@ -252,6 +339,14 @@ fn show_problems(app: &mut App) {
             st.malformed_list.len()
         ));
         lines.extend(st.malformed_list.iter().map(|m| super::text::clean(m)));
+    }
+    if st.large > 0 {
+        lines.push(String::new());
+        lines.push(format!(
+            "{} over 1 MiB: judged from their reduced text (long strings cut, marked `...(N bytes, cut)`; \
+             a cut identity is never allowlisted); per input below",
+            super::text::count_of(st.large, "line", "lines")
+        ));
     }
     // Input problems are listed below; other errors (a file that could not
     // be opened or followed) only here.
@@ -344,8 +439,10 @@ fn open(app: &mut App) {
 }
 
 fn set_filter(app: &mut App, q: String) {
+    let shown = super::panes::shown_cells(app.focus, app.screen_width);
     let l = app.list_mut(app.focus);
     l.filter.query = q;
+    l.filter.shown = shown;
     l.refilter();
     app.dirty = true;
 }

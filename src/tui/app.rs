@@ -76,6 +76,11 @@ pub enum Mode {
     Form(Box<Form>),
     /// `d` on an entry: waiting for y/n.
     ConfirmDelete(usize),
+    /// `S` on an entry: what it suppresses, when the worker answers token.
+    Suppressed {
+        entry: usize,
+        token: u64,
+    },
     Help {
         scroll: u16,
     },
@@ -174,6 +179,24 @@ impl ListState {
         self.selected = found.unwrap_or(target);
     }
 
+    /// `n`/`N`: the next (or previous) row that matches the filter itself,
+    /// wrapping around; false when none does.
+    pub fn next_match(&mut self, forward: bool) -> bool {
+        let n = self.visible.len();
+        for step in 1..=n {
+            let p = if forward {
+                (self.selected + step) % n
+            } else {
+                (self.selected + n * 2 - step) % n
+            };
+            if self.selectable(p) && self.filter.row_hits(&self.rows[self.visible[p]]) {
+                self.selected = p;
+                return true;
+            }
+        }
+        false
+    }
+
     /// The first selectable row.
     pub fn select_first(&mut self) {
         self.selected = 0;
@@ -230,6 +253,19 @@ pub struct App {
     pub dirty: bool,
     /// The allowlist file changed on disk and the analyst was told.
     pub allowlist_changed_told: bool,
+    /// Text `y` copied, for the loop to send to the terminal (OSC 52).
+    pub clipboard: Option<String>,
+    /// Last `Command::Preview` token handed out.
+    pub preview_token: u64,
+    /// Where the allowlist file is, even while it does not parse (Ctrl-r
+    /// retries it).
+    pub allowlist_path: PathBuf,
+    /// Terminal width (0: unknown): the filter matches only the columns
+    /// shown at this width.
+    pub screen_width: u16,
+    /// What detection uses while the file does not parse (the built-in
+    /// defaults, or nothing with `--no-default-allowlist`).
+    pub allowlist_fallback: crate::allowlist::Allowlist,
 }
 
 impl App {
@@ -269,6 +305,11 @@ impl App {
             quit: false,
             dirty: true,
             allowlist_changed_told: false,
+            preview_token: 0,
+            clipboard: None,
+            allowlist_path: PathBuf::new(),
+            screen_width: 0,
+            allowlist_fallback: crate::allowlist::Allowlist::default(),
         }
     }
 
@@ -328,6 +369,16 @@ impl App {
         }
     }
 
+    /// The terminal was resized: columns may appear or go, and the filter
+    /// matches only what is shown.
+    pub fn set_width(&mut self, w: u16) {
+        if w != self.screen_width {
+            self.screen_width = w;
+            self.rebuild();
+        }
+        self.dirty = true;
+    }
+
     /// Rebuild every pane's rows from the shown snapshot and state. The
     /// selection never moves by itself: it stays on the same row id, and
     /// an incident whose id changed (merged, another primary) is found again
@@ -348,7 +399,10 @@ impl App {
             .and_then(|k| self.incident_of(k))
             .map(|i| i.primary.clone());
         let rows = panes::rows(self, p);
-        self.list_mut(p).set_rows(rows);
+        let shown = panes::shown_cells(p, self.screen_width);
+        let l = self.list_mut(p);
+        l.filter.shown = shown;
+        l.set_rows(rows);
         if let (Some(old), Some(primary)) = (before, primary) {
             let l = self.list(p);
             if l.selected_row().map(|r| &r.key) != Some(&old) {

@@ -6,28 +6,48 @@ use super::app::{App, Mode, Pane};
 use super::export;
 use super::filter::RowId;
 use super::form::{Form, FormKind, FormOutcome};
-use super::panes::incidents;
 use super::worker::Command;
 use crate::allowlist::EntryKind;
 use crate::detect::RuleId;
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// What `a` proposes, from the typed id of whatever is selected where
-/// (never from a key string parsed back: identities contain colons).
+/// (never from a key string parsed back: identities contain colons), with
+/// the narrowest scope the selection allows: that identity and the rules
+/// that alerted on it, a secret with its namespace. A broader entry is
+/// typed by the analyst, and the form says how broad it is.
 pub(super) fn prefill(app: &App) -> (EntryKind, String, Vec<String>) {
     let key = app.focused().selected_row().map(|r| &r.key);
-    let user = |id: &str| (EntryKind::User, id.to_string(), Vec::new());
+    let user = |id: &str| (EntryKind::User, id.to_string(), identity_rules(app, id));
     match (app.focus, key) {
-        (Pane::Incidents, Some(k @ RowId::Event { .. })) => {
-            if let Some(e) = incidents::event_for_key(app, k).filter(|e| !e.user_agent.is_empty()) {
-                return (EntryKind::UserAgent, e.user_agent.clone(), Vec::new());
+        (Pane::Incidents, Some(RowId::Alert { alert, .. } | RowId::Event { alert, .. })) => {
+            match app.view().alerts.get(*alert) {
+                Some(a) => (
+                    EntryKind::User,
+                    a.identity.clone(),
+                    vec![a.rule.as_str().to_string()],
+                ),
+                None => incident_prefill(app),
             }
-            incident_prefill(app)
         }
         (Pane::Incidents, _) => incident_prefill(app),
-        (Pane::Identities, Some(RowId::Secret { secret, .. })) => {
+        (
+            Pane::Identities,
+            Some(RowId::Secret {
+                identity, secret, ..
+            }),
+        ) => {
             let name = secret.name.clone().unwrap_or_default();
-            (EntryKind::SecretName, name, Vec::new())
+            let value = if secret.namespace.is_empty() {
+                name
+            } else {
+                format!("{}/{name}", secret.namespace)
+            };
+            let mut rules = identity_rules(app, identity);
+            if rules.is_empty() {
+                rules.push(RuleId::SecretRead.as_str().to_string());
+            }
+            (EntryKind::SecretName, value, rules)
         }
         (Pane::Identities, Some(RowId::Ip(ip))) => {
             let cidr = if ip.contains(':') {
@@ -53,12 +73,23 @@ pub(super) fn prefill(app: &App) -> (EntryKind, String, Vec<String>) {
     }
 }
 
+/// The rules that alerted on this identity, in rule order.
+fn identity_rules(app: &App, identity: &str) -> Vec<String> {
+    let mut rules: Vec<RuleId> = (app.view().alerts.iter())
+        .filter(|a| a.identity == identity)
+        .map(|a| a.rule)
+        .collect();
+    rules.sort();
+    rules.dedup();
+    rules.iter().map(|r| r.as_str().to_string()).collect()
+}
+
 fn incident_prefill(app: &App) -> (EntryKind, String, Vec<String>) {
     match app.current_incident() {
         Some(inc) => (
             EntryKind::User,
             inc.primary.clone(),
-            inc.rules.iter().map(|r| r.as_str().to_string()).collect(),
+            identity_rules(app, &inc.primary),
         ),
         None => (EntryKind::User, String::new(), Vec::new()),
     }
@@ -70,6 +101,75 @@ pub(super) fn start_allow(app: &mut App) {
     }
     let pre = prefill(app);
     app.mode = Mode::Form(Box::new(Form::entry(FormKind::AddEntry, None, pre)));
+    request_preview(app);
+}
+
+/// The allowlist in force with the form's entry added (or put in place of
+/// the one edited).
+fn candidate_allowlist(app: &App, form: &Form) -> Option<crate::allowlist::Allowlist> {
+    let entry = form.candidate()?;
+    let file = app.allowlist.as_ref().ok()?;
+    let mut a = file.allowlist.clone();
+    match form.kind {
+        FormKind::EditEntry(i) if i < a.entries.len() => a.entries[i] = entry,
+        _ => a.entries.push(entry),
+    }
+    Some(a)
+}
+
+/// Ask the worker what the entry being typed would hide, once per
+/// distinct candidate.
+pub(super) fn request_preview(app: &mut App) {
+    let Mode::Form(form) = &app.mode else {
+        return;
+    };
+    let Some(entry) = form.candidate() else {
+        return;
+    };
+    if form.previewed.as_ref().is_some_and(|(e, _)| *e == entry) {
+        return;
+    }
+    let Some(allowlist) = candidate_allowlist(app, form) else {
+        return;
+    };
+    app.preview_token += 1;
+    let token = app.preview_token;
+    app.send(Command::Preview { allowlist, token });
+    if let Mode::Form(form) = &mut app.mode {
+        form.previewed = Some((entry, token));
+    }
+}
+
+/// What the entry being typed would hide, when the worker has answered.
+pub fn form_impact<'a>(app: &'a App, form: &Form) -> Option<&'a super::impact::Impact> {
+    let (entry, token) = form.previewed.as_ref()?;
+    if form.candidate().as_ref() != Some(entry) {
+        return None;
+    }
+    app.live
+        .status
+        .preview
+        .as_ref()
+        .filter(|p| p.token == *token)
+}
+
+/// Ask what entry `i` suppresses: the allowlist without it, compared.
+pub(super) fn request_suppressed(app: &mut App, i: usize) {
+    let Ok(file) = app.allowlist.as_ref() else {
+        return;
+    };
+    let mut a = file.allowlist.clone();
+    if i >= a.entries.len() {
+        return;
+    }
+    a.entries.remove(i);
+    app.preview_token += 1;
+    let token = app.preview_token;
+    app.send(Command::Preview {
+        allowlist: a,
+        token,
+    });
+    app.mode = Mode::Suppressed { entry: i, token };
 }
 
 /// Apply an edit to the allowlist file, then ask the worker to re-evaluate.
@@ -127,10 +227,17 @@ fn file_path(app: &App) -> String {
         .unwrap_or_default()
 }
 
+/// Ctrl-r: read the file again, also when it did not parse before (fixed
+/// on disk since): detection then uses it instead of the fallback.
 pub(super) fn reload_allowlist(app: &mut App) {
-    let Ok(path) = app.allowlist.as_ref().map(|f| f.path.clone()) else {
-        return;
+    let path = match app.allowlist.as_ref() {
+        Ok(f) => f.path.clone(),
+        Err(_) => app.allowlist_path.clone(),
     };
+    if path.as_os_str().is_empty() {
+        return;
+    }
+    let was_broken = app.allowlist.is_err();
     match crate::allowlist::AllowlistFile::open(&path, &app.allowlist_init, RuleId::IDS) {
         Ok(f) => {
             app.generation += 1;
@@ -141,7 +248,24 @@ pub(super) fn reload_allowlist(app: &mut App) {
             app.allowlist = Ok(f);
             app.allowlist_changed_told = false;
             app.rebuild_pane(Pane::Allowlist);
-            app.flash("allowlist reloaded", false);
+            app.warnings
+                .retain(|w| !w.ends_with("using the built-in allowlist"));
+            app.flash(
+                if was_broken {
+                    "allowlist file loaded: detection now uses it (re-evaluating)"
+                } else {
+                    "allowlist reloaded"
+                },
+                false,
+            );
+        }
+        Err(e) if was_broken => {
+            app.allowlist = Err(e.to_string());
+            app.rebuild_pane(Pane::Allowlist);
+            app.flash(
+                format!("{e} (still using the built-in allowlist; Ctrl-r retries)"),
+                true,
+            );
         }
         Err(e) => app.flash(format!("{e} (keeping the allowlist in memory)"), true),
     }
@@ -182,7 +306,7 @@ pub(super) fn form_key(app: &mut App, k: KeyEvent) {
         return;
     }
     match form.key(&k) {
-        FormOutcome::Continue => {}
+        FormOutcome::Continue => request_preview(app),
         FormOutcome::Cancel => app.mode = Mode::Normal,
         FormOutcome::Submit => submit_form(app),
     }
@@ -215,6 +339,28 @@ fn submit_form(app: &mut App) {
             return;
         }
     };
+    // Nothing is hidden by surprise: an entry that hides alerts, is broad,
+    // or whose impact is not known yet is saved on a second Enter.
+    let Mode::Form(form) = &app.mode else {
+        return;
+    };
+    let candidate = form.candidate();
+    let impact = form_impact(app, form);
+    let hides = impact.is_none_or(|i| !i.hidden.is_empty() || !i.reduced.is_empty());
+    let broad = !crate::allowlist::breadth_warnings(&entry).is_empty();
+    if (hides || broad) && form.confirmed != candidate {
+        let why = match impact {
+            None => "has an impact not computed yet".to_string(),
+            Some(i) if hides => i.summary(),
+            Some(_) => "is broad (see the warnings)".to_string(),
+        };
+        let msg = format!("this entry {why}: Enter again saves it, Esc cancels");
+        if let Mode::Form(form) = &mut app.mode {
+            form.confirmed = candidate;
+            form.error = Some(msg);
+        }
+        return;
+    }
     let kind = form.kind.clone();
     let Ok(file) = app.allowlist.as_mut() else {
         return;

@@ -1,16 +1,17 @@
-//! The live fuzzy filter and the rows it works on.
+//! The live filter and the rows it works on.
 //!
 //! Every pane turns its data into [`Row`]s of already-inert cells. The
-//! filter decides on a row's cells joined by two spaces, on every
-//! keystroke, exactly as `fuzzy_match(..).is_some()` would (done directly
-//! for ASCII rows: 100k rows in ~10 ms, see `benches/filter.rs`), and asks
-//! `fuzzy_indices` (costly) only for the rows on screen. Those indices are char indices into
-//! the joined text; [`Filter::cell_indices`] maps them back to each cell,
-//! again in chars, and `text::highlight` turns chars into byte offsets.
-//! A leading `!` inverts the filter (k9s).
+//! filter matches what the analyst sees: each cell of a column shown at
+//! the current width on its own (a match never spans two cells or lands in
+//! a dropped column), as a substring first, Unicode case-insensitive
+//! (`/ÜNÏ` finds `ünï`); when no row contains the pattern, or with a `~`
+//! prefix, the pattern's letters in order within one cell (fuzzy). A
+//! matching child keeps its parent on screen. Cells are lowered once per
+//! row, so a keystroke is a substring scan (100k rows: `benches/filter.rs`);
+//! highlight indices are computed only for the rows on screen, in each
+//! cell's chars, and `text::highlight` turns them into byte offsets. A
+//! leading `!` inverts the filter (k9s).
 
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
 use ratatui::style::Style;
 
 /// What a row is, for styling and for what Enter/`a` do on it.
@@ -96,7 +97,7 @@ pub struct Row {
     pub kind: RowKind,
     /// When the row last saw activity (for follow).
     pub last: Option<i64>,
-    haystack: std::sync::OnceLock<String>,
+    lowered: std::sync::OnceLock<Vec<Lowered>>,
 }
 
 impl Row {
@@ -108,7 +109,7 @@ impl Row {
             style,
             kind,
             last: None,
-            haystack: std::sync::OnceLock::new(),
+            lowered: std::sync::OnceLock::new(),
         }
     }
 
@@ -122,40 +123,90 @@ impl Row {
         self
     }
 
-    /// What the filter matches: the cells as shown, joined (built once per
-    /// row, not once per keystroke).
-    fn haystack(&self) -> &str {
-        self.haystack.get_or_init(|| self.cells.join("  ")).as_str()
+    /// What the filter matches: each cell lowered (built once per row,
+    /// not once per keystroke).
+    fn lowered(&self) -> &[Lowered] {
+        self.lowered
+            .get_or_init(|| self.cells.iter().map(|c| lower(c)).collect())
     }
 }
 
-/// `pat` (ASCII) occurs in `hay` in order, ignoring ASCII case. Non-ASCII
-/// bytes in `hay` never match an ASCII pattern byte, as in the scorer.
-fn subsequence_ascii_ci(pat: &[u8], hay: &[u8]) -> bool {
-    let mut want = pat.iter().map(u8::to_ascii_lowercase);
-    let mut next = want.next();
-    for &h in hay {
-        match next {
-            None => return true,
-            Some(w) if h.to_ascii_lowercase() == w => next = want.next(),
+/// A cell's text lowercased (Unicode: `ÜNÏ` finds `ünï`), with the char
+/// index in the original text of every char of the lowered text (one
+/// original char can lower to several: `İ` → `i̇`).
+#[derive(Debug, Clone)]
+struct Lowered {
+    text: String,
+    origin: Vec<usize>,
+}
+
+fn lower(s: &str) -> Lowered {
+    if s.is_ascii() {
+        return Lowered {
+            text: s.to_ascii_lowercase(),
+            origin: Vec::new(),
+        };
+    }
+    let mut text = String::with_capacity(s.len());
+    let mut origin = Vec::with_capacity(s.len());
+    for (i, c) in s.chars().enumerate() {
+        for l in c.to_lowercase() {
+            text.push(l);
+            origin.push(i);
+        }
+    }
+    Lowered { text, origin }
+}
+
+impl Lowered {
+    /// Original char index of lowered char `i`.
+    fn orig(&self, i: usize) -> usize {
+        if self.origin.is_empty() {
+            i
+        } else {
+            self.origin.get(i).copied().unwrap_or(i)
+        }
+    }
+}
+
+/// Char indices (in the lowered text) of `pat`'s chars in order, greedily;
+/// `None` when `pat` is not a subsequence.
+fn subsequence(pat: &str, hay: &str) -> Option<Vec<usize>> {
+    let mut want = pat.chars().peekable();
+    let mut out = Vec::new();
+    for (i, h) in hay.chars().enumerate() {
+        match want.peek() {
+            None => break,
+            Some(&w) if w == h => {
+                out.push(i);
+                want.next();
+            }
             Some(_) => {}
         }
     }
-    next.is_none()
+    want.peek().is_none().then_some(out)
 }
 
+/// How the pattern is matched against a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchMode {
+    /// The pattern occurs in one cell as written (case-insensitive).
+    Substring,
+    /// Its letters occur in order within one cell (`~` prefix, or the
+    /// fallback when no row contains the pattern).
+    Fuzzy,
+}
+
+#[derive(Default)]
 pub struct Filter {
     pub query: String,
-    matcher: SkimMatcherV2,
-}
-
-impl Default for Filter {
-    fn default() -> Self {
-        Filter {
-            query: String::new(),
-            matcher: SkimMatcherV2::default().ignore_case(),
-        }
-    }
+    /// Which cells the pane shows at the current width (empty: all). A
+    /// column the screen drops is not matched: the analyst cannot see why
+    /// a row passed.
+    pub shown: Vec<bool>,
+    /// How the last `apply` matched (substring, or fuzzy by `~` or as a
+    /// fallback), for the pane title.
+    mode: std::sync::atomic::AtomicU8,
 }
 
 impl std::fmt::Debug for Filter {
@@ -165,6 +216,24 @@ impl std::fmt::Debug for Filter {
 }
 
 impl Filter {
+    /// How the last `apply` matched (`None`: no filter).
+    pub fn mode(&self) -> Option<MatchMode> {
+        match self.mode.load(std::sync::atomic::Ordering::Relaxed) {
+            1 => Some(MatchMode::Substring),
+            2 => Some(MatchMode::Fuzzy),
+            _ => None,
+        }
+    }
+
+    fn set_mode(&self, m: Option<MatchMode>) {
+        let v = match m {
+            None => 0,
+            Some(MatchMode::Substring) => 1,
+            Some(MatchMode::Fuzzy) => 2,
+        };
+        self.mode.store(v, std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub fn is_active(&self) -> bool {
         !self.pattern().is_empty()
     }
@@ -173,79 +242,128 @@ impl Filter {
         self.query.starts_with('!')
     }
 
-    fn pattern(&self) -> &str {
-        self.query.strip_prefix('!').unwrap_or(&self.query).trim()
+    fn forced_fuzzy(&self) -> bool {
+        self.query
+            .strip_prefix('!')
+            .unwrap_or(&self.query)
+            .starts_with('~')
     }
 
-    /// Indices of the rows that pass, in their original order. Children are
-    /// kept when their parent matches, so an expanded incident keeps its
-    /// alerts under it.
+    fn pattern(&self) -> &str {
+        let q = self.query.strip_prefix('!').unwrap_or(&self.query);
+        q.strip_prefix('~').unwrap_or(q).trim()
+    }
+
+    fn shows(&self, c: usize) -> bool {
+        self.shown.get(c).copied().unwrap_or(true)
+    }
+
+    /// Indices of the rows that pass, in their original order. A matching
+    /// child brings its parent (and a grandchild its child), so nothing
+    /// shows out of context; a matching parent keeps its children.
     pub fn apply(&self, rows: &[Row]) -> Vec<usize> {
         if !self.is_active() {
+            self.set_mode(None);
             return (0..rows.len()).collect();
         }
-        let pat = self.pattern();
+        let pat = lower(self.pattern()).text;
         let inv = self.inverted();
-        let mut out = Vec::new();
+        let mut mode = if self.forced_fuzzy() {
+            MatchMode::Fuzzy
+        } else {
+            MatchMode::Substring
+        };
+        let mut hits: Vec<bool> = rows.iter().map(|r| self.hits(r, &pat, mode)).collect();
+        if mode == MatchMode::Substring && !inv && !hits.iter().any(|h| *h) {
+            mode = MatchMode::Fuzzy;
+            hits = rows.iter().map(|r| self.hits(r, &pat, mode)).collect();
+        }
+        self.set_mode(Some(mode));
+        let mut keep = vec![false; rows.len()];
+        let (mut parent, mut child): (Option<usize>, Option<usize>) = (None, None);
         let mut parent_ok = false;
+        let mut child_ok = false;
         for (i, r) in rows.iter().enumerate() {
-            let hit = self.hits(r, pat) != inv;
+            let hit = hits[i] != inv;
             match r.kind {
                 RowKind::Item | RowKind::Info => {
+                    parent = Some(i);
+                    child = None;
                     parent_ok = hit;
-                    if hit {
-                        out.push(i);
-                    }
+                    child_ok = false;
+                    keep[i] = hit;
                 }
-                // Under an inverted filter a child goes with its parent: "hide
-                // mallory" hides mallory's alerts too.
+                // Under an inverted filter a child goes with its parent:
+                // "hide mallory" hides mallory's alerts too.
                 RowKind::Child | RowKind::Grandchild => {
-                    if parent_ok || (hit && !inv) {
-                        out.push(i);
+                    if r.kind == RowKind::Child {
+                        child = Some(i);
+                        child_ok = hits[i] && !inv;
+                    }
+                    if parent_ok || child_ok || (hits[i] && !inv) {
+                        keep[i] = true;
+                    }
+                    if hits[i] && !inv {
+                        for p in [parent, child].into_iter().flatten() {
+                            if p < i {
+                                keep[p] = true;
+                            }
+                        }
                     }
                 }
             }
         }
-        out
+        (0..rows.len()).filter(|&i| keep[i]).collect()
     }
 
-    /// Does the row match? `fuzzy_match(..).is_some()` is a
-    /// case-insensitive subsequence test; for ASCII text (nearly every row)
-    /// it is done directly, without the scorer, whose score the list does
-    /// not use (rows keep their order). Scoring 100k rows cost ~60 ms per
-    /// keystroke; a test checks that both decide alike. Non-ASCII rows go
-    /// to the scorer, which knows Unicode case.
-    fn hits(&self, r: &Row, pat: &str) -> bool {
-        let hay = r.haystack();
-        if pat.is_ascii() && hay.is_ascii() {
-            return subsequence_ascii_ci(pat.as_bytes(), hay.as_bytes());
+    /// Does the row itself match (not only kept for a matching child or
+    /// parent)? For `n`/`N`.
+    pub fn row_hits(&self, r: &Row) -> bool {
+        if !self.is_active() || self.inverted() {
+            return false;
         }
-        self.matcher.fuzzy_match(hay, pat).is_some()
+        let pat = lower(self.pattern()).text;
+        self.hits(r, &pat, self.mode().unwrap_or(MatchMode::Substring))
     }
 
-    /// Matched char indices per cell of one (visible) row.
+    /// Does one shown cell match?
+    fn hits(&self, r: &Row, pat: &str, mode: MatchMode) -> bool {
+        r.lowered().iter().enumerate().any(|(c, l)| {
+            self.shows(c)
+                && match mode {
+                    MatchMode::Substring => l.text.contains(pat),
+                    MatchMode::Fuzzy => subsequence(pat, &l.text).is_some(),
+                }
+        })
+    }
+
+    /// Matched char indices per cell of one (visible) row, in the cell's
+    /// own chars.
     pub fn cell_indices(&self, row: &Row) -> Vec<Vec<usize>> {
         let mut per_cell = vec![Vec::new(); row.cells.len()];
         if !self.is_active() || self.inverted() {
             return per_cell;
         }
-        let Some((_, idx)) = self.matcher.fuzzy_indices(row.haystack(), self.pattern()) else {
-            return per_cell;
-        };
-        let mut start = 0usize;
-        let mut it = idx.into_iter().peekable();
-        for (c, cell) in row.cells.iter().enumerate() {
-            let len = cell.chars().count();
-            while let Some(&i) = it.peek() {
-                if i >= start + len {
-                    break;
-                }
-                if i >= start {
-                    per_cell[c].push(i - start);
-                }
-                it.next();
+        let pat = lower(self.pattern()).text;
+        let fuzzy = self.mode() == Some(MatchMode::Fuzzy);
+        for (c, l) in row.lowered().iter().enumerate() {
+            if !self.shows(c) {
+                continue;
             }
-            start += len + 2;
+            let found: Vec<usize> = if fuzzy {
+                subsequence(&pat, &l.text).unwrap_or_default()
+            } else {
+                match l.text.find(pat.as_str()) {
+                    Some(b) => {
+                        let start = l.text[..b].chars().count();
+                        (start..start + pat.chars().count()).collect()
+                    }
+                    None => Vec::new(),
+                }
+            };
+            let mut v: Vec<usize> = found.into_iter().map(|i| l.orig(i)).collect();
+            v.dedup();
+            per_cell[c] = v;
         }
         per_cell
     }
@@ -282,52 +400,81 @@ mod tests {
         f.query.clear();
         assert_eq!(f.apply(&rows).len(), 3);
     }
-}
 
-#[cfg(test)]
-mod membership {
-    use super::*;
-
-    /// The ASCII membership test decides exactly as the scorer does.
     #[test]
-    fn subsequence_test_agrees_with_fuzzy_match() {
-        let m = SkimMatcherV2::default().ignore_case();
-        let hays = [
-            "system:serviceaccount:prod:worker-12  3  1 flagged  10.244.3.1",
-            "Mallory 203.0.113.9",
-            "",
-            "a b c",
-            "HIGH  deploy-bot  secret-read,secret-rapid-get",
+    fn substring_first_within_one_cell_fuzzy_only_as_fallback() {
+        let rows = vec![
+            // Letters a, w, s in order across the row: no longer a match.
+            row(&["alice", "kube-system", "secrets"], RowKind::Item),
+            row(&["mallory", "prod/aws-credentials"], RowKind::Item),
         ];
-        let pats = [
-            "prod",
-            "PROD",
-            "spw",
-            "wps",
-            "mal 203",
-            "x",
-            "abc",
-            "a c",
-            "ma9",
-            "dbt",
-            "srg",
-            "hgh",
-            "h",
-            "zz",
-            "1",
-            "9.1",
-            " ",
-            "--",
-            "high deploy",
+        let f = Filter {
+            query: "aws".into(),
+            ..Filter::default()
+        };
+        assert_eq!(f.apply(&rows), vec![1]);
+        assert_eq!(f.mode(), Some(MatchMode::Substring));
+        assert_eq!(f.cell_indices(&rows[1])[1], vec![5, 6, 7]);
+        // No row contains "mlry": fuzzy within one cell, and said so.
+        let f = Filter {
+            query: "mlry".into(),
+            ..Filter::default()
+        };
+        assert_eq!(f.apply(&rows), vec![1]);
+        assert_eq!(f.mode(), Some(MatchMode::Fuzzy));
+        assert_eq!(f.cell_indices(&rows[1])[0], vec![0, 2, 5, 6]);
+        // `~` asks for fuzzy even when a row contains the pattern.
+        let f = Filter {
+            query: "~mo".into(),
+            ..Filter::default()
+        };
+        assert_eq!(f.apply(&rows), vec![1]);
+        assert_eq!(f.mode(), Some(MatchMode::Fuzzy));
+    }
+
+    #[test]
+    fn unicode_case_insensitive() {
+        let rows = vec![
+            row(&["ünïcode-user"], RowKind::Item),
+            row(&["unicode-user"], RowKind::Item),
         ];
-        for h in hays {
-            for p in pats {
-                assert_eq!(
-                    m.fuzzy_match(h, p).is_some(),
-                    subsequence_ascii_ci(p.as_bytes(), h.as_bytes()),
-                    "{p:?} in {h:?}"
-                );
-            }
-        }
+        let f = Filter {
+            query: "ÜNÏ".into(),
+            ..Filter::default()
+        };
+        assert_eq!(f.apply(&rows), vec![0]);
+        assert_eq!(f.cell_indices(&rows[0])[0], vec![0, 1, 2]);
+        // A char that lowers to two maps back to one highlighted char.
+        let rows = vec![row(&["xİstanbul"], RowKind::Item)];
+        let f = Filter {
+            query: "i̇st".into(),
+            ..Filter::default()
+        };
+        assert_eq!(f.apply(&rows), vec![0]);
+        assert_eq!(f.cell_indices(&rows[0])[0], vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn a_matching_child_keeps_its_parent_and_hidden_cells_never_match() {
+        let rows = vec![
+            row(&["high", "mallory"], RowKind::Item),
+            row(&["secret-read"], RowKind::Child),
+            row(&["get prod/db"], RowKind::Grandchild),
+            row(&["low", "kubelet", "reason: aws sync"], RowKind::Item),
+        ];
+        let mut f = Filter {
+            query: "prod/db".into(),
+            ..Filter::default()
+        };
+        assert_eq!(f.apply(&rows), vec![0, 1, 2], "grandchild with its chain");
+        f.query = "aws".into();
+        assert_eq!(f.apply(&rows), vec![3]);
+        f.shown = vec![true, true, false];
+        assert_eq!(
+            f.apply(&rows),
+            Vec::<usize>::new(),
+            "third column not on screen"
+        );
+        assert!(f.cell_indices(&rows[3])[2].is_empty());
     }
 }

@@ -30,6 +30,11 @@ pub struct Form {
     pub error: Option<String>,
     /// Kept from the entry being edited (not editable here).
     pub keep: Option<AllowlistEntry>,
+    /// The candidate entry whose impact was last asked of the worker, and
+    /// the token of that request (`Status::preview` answers it).
+    pub previewed: Option<(AllowlistEntry, u64)>,
+    /// The candidate the analyst confirmed after seeing what it hides.
+    pub confirmed: Option<AllowlistEntry>,
 }
 
 /// What a key did to the form.
@@ -95,6 +100,8 @@ impl Form {
             focus: 3,
             error: None,
             keep: e.cloned(),
+            previewed: None,
+            confirmed: None,
         }
     }
 
@@ -108,6 +115,8 @@ impl Form {
             focus: 0,
             error: None,
             keep: None,
+            previewed: None,
+            confirmed: None,
         }
     }
 
@@ -164,6 +173,25 @@ impl Form {
             .find(|f| f.label == label)
             .map(|f| f.value.trim())
             .unwrap_or("")
+    }
+
+    /// Is this an allowlist entry form (not a note)?
+    pub fn is_entry(&self) -> bool {
+        matches!(self.kind, FormKind::AddEntry | FormKind::EditEntry(_))
+    }
+
+    /// The entry as far as matching goes, for the impact preview and the
+    /// breadth warnings. The reason does not change what an entry hides, so
+    /// it is left out: typing it asks the worker for nothing.
+    pub fn candidate(&self) -> Option<AllowlistEntry> {
+        if !self.is_entry() {
+            return None;
+        }
+        let mut f = self.clone();
+        if let Some(r) = f.fields.iter_mut().find(|x| x.label == "reason") {
+            r.value = "(preview)".into();
+        }
+        f.to_entry().ok()
     }
 
     /// The entry the form describes, or a sentence saying what is wrong.

@@ -55,7 +55,7 @@ actions! {
     Back = "back", Global, "close popup / clear filter / pane 1; never quits";
     Leave = "leave", Global, "back; quit at the top level (asks if work is unsaved)";
     Help = "help", Global, "this help";
-    Filter = "filter", Global, "live fuzzy filter of the focused pane";
+    Filter = "filter", Global, "live filter of the focused pane (substring; ~ fuzzy; ! inverts)";
     Command = "command", Global, "command prompt (:export, :theme, :follow, :freeze, :q)";
     Down = "down", Global, "move down";
     Up = "up", Global, "move up";
@@ -81,6 +81,9 @@ actions! {
     Mouse = "mouse", Global, "release / capture the mouse (select text)";
     Reload = "reload", Global, "reload the allowlist file from disk";
     Problems = "problems", Global, "malformed lines (file:line: why) and warnings";
+    Copy = "copy", Global, "copy the selected value to the clipboard (OSC 52)";
+    NextMatch = "next-match", Global, "next row matching the filter";
+    PrevMatch = "prev-match", Global, "previous row matching the filter";
     NextHigh = "next-high", Incidents, "next high/critical incident";
     PrevHigh = "prev-high", Incidents, "previous high/critical incident";
     HideAllowed = "hide-allowlisted", Identities, "hide / show allowlisted identities";
@@ -88,6 +91,7 @@ actions! {
     Edit = "edit", Allowlist, "edit the selected entry";
     Delete = "delete", Allowlist, "delete the selected entry";
     Undo = "undo", Allowlist, "undo the last allowlist change";
+    Suppressed = "suppressed", Allowlist, "what the selected entry suppresses (alerts it hides)";
     Tick = "tick", Checklist, "tick / untick the item";
     Note = "note", Checklist, "annotate the item";
     CarryOver = "carry-over", Checklist, "carry over a similar incident's stored checklist";
@@ -242,6 +246,9 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("f2", "mouse"),
     ("ctrl-r", "reload"),
     ("M", "problems"),
+    ("y", "copy"),
+    ("n", "next-match"),
+    ("N", "prev-match"),
     ("e", "next-high"),
     ("E", "prev-high"),
     ("h", "hide-allowlisted"),
@@ -249,6 +256,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("e", "edit"),
     ("d", "delete"),
     ("u", "undo"),
+    ("S", "suppressed"),
     ("space", "tick"),
     ("n", "note"),
     ("C", "carry-over"),
@@ -384,6 +392,7 @@ impl Keymap {
             Action::Edit => "edit",
             Action::Delete => "del",
             Action::Undo => "undo",
+            Action::Suppressed => "hides",
             Action::Tick => "tick",
             Action::Note => "note",
             Action::HideAllowed => "hide",

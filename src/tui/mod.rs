@@ -25,6 +25,7 @@ pub mod edits;
 pub mod export;
 pub mod filter;
 pub mod form;
+pub mod impact;
 pub mod inbox;
 pub mod keymap;
 pub mod panes;
@@ -250,6 +251,10 @@ pub fn build_app(opts: &TuiOptions, source_key: &str) -> (App, crate::allowlist:
     app.warnings = warnings;
     app.config_dir = opts.config_dir.clone();
     app.allowlist_init = init;
+    app.allowlist_path = opts.allowlist_path.clone();
+    if app.allowlist.is_err() {
+        app.allowlist_fallback = allowlist.clone();
+    }
     (app, allowlist)
 }
 
@@ -327,6 +332,9 @@ fn event_loop(
     use inbox::UiMsg;
     let mut mouse_on = true;
     let mut disk_checked = std::time::Instant::now();
+    if let Ok(size) = terminal.size() {
+        app.set_width(size.width);
+    }
     loop {
         if disk_checked.elapsed() > Duration::from_secs(2) {
             disk_checked = std::time::Instant::now();
@@ -347,6 +355,12 @@ fn event_loop(
             } else {
                 execute!(std::io::stdout(), DisableMouseCapture)?;
             }
+        }
+        if let Some(text) = app.clipboard.take() {
+            use std::io::Write as _;
+            let mut out = std::io::stdout();
+            out.write_all(actions::osc52(&text).as_bytes())?;
+            out.flush()?;
         }
         if app.dirty {
             execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
@@ -375,7 +389,7 @@ fn event_loop(
                 }
                 UiMsg::Input(Event::Mouse(m)) => actions::mouse(app, m),
                 UiMsg::Input(Event::Paste(t)) => actions::paste(app, &t),
-                UiMsg::Input(Event::Resize(..)) => app.dirty = true,
+                UiMsg::Input(Event::Resize(w, _)) => app.set_width(w),
                 UiMsg::Input(_) => {}
                 UiMsg::InputError(e) => anyhow::bail!("reading the terminal: {e}"),
             }

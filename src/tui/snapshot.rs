@@ -111,6 +111,10 @@ pub struct Status {
     pub events: u64,
     pub relevant: u64,
     pub malformed: u64,
+    /// Lines over the 1 MiB cap, judged from their reduced text (events,
+    /// not malformed; `audit::large`): said so nothing looks fully read
+    /// when parts of those lines were cut.
+    pub large: u64,
     /// The first malformed records as `file:line: why` (the count above is
     /// the total; the list is capped by the pipeline).
     pub malformed_list: Vec<String>,
@@ -125,6 +129,11 @@ pub struct Status {
     pub inputs: Vec<String>,
     /// What could not be judged, per input (errors first).
     pub problems: Vec<String>,
+    /// The newest answer to `Command::Preview` (an allowlist change not
+    /// saved yet, or an entry's suppressions).
+    pub preview: Option<super::impact::Impact>,
+    /// Rule checks each allowlist entry silenced, by entry index.
+    pub allow_hits: Vec<u64>,
 }
 
 /// One published picture of the engine.

@@ -61,18 +61,49 @@ pub fn highlight<'a>(text: &'a str, indices: &[usize], base: Style, hit: Style) 
     spans
 }
 
-/// Cut `s` to at most `width` display columns (approximated as chars, which
-/// is right for the ASCII the log mostly holds), ending with `…` if cut.
-pub fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
+/// Display columns of `s` (a CJK character takes two, a combining mark
+/// none), as the terminal draws it.
+pub fn width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// Cut `s` to at most `width` display columns, ending with `…` if cut.
+pub fn fit(s: &str, max: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    if width(s) <= max {
         return s.to_string();
     }
-    if width == 0 {
+    if max == 0 {
         return String::new();
     }
-    let mut out: String = s.chars().take(width - 1).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > max - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
     out.push('…');
     out
+}
+
+/// The end of `s` that fits in `max` columns.
+pub fn tail(s: &str, max: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut used = 0;
+    let mut start = s.len();
+    for (i, c) in s.char_indices().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > max {
+            break;
+        }
+        used += w;
+        start = i;
+    }
+    s[start..].to_string()
 }
 
 #[cfg(test)]
@@ -91,5 +122,9 @@ mod tests {
     fn fit_cuts_with_ellipsis() {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("abc", 4), "abc");
+        // Columns, not chars: each CJK character takes two.
+        assert_eq!(fit("管理者アカウント", 7), "管理者…");
+        assert_eq!(width(&fit("管理者アカウント", 8)), 7);
+        assert_eq!(tail("/logs/監査.log", 8), "監査.log");
     }
 }

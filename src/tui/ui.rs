@@ -32,8 +32,9 @@ pub fn draw(f: &mut Frame, app: &App) {
         } => draw_detail(f, app, title, lines, *scroll),
         Mode::Form(form) => draw_form(f, app, form),
         Mode::ConfirmDelete(i) => draw_confirm(f, app, *i),
+        Mode::Suppressed { entry, token } => draw_suppressed(f, app, *entry, *token),
         Mode::ConfirmQuit(why) => {
-            let rows = why.chars().count().div_ceil(60) as u16;
+            let rows = super::text::width(why).div_ceil(60) as u16;
             let area = popup(f.area(), 64, rows + 5);
             let lines = vec![
                 Line::raw(clean(why)),
@@ -49,9 +50,9 @@ pub fn draw(f: &mut Frame, app: &App) {
 
 /// Hit-test for mouse clicks on the tabs: which pane's label is at column x.
 pub fn tab_at(app: &App, x: u16) -> Option<Pane> {
-    let mut col = title_prefix(app).chars().count() as u16;
+    let mut col = super::text::width(&title_prefix(app)) as u16;
     for p in Pane::ALL {
-        let w = tab_label(p).chars().count() as u16;
+        let w = super::text::width(&tab_label(p)) as u16;
         if x >= col && x < col + w {
             return Some(p);
         }
@@ -94,11 +95,10 @@ fn draw_title(f: &mut Frame, area: Rect, app: &App) {
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 2);
     let src = clean(&app.live.status.sources);
-    let n = src.chars().count();
-    if n <= room {
+    if super::text::width(&src) <= room {
         spans.push(Span::styled(format!("  {src}"), app.theme.dim()));
     } else if room >= 12 {
-        let tail: String = src.chars().skip(n - (room - 1)).collect();
+        let tail = super::text::tail(&src, room - 1);
         spans.push(Span::styled(format!("  …{tail}"), app.theme.dim()));
     }
     f.render_widget(Line::from(spans), area);
@@ -186,6 +186,15 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
             format!(" {} malformed (M) ", count(st.malformed)),
             th.get("medium"),
         ));
+    }
+    if st.large > 0 {
+        s.push(Span::styled(
+            format!(" {} large (M) ", count(st.large)),
+            th.get("medium"),
+        ));
+    }
+    if st.malformed == 0 && st.large == 0 && st.problems.iter().any(|p| p.starts_with("warning:")) {
+        s.push(Span::styled(" input warnings (M) ", th.get("medium")));
     }
     if let Some(e) = &st.error {
         s.push(Span::styled(format!(" {} ", clean(e)), th.get("warning")));
@@ -369,8 +378,6 @@ fn scroll_position(app: &App, area: Rect, rows: usize, scroll: u16) -> (u16, Str
 }
 
 fn draw_form(f: &mut Frame, app: &App, form: &Form) {
-    let h = form.fields.len() as u16 * 2 + 5;
-    let area = popup(f.area(), 76, h);
     let mut lines = Vec::new();
     for (i, fl) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
@@ -387,10 +394,15 @@ fn draw_form(f: &mut Frame, app: &App, form: &Form) {
             v.push(Span::styled("█", app.theme.dim()));
         }
         lines.push(Line::from(v));
-        lines.push(Line::styled(
-            format!("          {}", fl.hint),
-            app.theme.dim(),
-        ));
+        if focused {
+            lines.push(Line::styled(
+                format!("          {}", fl.hint),
+                app.theme.dim(),
+            ));
+        }
+    }
+    if form.is_entry() {
+        lines.extend(entry_impact_lines(app, form));
     }
     match &form.error {
         Some(e) => lines.push(Line::styled(
@@ -402,8 +414,109 @@ fn draw_form(f: &mut Frame, app: &App, form: &Form) {
             app.theme.dim(),
         )),
     }
+    // Wrapped lines take more rows than lines: leave room for them.
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(72).max(1)).sum();
+    let area = popup(f.area(), 76, rows as u16 + 2);
     let body = Paragraph::new(lines).wrap(Wrap { trim: false });
     draw_popup(f, app, area, form.title(), body);
+}
+
+/// Under an entry form: how broad the entry is, and what it would hide in
+/// the events held (computed by the worker, nothing saved yet).
+fn entry_impact_lines(app: &App, form: &Form) -> Vec<Line<'static>> {
+    let warn = app.theme.get("warning");
+    let mut out = Vec::new();
+    let Some(entry) = form.candidate() else {
+        out.push(Line::styled(
+            " impact: complete kind and value to see what this entry hides",
+            app.theme.dim(),
+        ));
+        return out;
+    };
+    for w in crate::allowlist::breadth_warnings(&entry) {
+        out.push(Line::styled(
+            format!(" ⚠ broad: {}", clean(&w.to_string())),
+            warn,
+        ));
+    }
+    match super::edits::form_impact(app, form) {
+        None => out.push(Line::styled(
+            " impact: computing what this entry hides…",
+            app.theme.dim(),
+        )),
+        Some(i) => {
+            let hides =
+                !i.hidden.is_empty() || !i.reduced.is_empty() || !i.rotate_removed.is_empty();
+            out.push(Line::styled(
+                format!(" impact: {}", clean(&i.summary())),
+                if hides { warn } else { app.theme.text() },
+            ));
+            for d in i.details(3) {
+                out.push(Line::styled(format!("   {}", clean(&d)), app.theme.dim()));
+            }
+        }
+    }
+    out
+}
+
+/// `S` on an allowlist entry: the alerts it suppresses.
+fn draw_suppressed(f: &mut Frame, app: &App, entry: usize, token: u64) {
+    let what = match &app.allowlist {
+        Ok(file) => file
+            .allowlist
+            .entries
+            .get(entry)
+            .map(|e| format!("{} {}", e.kind, clean(&e.value)))
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let mut lines = vec![Line::raw(format!("Entry {}: {what}", entry + 1))];
+    match app
+        .live
+        .status
+        .preview
+        .as_ref()
+        .filter(|p| p.token == token)
+    {
+        None => lines.push(Line::styled(
+            "judging the events held without this entry…",
+            app.theme.dim(),
+        )),
+        Some(i) if i.revealed.is_empty() && i.grown.is_empty() && i.rotate_added.is_empty() => {
+            lines.push(Line::raw(
+                "suppresses no alert in the events held (it may still silence single rule checks)",
+            ))
+        }
+        Some(i) => {
+            let mut head = format!(
+                "suppresses {} alert(s) and events of {} more",
+                i.revealed.len(),
+                i.grown.len()
+            );
+            if !i.rotate_added.is_empty() {
+                let names: Vec<String> = i
+                    .rotate_added
+                    .iter()
+                    .map(|r| clean(&r.to_string()))
+                    .collect();
+                head.push_str(&format!(
+                    "; without it {} would be on a rotation list",
+                    names.join(", ")
+                ));
+            }
+            if i.partial {
+                head.push_str(" (older events dropped by the retention budget: not covered)");
+            }
+            lines.push(Line::styled(head, app.theme.get("warning")));
+            for d in i.details(12) {
+                lines.push(Line::raw(format!("  {}", clean(&d))));
+            }
+        }
+    }
+    lines.push(Line::styled("any key closes", app.theme.dim()));
+    let area = popup(f.area(), 90, lines.len() as u16 + 4);
+    let body = Paragraph::new(lines).wrap(Wrap { trim: false });
+    draw_popup(f, app, area, "What this entry suppresses", body);
 }
 
 fn draw_confirm(f: &mut Frame, app: &App, i: usize) {

@@ -85,6 +85,10 @@ pub enum Command {
         allowlist: Allowlist,
         generation: u64,
     },
+    /// Judge the retained lines with a candidate allowlist in a second
+    /// engine and publish what would change (`Status::preview`); the engine
+    /// in force is untouched.
+    Preview { allowlist: Allowlist, token: u64 },
 }
 
 struct Worker {
@@ -409,6 +413,40 @@ impl Pub {
                 self.status.reevaluating = false;
                 self.publish(ingest);
             }
+            Command::Preview {
+                mut allowlist,
+                mut token,
+            } => {
+                while let Ok(Command::Preview {
+                    allowlist: a,
+                    token: t,
+                }) = self.rx.try_recv()
+                {
+                    allowlist = a;
+                    token = t;
+                }
+                let replay = |allowlist: Allowlist| {
+                    let mut e = Engine::new(self.cfg.clone(), allowlist);
+                    for text in ingest.retained().into_iter().flat_map(|r| r.iter()) {
+                        if let Ok(ev) = crate::audit::input::parse_event(text) {
+                            e.process(&ev, text);
+                        }
+                    }
+                    e
+                };
+                let candidate = replay(allowlist);
+                let partial = ingest.retained().is_some_and(|r| r.dropped > 0);
+                // Past the retention budget the engine in force saw more
+                // than the replay: compare like with like.
+                let baseline = partial.then(|| replay(ingest.engine.allowlist.clone()));
+                self.status.preview = Some(super::impact::compare(
+                    baseline.as_ref().unwrap_or(&ingest.engine),
+                    &candidate,
+                    token,
+                    partial,
+                ));
+                self.publish(ingest);
+            }
         }
     }
 
@@ -441,6 +479,7 @@ impl Pub {
         st.events = events;
         st.relevant = ingest.engine.stats.relevant;
         st.malformed = ingest.stats.malformed;
+        st.large = ingest.stats.large;
         if st.malformed_list.len() != ingest.stats.first_malformed.len() {
             st.malformed_list = (ingest.stats.first_malformed.iter())
                 .map(ToString::to_string)
@@ -451,6 +490,7 @@ impl Pub {
             st.retained_dropped = r.dropped;
         }
         input_status(st, ingest);
+        st.allow_hits = ingest.engine.allowlist.hits();
         self.seq += 1;
         let snap = self.cache.build(
             &ingest.engine,
@@ -478,7 +518,22 @@ fn input_status(st: &mut Status, ingest: &Ingest) {
         .stats
         .inputs
         .iter()
-        .map(|i| format!("{}: {} event(s): {}", i.name, i.events, i.format_names()))
+        .map(|i| {
+            let large = if i.large > 0 {
+                format!(
+                    " ({} over 1 MiB, judged from their reduced text)",
+                    crate::tui::text::count_of(i.large, "line", "lines")
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{}: {}{large}: {}",
+                i.name,
+                crate::tui::text::count_of(i.events, "event", "events"),
+                i.format_names()
+            )
+        })
         .collect();
     st.problems.clear();
     let mut first_error = None;

@@ -1,6 +1,7 @@
 //! Pane 3: the allowlist file's entries (kind, value, scope, reason,
 //! expiry). `a` adds (prefilled from the selection in any pane), `e` edits,
-//! `d` deletes after a y/n, `u` undoes the last change. Edits go through
+//! `d` deletes after a y/n, `u` undoes the last change, `S` shows what an
+//! entry suppresses; HITS counts the rule checks each entry silenced. Edits go through
 //! `AllowlistFile`, which keeps comments and writes atomically.
 
 use super::{Col, block, col, draw_table};
@@ -10,35 +11,88 @@ use crate::tui::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
-const COLS: &[Col] = &[
+pub(super) const COLS: &[Col] = &[
     col("#", Constraint::Length(3), 0),
     col("KIND", Constraint::Length(12), 0),
     col("VALUE", Constraint::Fill(3), 0),
     col("SCOPE", Constraint::Fill(2), 0),
     col("REASON", Constraint::Fill(3), 90),
     col("EXPIRES", Constraint::Length(11), 0),
+    col("HITS", Constraint::Length(7), 0),
 ];
 
 pub fn rows(app: &App) -> Vec<Row> {
     let file = match &app.allowlist {
         Ok(f) => f,
         Err(e) => {
-            return vec![Row::new(
+            let mut rows = vec![Row::new(
                 RowId::AllowlistError,
                 vec![
                     String::new(),
                     "error".into(),
                     clean(e),
-                    "fix the file; it is never overwritten while it does not parse".into(),
+                    "fix the file, then Ctrl-r; it is never overwritten while it does not parse"
+                        .into(),
+                    String::new(),
                     String::new(),
                     String::new(),
                 ],
                 app.theme.get("warning"),
                 RowKind::Info,
             )];
+            rows.push(Row::new(
+                RowId::Heading("in-force".into()),
+                vec![
+                    String::new(),
+                    "in force".into(),
+                    format!(
+                        "{} built-in entr{} (not the file)",
+                        app.allowlist_fallback.entries.len(),
+                        if app.allowlist_fallback.entries.len() == 1 {
+                            "y"
+                        } else {
+                            "ies"
+                        }
+                    ),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ],
+                app.theme.header(),
+                RowKind::Info,
+            ));
+            let hits = &app.live.status.allow_hits;
+            rows.extend(
+                app.allowlist_fallback
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        Row::new(
+                            RowId::Heading(format!("default-{i}")),
+                            vec![
+                                (i + 1).to_string(),
+                                e.kind.as_str().to_string(),
+                                clean(&e.value),
+                                clean(&e.scope_text()),
+                                clean(&e.reason),
+                                "-".into(),
+                                hits.get(i).map_or("…".into(), |n| n.to_string()),
+                            ],
+                            app.theme.dim(),
+                            RowKind::Info,
+                        )
+                    }),
+            );
+            return rows;
         }
     };
     let now = chrono::Utc::now().timestamp_micros();
+    // Rule checks each entry silenced, counted by the engine in force; an
+    // edit not yet re-evaluated has no counts to show.
+    let current = app.live.generation == app.generation && !app.live.status.reevaluating;
+    let hits = &app.live.status.allow_hits;
     file.allowlist
         .entries
         .iter()
@@ -62,6 +116,10 @@ pub fn rows(app: &App) -> Vec<Row> {
                         (Some(t), false) => clean(t),
                         (None, _) => "-".into(),
                     },
+                    match hits.get(i) {
+                        Some(n) if current => n.to_string(),
+                        _ => "…".into(),
+                    },
                 ],
                 if expired {
                     app.theme.dim()
@@ -81,7 +139,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
             "built-in defaults; {} is created on the first change",
             clean(&file.path.display().to_string())
         ),
-        Err(_) => "cannot load".into(),
+        Err(_) => format!(
+            "file does not parse: the {} built-in entries below are in force; fix it, then Ctrl-r",
+            app.allowlist_fallback.entries.len()
+        ),
     };
     let undo = matches!(&app.allowlist, Ok(f) if f.can_undo());
     let extra = if undo {

@@ -11,7 +11,7 @@ use crate::tui::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
-const COLS: &[Col] = &[
+pub(super) const COLS: &[Col] = &[
     col("", Constraint::Length(5), 0),
     col("STEP / EVIDENCE", Constraint::Fill(5), 0),
     col("NOTE", Constraint::Fill(1), 0),

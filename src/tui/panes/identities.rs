@@ -18,7 +18,7 @@ use ratatui::style::Style;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-const COLS: &[Col] = &[
+pub(super) const COLS: &[Col] = &[
     col("IDENTITY / ACTIVITY", Constraint::Fill(4), 0),
     col("SECRETS", Constraint::Length(8), 0),
     col("READS", Constraint::Length(12), 0),

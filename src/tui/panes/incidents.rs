@@ -15,7 +15,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 /// Events listed under an expanded alert (newest first).
 const EVENTS_LISTED: usize = 50;
 
-const COLS: &[Col] = &[
+pub(super) const COLS: &[Col] = &[
     col("SEV", Constraint::Length(12), 0),
     col("IDENTITY", Constraint::Fill(3), 0),
     col("RULES", Constraint::Fill(3), 0),

@@ -24,6 +24,21 @@ pub fn rows(app: &App, p: Pane) -> Vec<Row> {
     }
 }
 
+/// Which cells of a pane's rows are drawn at screen width `w` (0: unknown,
+/// all), as `draw_table` decides.
+pub fn shown_cells(p: Pane, w: u16) -> Vec<bool> {
+    let cols = match p {
+        Pane::Incidents => incidents::COLS,
+        Pane::Identities => identities::COLS,
+        Pane::Allowlist => allowlist::COLS,
+        Pane::Checklist => checklist::COLS,
+    };
+    if w == 0 {
+        return Vec::new();
+    }
+    cols.iter().map(|c| w >= c.min_screen).collect()
+}
+
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
     match app.focus {
         Pane::Incidents => incidents::draw(f, area, app),
@@ -74,7 +89,15 @@ pub fn block<'a>(app: &'a App, pane: Pane, extra: &str) -> Block<'a> {
     }
     if l.filter.is_active() {
         title.push(Span::styled(
-            format!(" </{}>", l.filter.query),
+            format!(
+                " </{}>{}",
+                l.filter.query,
+                if l.filter.mode() == Some(super::filter::MatchMode::Fuzzy) {
+                    " (fuzzy: letters in order)"
+                } else {
+                    ""
+                }
+            ),
             app.theme.matched(),
         ));
     }
