@@ -337,3 +337,31 @@ fn no_token_step_says_so_instead_of_staying_silent() {
         "{doc}"
     );
 }
+
+#[test]
+fn the_tui_export_states_what_could_not_be_judged_as_scan_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app_from_log(
+        &options(dir.path()),
+        &hostile_log(),
+        Status {
+            problems: vec![
+                "ERROR: export.json: no audit events in 3 record(s)".into(),
+                "warning: a.jsonl: kube-audit-admin leaves out get and list requests".into(),
+            ],
+            ..Status::default()
+        },
+    );
+    let out = dir.path().join("r.md");
+    let md = tui_export(&mut app, &out);
+    assert!(md.contains("NOT JUDGED: 1 input problem(s)"), "{md}");
+    assert!(
+        md.contains("`export.json: no audit events in 3 record(s)`"),
+        "{md}"
+    );
+    assert!(md.contains("What the inputs cannot show:"), "{md}");
+    assert!(
+        md.contains("kube-audit-admin leaves out get and list requests"),
+        "{md}"
+    );
+}

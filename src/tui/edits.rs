@@ -280,10 +280,18 @@ pub(super) fn export_report(app: &mut App, path: Option<&str>) {
         .map(|p| export::expand_home(p, home.as_deref()))
         .unwrap_or_else(|| export::default_path(inc));
     // The front-end reads the clock; the report only prints it.
-    let meta = crate::view::Meta::new(
+    let mut meta = crate::view::Meta::new(
         chrono::Utc::now().timestamp_micros(),
         vec![app.view().status.sources.clone()],
     );
+    // What could not be judged goes into the report too, as in `scan`.
+    for p in &app.view().status.problems {
+        if let Some(e) = p.strip_prefix("ERROR: ") {
+            meta.not_judged.push(e.to_string());
+        } else if let Some(w) = p.strip_prefix("warning: ") {
+            meta.cannot_show.push(w.to_string());
+        }
+    }
     let text = export::incident_markdown(app.view(), inc, &app.checklist, meta);
     match export::write_report(&path, &text) {
         Ok(()) => app.flash(format!("report written to {}", path.display()), false),
