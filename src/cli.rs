@@ -587,14 +587,7 @@ fn scan(args: &ScanArgs) -> Result<i32> {
 
 /// The inputs that could not be judged at all.
 fn input_errors(ingest: &Ingest) -> Vec<String> {
-    ingest
-        .health()
-        .into_iter()
-        .filter_map(|h| match h {
-            ktriage::pipeline::Health::Error(e) => Some(e),
-            _ => None,
-        })
-        .collect()
+    report::problems::Problems::of(ingest).errors
 }
 
 fn fail_code(engine: &Engine, fail_on: Option<Severity>) -> i32 {

@@ -22,13 +22,13 @@
 //! Memory: per active input at most [`MAX_PENDING`] held events. Cost: one
 //! thread (no parallel classification); measured in `scripts/bench.sh`.
 
-use super::read::{BLOCK, Progress, SourceError};
+use super::read::{BLOCK, Progress, SourceError, read_some};
 use crate::audit::input::{Format, detect_format};
 use crate::audit::lines::{DEFAULT_MAX_LINE, LineSplitter};
 use crate::pipeline::{Held, Ingest, REORDER_WINDOW_MICROS};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::io::{self, Read};
+use std::io::Read;
 use std::sync::Arc;
 
 /// Held events per input before the oldest is released regardless (an
@@ -141,15 +141,6 @@ impl Cursor {
         }
         let held = ingest.drain_held();
         self.hold(held);
-    }
-}
-
-fn read_some(r: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        match r.read(buf) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
     }
 }
 

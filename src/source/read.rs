@@ -121,7 +121,8 @@ pub fn read_input(
     Ok(())
 }
 
-fn read_some(r: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> io::Result<usize> {
+/// One read, retried on `Interrupted`.
+pub(super) fn read_some(r: &mut Box<dyn Read + Send>, buf: &mut [u8]) -> io::Result<usize> {
     loop {
         match r.read(buf) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
