@@ -73,11 +73,11 @@ fn burst_past_the_cap_counts_exactly_says_what_is_omitted_and_rotates_every_name
     }
     let rapid = s.alert("secret-rapid-get");
     let counts: Vec<&String> = (rapid.notes.iter())
-        .filter(|n| n.contains("distinct secrets fetched"))
+        .filter(|n| n.contains("distinct secrets requested"))
         .collect();
     assert_eq!(
         counts,
-        vec!["3000 distinct secrets fetched within 6m"],
+        vec!["3000 distinct secrets requested within 6m"],
         "one note with the peak, not one per count"
     );
 

@@ -107,7 +107,15 @@ fn rapid_get_counts_denials_and_lists_names_namespaces_outcomes() {
     );
     assert_eq!(a.secret_strings(), vec!["prod/a", "prod/b", "stage/c"]);
     assert!(a.secrets.values().any(|u| u.denied()), "denied GET shown");
-    assert!(a.group.contains("203.0.113.9") && a.group.contains("kubectl"));
+    assert_eq!(
+        a.group,
+        ktriage::detect::GroupKey::Source {
+            ip: "203.0.113.9".into(),
+            user_agent: Some("kubectl/v1.30.2 (linux/amd64) kubernetes/3968350".into()),
+            via: None,
+        },
+        "grouped by the typed source, not a sentence"
+    );
     // Two distinct names, one of them twice: no alert.
     let s = scan_text(&lines(&[
         get_secret("bob", "prod", "a", 0, 200),
@@ -190,7 +198,9 @@ fn new_client_is_exactly_seed_004() {
     ]));
     let a = s.alert("secret-read-new-client");
     assert_eq!(a.event_count, 1);
-    assert!(a.group.contains("198.51.100.1"));
+    assert!(
+        matches!(&a.group, ktriage::detect::GroupKey::Source { ip, via: None, .. } if ip == "198.51.100.1")
+    );
     assert_eq!(
         s.alerts()
             .iter()

@@ -9,6 +9,7 @@
 //! it. Each step is O(log n) in the alert's distinct secrets and O(1)
 //! otherwise (see `windows` for the measurement).
 
+use super::hit::GroupKey;
 use super::registry::{RuleId, Severity, info};
 use crate::audit::{AuditEvent, Outcome};
 use std::collections::{BTreeSet, HashMap};
@@ -198,9 +199,9 @@ pub struct Alert {
     /// The account that made the call, when it acted through impersonation.
     pub authenticated_user: Option<String>,
     /// The rule's own grouping key (source IP and user agent for rapid GETs,
-    /// the escalation for escalate-then-loot); empty when the rule groups by
-    /// identity alone.
-    pub group: String,
+    /// the binding or role for escalate-then-loot); [`GroupKey::None`] when
+    /// the rule groups by identity alone. The id is derived from it.
+    pub group: GroupKey,
     /// Other identities this alert ties to the same incident.
     pub linked: Vec<String>,
     pub first_seen: Option<i64>,
@@ -255,14 +256,17 @@ pub fn stable_id(prefix: &str, parts: &[&str]) -> String {
 }
 
 impl Alert {
-    pub fn new(rule: RuleId, identity: &str, group: &str, seq: u64) -> Self {
+    pub fn new(rule: RuleId, identity: &str, group: &GroupKey, seq: u64) -> Self {
+        let key = group.id_parts();
+        let mut parts: Vec<&str> = vec![rule.as_str(), identity];
+        parts.extend(key.iter().map(String::as_str));
         Alert {
-            id: stable_id("al", &[rule.as_str(), identity, group]),
+            id: stable_id("al", &parts),
             rule,
             severity: info(rule).severity,
             identity: identity.to_string(),
             authenticated_user: None,
-            group: group.to_string(),
+            group: group.clone(),
             linked: Vec::new(),
             first_seen: None,
             last_seen: None,

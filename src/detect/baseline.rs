@@ -4,7 +4,7 @@
 //! during the learning period (seed 001).
 
 use super::config::Config;
-use super::hit::Hit;
+use super::hit::{GroupKey, Hit};
 use super::registry::RuleId;
 use super::request::Ctx;
 use super::workload::{ClusterShape, Place};
@@ -132,7 +132,11 @@ impl BaselineState {
             };
             out.push(
                 Hit::new(RuleId::SecretReadNewClient)
-                    .group(format!("{ip} | {ua}"))
+                    .group(GroupKey::Source {
+                        ip: ip.to_string(),
+                        user_agent: Some(ua.to_string()),
+                        via: None,
+                    })
                     .note(format!(
                         "identity, source {ip} and user agent `{ua}`: {what}"
                     )),

@@ -78,7 +78,7 @@ impl CorrelationState {
                 "secret read"
             };
             let mut hit = Hit::new(RuleId::EscalateThenLoot)
-                .group(e.what.clone())
+                .group(e.object.clone())
                 .note(format!("{} ({how})", e.what))
                 .detail(format!(
                     "{action} {} after the escalation",

@@ -22,7 +22,7 @@
 use super::alert::EvidenceEvent;
 use super::csr_der::subject_of_request;
 use super::family::{Env, Family, Findings};
-use super::hit::Hit;
+use super::hit::{GroupKey, Hit};
 use super::registry::{RuleId, Severity};
 use super::request::Ctx;
 use serde_json::Value;
@@ -138,7 +138,9 @@ impl Csrs {
         if env.on(ctx, RuleId::CsrPrivilegedGroup) {
             out.hits.push(
                 Hit::new(RuleId::CsrPrivilegedGroup)
-                    .group(format!("csr {name}"))
+                    .group(GroupKey::Csr {
+                        name: name.to_string(),
+                    })
                     .detail(format!(
                         "CSR {name} asks for CN={} O={}",
                         r.cn,
@@ -183,7 +185,9 @@ impl Csrs {
             None => "approval or denial (body not recorded)",
         };
         let mut hit = Hit::new(RuleId::CsrPrivilegedGroup)
-            .group(format!("csr {name}"))
+            .group(GroupKey::Csr {
+                name: name.to_string(),
+            })
             .severity(Severity::Critical)
             .detail(format!(
                 "{how} of CSR {name} for CN={} O={}",
@@ -214,7 +218,7 @@ impl Csrs {
                 return;
             }
             let mut hit = Hit::new(RuleId::CsrPrivilegedGroup)
-                .group(format!("csr {name}"))
+                .group(GroupKey::Csr { name: name.to_string() })
                 .severity(Severity::Critical)
                 .note(format!(
                     "identity of the certificate asked for in CSR {name} ({}), or of an older certificate with the same subject",

@@ -62,7 +62,7 @@ pub struct Engine {
     lookalikes: crate::allowlist::Lookalikes,
     requests: RequestTracker,
     alerts: Vec<Alert>,
-    alert_index: HashMap<(RuleId, String, String), usize>,
+    alert_index: HashMap<(RuleId, String, super::hit::GroupKey), usize>,
     pub stats: EngineStats,
     log_start: Option<i64>,
     windows: WindowState,

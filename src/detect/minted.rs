@@ -18,7 +18,7 @@
 
 use super::alert::EvidenceEvent;
 use super::family::{Env, Family, Findings};
-use super::hit::Hit;
+use super::hit::{GroupKey, Hit};
 use super::registry::RuleId;
 use super::request::Ctx;
 use std::collections::{BTreeSet, HashMap};
@@ -147,7 +147,9 @@ impl Family for Minted {
                 format!("{}, new for this account", what.join(" and "))
             };
             let mut hit = Hit::new(RuleId::MintedTokenUsed)
-                .group(format!("minted by {}", m.minter))
+                .group(GroupKey::Minter {
+                    minter: m.minter.to_string(),
+                })
                 .note(format!(
                     "a token for this account was minted by {}",
                     m.minter

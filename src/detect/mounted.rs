@@ -64,7 +64,7 @@ impl Family for Mounted {
                 })
                 .collect(),
             ..Hit::new(RuleId::PodMountsSecretThenRead)
-                .group(rec.what.clone())
+                .group(rec.object.clone())
                 .detail(format!("{action} {ns}/{pod}"))
                 .note(format!(
                     "created {} mounting {}, then {action} its pod",

@@ -17,7 +17,7 @@
 
 use super::alert::SecretRef;
 use super::family::{Env, Family, Findings};
-use super::hit::Hit;
+use super::hit::{GroupKey, Hit};
 use super::registry::RuleId;
 use super::request::Ctx;
 use crate::audit::uri::percent_decode;
@@ -81,7 +81,9 @@ impl Family for NodesProxy {
             .unwrap_or("is not a routine kubelet path (metrics, stats, healthz, spec)");
         let shown = if path.is_empty() { "/" } else { path.as_str() };
         let mut hit = Hit::new(RuleId::NodesProxyExec)
-            .group(node)
+            .group(GroupKey::Node {
+                node: node.to_string(),
+            })
             .detail(format!("{} kubelet {shown} on node {node}", ctx.verb()))
             .note(format!(
                 "kubelet `/{first}` {what}, with no pods/exec or pods/log record"

@@ -28,6 +28,8 @@ pub struct SpecRecord {
     pub time: Option<i64>,
     /// `pod`, `deployment`, `job`, ... and its name.
     pub what: String,
+    /// The same, typed: what an alert about it is keyed by.
+    pub object: super::hit::GroupKey,
     pub secrets: Vec<String>,
     pub audit_id: Option<String>,
 }
@@ -157,6 +159,11 @@ impl PodSecrets {
             creator: ev.identity().to_string(),
             time: ev.time_micros(),
             what: format!("{} {namespace}/{name}", kind(resource)),
+            object: super::hit::GroupKey::Workload {
+                kind: kind(resource),
+                namespace: namespace.to_string(),
+                name: name.to_string(),
+            },
             secrets,
             audit_id: ev.audit_id.as_deref().map(str::to_string),
         };

@@ -5,7 +5,7 @@
 
 use super::alert::EvidenceEvent;
 use super::config::Config;
-use super::hit::Hit;
+use super::hit::{GroupKey, Hit};
 use super::registry::{RuleId, Severity};
 use super::request::Ctx;
 use crate::allowlist::Allowlist;
@@ -132,6 +132,10 @@ pub struct Escalation {
     pub time: i64,
     pub actor: String,
     pub subjects: Vec<RbacSubject>,
+    /// The binding or role created or changed: what the follow-up alert
+    /// is keyed by.
+    pub object: GroupKey,
+    /// The same in words, for the alert's note.
     pub what: String,
     pub evidence: EvidenceEvent,
 }
@@ -398,6 +402,11 @@ impl RbacState {
             time: ctx.time?,
             actor: ctx.identity.to_string(),
             subjects,
+            object: GroupKey::RbacObject {
+                kind,
+                namespace,
+                name,
+            },
             what: detail,
             evidence: evidence(),
         })
@@ -453,13 +462,18 @@ impl RbacState {
         out.push(Hit::new(RuleId::RbacRoleWidened).detail(detail.clone()));
         let subjects = self
             .bound_subjects
-            .get(&(kind.to_string(), scope, name))
+            .get(&(kind.to_string(), scope, name.clone()))
             .cloned()
             .unwrap_or_default();
         Some(Escalation {
             time: ctx.time?,
             actor: ctx.identity.to_string(),
             subjects,
+            object: GroupKey::RbacObject {
+                kind,
+                namespace,
+                name,
+            },
             what: detail,
             evidence: evidence(),
         })

@@ -3,7 +3,7 @@
 //! anonymous access, exec and token minting.
 
 use super::config::Config;
-use super::hit::Hit;
+use super::hit::{GroupKey, Hit};
 use super::registry::{RuleId, Severity};
 use super::request::{Ctx, READ_VERBS, WRITE_VERBS};
 use crate::allowlist::Allowlist;
@@ -68,7 +68,9 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
                 if on(RuleId::SecretReadSuspiciousAgent) {
                     out.push(
                         Hit::new(RuleId::SecretReadSuspiciousAgent)
-                            .group(ua)
+                            .group(GroupKey::UserAgent {
+                                user_agent: ua.to_string(),
+                            })
                             .note(format!("user agent matches `{p}`")),
                     );
                 }
@@ -90,7 +92,11 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
                 {
                     out.push(
                         Hit::new(RuleId::SecretReadUntrustedSource)
-                            .group(ip.to_string())
+                            .group(GroupKey::Source {
+                                ip: ip.to_string(),
+                                user_agent: None,
+                                via: None,
+                            })
                             .note(format!("source {ip} is outside the trusted ranges")),
                     );
                 }
@@ -133,7 +139,9 @@ pub fn check(ctx: &Ctx<'_, '_>, cfg: &Config, allow: &Allowlist, out: &mut Vec<H
             };
             out.push(
                 Hit::new(RuleId::SecretAccessImpersonated)
-                    .group(ctx.authenticated)
+                    .group(GroupKey::Account {
+                        account: ctx.authenticated.to_string(),
+                    })
                     .note(how),
             );
         }

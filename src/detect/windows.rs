@@ -22,7 +22,7 @@
 
 use super::alert::{EvidenceEvent, MAX_EVIDENCE};
 use super::config::Config;
-use super::hit::Hit;
+use super::hit::{GroupKey, Hit};
 use super::registry::RuleId;
 use super::request::Ctx;
 use crate::allowlist::Allowlist;
@@ -219,26 +219,30 @@ impl WindowState {
             return;
         }
         let ua = ctx.ev.user_agent();
-        let group = if ctx.authenticated != ctx.identity {
-            format!("{ip} | {ua} | via {}", ctx.authenticated)
-        } else {
-            format!("{ip} | {ua}")
-        };
-        let key = format!("{}\u{0}{group}", ctx.identity);
+        let via = (ctx.authenticated != ctx.identity).then_some(ctx.authenticated);
+        let key = format!(
+            "{}\u{0}{ip}\u{0}{ua}\u{0}{}",
+            ctx.identity,
+            via.unwrap_or("")
+        );
         let w = self.rapid.entry(key).or_default();
         w.prune(t - rc.window.0);
         let distinct = w.names.len() + usize::from(!w.names.contains_key(name));
         let fires = distinct >= rc.threshold;
         w.push(t, name, false, (!fires).then(evidence));
         if fires {
-            let mut hit = Hit::new(RuleId::SecretRapidGet).group(group);
+            let mut hit = Hit::new(RuleId::SecretRapidGet).group(GroupKey::Source {
+                ip: ip.to_string(),
+                user_agent: Some(ua.to_string()),
+                via: via.map(str::to_string),
+            });
             if distinct > w.peak {
                 w.peak = distinct;
                 hit = hit.peak_note(
                     "rapid-get-peak",
                     distinct as u64,
                     format!(
-                        "{distinct} distinct secrets fetched within {}",
+                        "{distinct} distinct secrets requested within {}",
                         crate::time::format_duration(rc.window.0)
                     ),
                 );

@@ -8,10 +8,10 @@
 //! them raw, and jsonl is read on terminals too (`tail`, `jq -c`). The
 //! escapes are valid JSON, so tools still get the exact strings.
 
-use crate::detect::{Alert, Incident, info};
+use crate::detect::{Alert, GroupKey, Incident, RotateItem, info};
 use crate::time::format_micros;
+use crate::view::{self, AlertItem, IncidentView, OutcomeCounts, SecretFate, View};
 use serde::Serialize;
-use std::collections::BTreeSet;
 use std::io::{self, Write};
 
 #[derive(Serialize)]
@@ -27,9 +27,12 @@ pub struct AlertLine<'a> {
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
     pub event_count: u64,
-    pub secrets: Vec<String>,
-    pub source_ips: Vec<&'a str>,
-    pub user_agents: Vec<&'a str>,
+    pub secrets: Vec<&'a str>,
+    /// Per secret: what became of the requests for it (typed, so that a
+    /// consumer never parses an outcome out of a string).
+    pub secret_outcomes: Vec<SecretOutcome<'a>>,
+    pub source_ips: &'a [String],
+    pub user_agents: &'a [String],
     pub audit_ids: &'a [String],
     /// Requests with an audit ID that `audit_ids` leaves out: it lists
     /// the first `detect::alert::MAX_EVIDENCE` only.
@@ -45,37 +48,50 @@ pub struct AlertLine<'a> {
     pub new_audit_ids: Option<&'a [String]>,
     pub tags: &'static [&'static str],
     pub source: &'static str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    pub group: &'a str,
+    /// The grouping key in words, for people (its wording may change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The grouping key as typed fields (`by` names the kind): what the
+    /// id is derived from.
+    #[serde(skip_serializing_if = "GroupKey::is_none")]
+    pub group_key: &'a GroupKey,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub linked_identities: &'a [String],
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub details: Vec<&'a str>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub details: &'a [String],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub notes: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub novelty: Option<&'a str>,
 }
 
-/// An alert as a batch scan writes it (revision 1).
-pub fn alert_line(a: &Alert) -> AlertLine<'_> {
-    stream_alert_line(a, 1, None)
+/// One entry of `secret_outcomes`.
+#[derive(Serialize)]
+pub struct SecretOutcome<'a> {
+    pub secret: &'a str,
+    /// `served` (some request was, or may have been: rotate it),
+    /// `denied`, `not_found` (404) or `failed`.
+    pub fate: SecretFate,
+    /// Requests for it per outcome.
+    pub requests: OutcomeCounts,
 }
 
-/// An alert as a stream writes it: its `revision` in this stream, and
-/// the audit IDs that joined it since the previous line for it.
-pub fn stream_alert_line<'a>(
-    a: &'a Alert,
+/// The alert of the view as a line: its `revision` in this output (1 in a
+/// batch scan) and, in a stream, the audit IDs that joined it since its
+/// previous line. Needs the alert's record (the view of `scan`).
+pub fn item_line<'a>(
+    a: &'a AlertItem,
     revision: u64,
     new_audit_ids: Option<&'a [String]>,
-) -> AlertLine<'a> {
+) -> io::Result<AlertLine<'a>> {
+    let Some(rec) = &a.record else {
+        return Err(io::Error::other(format!(
+            "alert {} has no record in this view: jsonl needs the engine's",
+            a.id
+        )));
+    };
     let r = info(a.rule);
-    let details: BTreeSet<&str> = a
-        .events
-        .iter()
-        .filter_map(|e| e.detail.as_deref())
-        .collect();
-    AlertLine {
+    Ok(AlertLine {
         kind: "alert",
         id: &a.id,
         rule: a.rule.as_str(),
@@ -86,20 +102,59 @@ pub fn stream_alert_line<'a>(
         first_seen: a.first_seen.map(format_micros),
         last_seen: a.last_seen.map(format_micros),
         event_count: a.event_count,
-        secrets: a.secret_strings(),
-        source_ips: a.source_ips.iter().map(String::as_str).collect(),
-        user_agents: a.user_agents.iter().map(String::as_str).collect(),
-        audit_ids: &a.audit_ids,
+        secrets: rec.secrets.iter().map(|s| s.label.as_str()).collect(),
+        secret_outcomes: rec
+            .secrets
+            .iter()
+            .map(|s| SecretOutcome {
+                secret: &s.label,
+                fate: s.fate(),
+                requests: s.outcomes,
+            })
+            .collect(),
+        source_ips: &rec.source_ips,
+        user_agents: &rec.user_agents,
+        audit_ids: &rec.audit_ids,
         audit_ids_omitted: a.audit_ids_omitted,
         revision,
         new_audit_ids,
         tags: r.tags,
         source: r.source,
-        group: &a.group,
-        linked_identities: &a.linked,
-        details: details.into_iter().collect(),
-        notes: &a.notes,
-        novelty: a.novelty.as_deref(),
+        group: view::group_label(&rec.group),
+        group_key: &rec.group,
+        linked_identities: &rec.linked,
+        details: &rec.details,
+        notes: &rec.notes,
+        novelty: rec.novelty.as_deref(),
+    })
+}
+
+/// One alert as a stream writes it (pass it to [`write_line`]): the
+/// view of the alert, its `revision` in this stream, and the audit IDs
+/// that joined it since the previous line for it.
+pub struct StreamAlert<'a> {
+    item: AlertItem,
+    revision: u64,
+    new_audit_ids: Option<&'a [String]>,
+}
+
+impl Serialize for StreamAlert<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        item_line(&self.item, self.revision, self.new_audit_ids)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
+}
+
+pub fn stream_alert_line<'a>(
+    a: &Alert,
+    revision: u64,
+    new_audit_ids: Option<&'a [String]>,
+) -> StreamAlert<'a> {
+    StreamAlert {
+        item: view::alert_item(&view::AlertFacts::from(a), a.seq as usize),
+        revision,
+        new_audit_ids,
     }
 }
 
@@ -112,14 +167,14 @@ pub struct IncidentLine<'a> {
     pub severity: &'static str,
     pub rules: Vec<&'static str>,
     pub alerts: Vec<&'a str>,
-    pub secrets_to_rotate: &'a [crate::detect::RotateItem],
-    pub denied_secrets: &'a [crate::detect::RotateItem],
+    pub secrets_to_rotate: &'a [RotateItem],
+    pub denied_secrets: &'a [RotateItem],
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
     pub source_ips: &'a [String],
 }
 
-pub fn incident_line<'a>(i: &'a Incident, alerts: &'a [Alert]) -> IncidentLine<'a> {
+pub fn incident_line(i: &IncidentView) -> IncidentLine<'_> {
     IncidentLine {
         kind: "incident",
         id: &i.id,
@@ -127,33 +182,43 @@ pub fn incident_line<'a>(i: &'a Incident, alerts: &'a [Alert]) -> IncidentLine<'
         identities: &i.identities,
         severity: i.severity.as_str(),
         rules: i.rules.iter().map(|r| r.as_str()).collect(),
-        alerts: i.alerts.iter().map(|&x| alerts[x].id.as_str()).collect(),
-        secrets_to_rotate: &i.secrets_to_rotate,
-        denied_secrets: &i.denied_secrets,
+        alerts: i.alerts.iter().map(|a| a.id.as_str()).collect(),
+        secrets_to_rotate: &i.rotate,
+        denied_secrets: &i.denied,
         first_seen: i.first_seen.map(format_micros),
         last_seen: i.last_seen.map(format_micros),
         source_ips: &i.source_ips,
     }
 }
 
-/// Alerts (in creation order) then incidents (most severe first).
-pub fn write(out: &mut dyn Write, alerts: &[Alert], incidents: &[Incident]) -> io::Result<()> {
-    for a in alerts {
-        write_line(out, &alert_line(a))?;
+/// The view: alerts (in creation order) then incidents (most severe first).
+pub fn render(out: &mut dyn Write, v: &View) -> io::Result<()> {
+    for a in v.alerts() {
+        write_line(out, &item_line(a, 1, None)?)?;
     }
-    write_incidents(out, alerts, incidents)
+    render_incidents(out, v)
 }
 
-/// Incidents only (a stream has written its alerts already).
+/// The view's incidents only (a stream has written its alerts already).
+pub fn render_incidents(out: &mut dyn Write, v: &View) -> io::Result<()> {
+    for i in &v.incidents {
+        write_line(out, &incident_line(i))?;
+    }
+    Ok(())
+}
+
+/// [`render`] of the engine's alerts and incidents.
+pub fn write(out: &mut dyn Write, alerts: &[Alert], incidents: &[Incident]) -> io::Result<()> {
+    render(out, &view::records(alerts, incidents))
+}
+
+/// [`render_incidents`] of the engine's alerts and incidents.
 pub fn write_incidents(
     out: &mut dyn Write,
     alerts: &[Alert],
     incidents: &[Incident],
 ) -> io::Result<()> {
-    for i in incidents {
-        write_line(out, &incident_line(i, alerts))?;
-    }
-    Ok(())
+    render_incidents(out, &view::records(alerts, incidents))
 }
 
 /// One record as one line, with terminal-dangerous characters escaped.

@@ -3,8 +3,9 @@
 //! colour only when asked (a terminal, and no `NO_COLOR`).
 
 use super::inert::{inert, inert_name};
-use crate::detect::{Alert, Incident, Severity, info};
+use crate::detect::{Alert, Incident, RuleId, Severity, info};
 use crate::time::format_short;
+use crate::view::{self, AlertItem, IncidentView, View};
 use std::io::{self, Write};
 
 /// Evidence lines shown per alert before "… N more".
@@ -111,22 +112,32 @@ fn list(items: &[String], max: usize) -> String {
 
 /// What the alert counted but did not store, stated so that no list reads
 /// as complete when it is not (`None`: everything is stored).
-pub fn omitted_evidence(a: &Alert) -> Option<String> {
-    let events = a.events_omitted();
+pub fn omitted_evidence(a: &AlertItem) -> Option<String> {
+    let events = a.event_count.saturating_sub(a.stored);
     if events == 0 && a.audit_ids_omitted == 0 {
         return None;
     }
     Some(format!(
         "evidence kept for the first {} of {} requests; {} more counted but not stored \
          ({} audit IDs not listed); every secret is kept for the rotation list",
-        a.events.len(),
-        a.event_count,
-        events,
-        a.audit_ids_omitted
+        a.stored, a.event_count, events, a.audit_ids_omitted
     ))
 }
 
+/// One alert of the engine on its own (a stream writes each as it fires).
 pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()> {
+    let item = view::alert_item(&view::AlertFacts::from(a), a.seq as usize);
+    render_alert(out, &item, st)
+}
+
+/// One alert of the view. Needs its record (the view of `scan`).
+pub fn render_alert(out: &mut dyn Write, a: &AlertItem, st: &Style) -> io::Result<()> {
+    let Some(rec) = &a.record else {
+        return Err(io::Error::other(format!(
+            "alert {} has no record in this view: the text report needs the engine's",
+            a.id
+        )));
+    };
     let r = info(a.rule);
     writeln!(
         out,
@@ -136,12 +147,14 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
         st.dim(&span(a.first_seen, a.last_seen))
     )?;
     writeln!(out, "    {}", wrap(r.title, 74, "    "))?;
-    if !a.group.is_empty() && !a.notes.iter().any(|n| n.contains(&a.group)) {
-        writeln!(
-            out,
-            "    {}",
-            wrap(&format!("key: {}", inert_name(&a.group)), 74, "    ")
-        )?;
+    if let Some(key) = view::group_label(&rec.group) {
+        if !rec.notes.iter().any(|n| n.contains(&key)) {
+            writeln!(
+                out,
+                "    {}",
+                wrap(&format!("key: {}", inert_name(&key)), 74, "    ")
+            )?;
+        }
     }
     if let Some(u) = &a.authenticated_user {
         writeln!(
@@ -154,15 +167,20 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
             )
         )?;
     }
-    for n in &a.notes {
+    for n in &rec.notes {
         writeln!(
             out,
             "    {}",
             wrap(&format!("• {}", super::inert::inert_note(n)), 74, "      ")
         )?;
     }
-    if let Some(n) = &a.novelty {
+    if let Some(n) = &rec.novelty {
         writeln!(out, "    • {n}")?;
+    }
+    if rule_counts_absent(a.rule) {
+        if let Some(l) = view::fates_line(&rec.secrets) {
+            writeln!(out, "    {}", wrap(&l, 74, "      "))?;
+        }
     }
     for e in a.events.iter().take(EVIDENCE_SHOWN) {
         let time = e
@@ -173,7 +191,7 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
         let line = format!(
             "{} {} [{}] {} from {}",
             &time[time.len().saturating_sub(8)..],
-            inert_name(&e.action()),
+            inert_name(&e.action),
             e.outcome.as_str(),
             inert_name(&e.identity),
             ip
@@ -198,23 +216,39 @@ pub fn write_alert(out: &mut dyn Write, a: &Alert, st: &Style) -> io::Result<()>
     if let Some(cap) = omitted_evidence(a) {
         writeln!(out, "    {}", wrap(&cap, 74, "      "))?;
     }
-    if !a.user_agents.is_empty() {
-        let uas: Vec<String> = a.user_agents.iter().cloned().collect();
+    if !rec.user_agents.is_empty() {
         writeln!(
             out,
             "    {}",
-            wrap(&format!("user agents: {}", list(&uas, 3)), 74, "      ")
+            wrap(
+                &format!("user agents: {}", list(&rec.user_agents, 3)),
+                74,
+                "      "
+            )
         )?;
     }
     Ok(())
 }
 
+/// Rules whose count includes requests that were not served (rapid GETs
+/// count refused and absent names too): their alert says what became of
+/// each secret, so "N distinct secrets" never reads as N secrets served.
+fn rule_counts_absent(rule: RuleId) -> bool {
+    matches!(rule, RuleId::SecretRapidGet)
+}
+
+/// One incident of the engine (see [`render_incident`]).
 pub fn write_incident(
     out: &mut dyn Write,
     i: &Incident,
     alerts: &[Alert],
     st: &Style,
 ) -> io::Result<()> {
+    let v = view::records(alerts, std::slice::from_ref(i));
+    render_incident(out, &v.incidents[0], st)
+}
+
+pub fn render_incident(out: &mut dyn Write, i: &IncidentView, st: &Style) -> io::Result<()> {
     let others = if i.identities.len() > 1 {
         format!(
             " (+ {})",
@@ -255,37 +289,32 @@ pub fn write_incident(
         "  {}",
         wrap(&format!("rules: {}", rules.join(", ")), 76, "    ")
     )?;
-    for &ai in &i.alerts {
-        write_alert(out, &alerts[ai], st)?;
+    for a in &i.alerts {
+        render_alert(out, a, st)?;
     }
-    if i.secrets_to_rotate.is_empty() {
+    if i.rotate.is_empty() {
         writeln!(out, "  Rotate: nothing (no secret content was served)")?;
     } else {
-        writeln!(
-            out,
-            "  {} ({}):",
-            st.bold("Rotate now"),
-            i.secrets_to_rotate.len()
-        )?;
-        for s in i.secrets_to_rotate.iter().take(30) {
-            writeln!(out, "    [ ] {}", inert_name(&crate::view::rotate_label(s)))?;
+        writeln!(out, "  {} ({}):", st.bold("Rotate now"), i.rotate.len())?;
+        for s in i.rotate.iter().take(30) {
+            writeln!(out, "    [ ] {}", inert_name(&view::rotate_label(s)))?;
         }
-        if i.secrets_to_rotate.len() > 30 {
+        if i.rotate.len() > 30 {
             writeln!(
                 out,
                 "    … {} more (see --format jsonl)",
-                i.secrets_to_rotate.len() - 30
+                i.rotate.len() - 30
             )?;
         }
     }
-    if !i.denied_secrets.is_empty() {
+    if !i.denied.is_empty() {
         writeln!(
             out,
             "  {}",
             wrap(
                 &format!(
                     "Denied (not rotated): {}",
-                    list(&crate::view::rotate_labels(&i.denied_secrets), 10)
+                    list(&view::rotate_labels(&i.denied), 10)
                 ),
                 76,
                 "    "
@@ -295,27 +324,33 @@ pub fn write_incident(
     writeln!(out)
 }
 
+/// The text report of the view.
+pub fn render(out: &mut dyn Write, v: &View, st: &Style) -> io::Result<()> {
+    if v.incidents.is_empty() {
+        writeln!(out, "No alerts.")?;
+        return Ok(());
+    }
+    let n_alerts: usize = v.incidents.iter().map(|i| i.alerts.len()).sum();
+    writeln!(
+        out,
+        "{} incident(s), {} alert(s)\n",
+        v.incidents.len(),
+        n_alerts
+    )?;
+    for i in &v.incidents {
+        render_incident(out, i, st)?;
+    }
+    Ok(())
+}
+
+/// [`render`] of the engine's alerts and incidents.
 pub fn write(
     out: &mut dyn Write,
     alerts: &[Alert],
     incidents: &[Incident],
     st: &Style,
 ) -> io::Result<()> {
-    if incidents.is_empty() {
-        writeln!(out, "No alerts.")?;
-        return Ok(());
-    }
-    let n_alerts: usize = incidents.iter().map(|i| i.alerts.len()).sum();
-    writeln!(
-        out,
-        "{} incident(s), {} alert(s)\n",
-        incidents.len(),
-        n_alerts
-    )?;
-    for i in incidents {
-        write_incident(out, i, alerts, st)?;
-    }
-    Ok(())
+    render(out, &view::records(alerts, incidents), st)
 }
 
 #[cfg(test)]

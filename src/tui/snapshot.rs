@@ -89,6 +89,7 @@ impl AlertView {
             novelty: self.novelty.as_deref(),
             stored: self.stored,
             audit_ids_omitted: self.audit_ids_omitted,
+            record: None,
         }
     }
 }

@@ -26,6 +26,11 @@ pub struct AlertFacts<'a> {
     /// not listed: an omission every report must state.
     pub stored: u64,
     pub audit_ids_omitted: u64,
+    /// The engine's alert, when these are the engine's facts (`scan`): the
+    /// text and jsonl front-ends print its full record
+    /// ([`super::AlertRecord`]). `None` from the TUI's snapshot, which does
+    /// not carry it.
+    pub record: Option<&'a Alert>,
 }
 
 impl<'a> From<&'a Alert> for AlertFacts<'a> {
@@ -44,6 +49,7 @@ impl<'a> From<&'a Alert> for AlertFacts<'a> {
             novelty: a.novelty.as_deref(),
             stored: a.events.len() as u64,
             audit_ids_omitted: a.audit_ids_omitted,
+            record: Some(a),
         }
     }
 }
@@ -74,6 +80,21 @@ impl<'a> Facts<'a> {
             bindings: &engine.rbac.bindings,
             roles: &engine.rbac.roles,
             pod_specs_seen: engine.activity.pods.specs_seen,
+            rbac: None,
+        }
+    }
+
+    /// The facts of alerts and incidents alone, for the front-ends that
+    /// print no checklist (text, jsonl): [`super::records`] builds no steps
+    /// from them, so the activity and RBAC records they lack are never read.
+    pub fn of_alerts(alerts: &'a [Alert], incidents: &'a [Incident]) -> Self {
+        Facts {
+            incidents,
+            alerts: alerts.iter().map(AlertFacts::from).collect(),
+            activity: Vec::new(),
+            bindings: &[],
+            roles: &[],
+            pod_specs_seen: 0,
             rbac: None,
         }
     }

@@ -1,9 +1,14 @@
 //! One typed view of the incidents, between the engine and every
-//! front-end that describes an incident to a person: the Markdown report
-//! (`scan --format markdown`), the TUI's checklist pane and its export
-//! (`x`, `:export`). Before it, each wrote seed 001's checklist with its
-//! own choices (bindings only or bindings and roles, 20 or 50 events,
-//! three time formats), so two front-ends gave two reports of one incident.
+//! front-end that describes an incident: the text and jsonl outputs of
+//! `scan`, the Markdown report (`scan --format markdown`), the TUI's
+//! checklist pane and its export (`x`, `:export`). Before it, each wrote
+//! seed 001's checklist with its own choices (bindings only or bindings and
+//! roles, 20 or 50 events, three time formats), so two front-ends gave two
+//! reports of one incident; and text and jsonl read the engine's alerts
+//! directly. [`build`] makes the view with the checklist (Markdown, TUI),
+//! [`records`] the same incidents and alerts with each alert's full record
+//! ([`AlertRecord`]) and no checklist (text, jsonl): one `incident` and one
+//! [`alert_item`] builder under both.
 //!
 //! The view holds facts, not formatting: our own words are [`Seg::Text`],
 //! anything from the log is [`Seg::Data`] (a front-end shows it literally:
@@ -22,10 +27,12 @@
 mod facts;
 mod implied;
 mod rbac;
+mod record;
 mod steps;
 
 pub use facts::{AlertFacts, Facts};
 pub use implied::CredentialKind;
+pub use record::{AlertRecord, OutcomeCounts, SecretFate, SecretRow, fates_line, group_label};
 pub use steps::{Section, Step, steps};
 
 use crate::audit::Outcome;
@@ -128,6 +135,8 @@ pub struct EventItem {
     pub code: Option<i32>,
     pub identity: String,
     pub source_ips: Vec<String>,
+    /// The source IP the request is judged by (see `audit::trusted_ip`).
+    pub trusted_ip: Option<String>,
     pub user_agent: String,
     /// Exec command, binding subjects, role grants (from the log).
     pub detail: Option<String>,
@@ -137,6 +146,8 @@ pub struct EventItem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertItem {
     pub id: String,
+    /// Creation order (the engine's index): jsonl lists alerts in it.
+    pub seq: usize,
     pub rule: RuleId,
     pub severity: Severity,
     pub identity: String,
@@ -154,6 +165,13 @@ pub struct AlertItem {
     pub notes: Vec<String>,
     /// The first [`EVENTS_LISTED`] requests, in the order they came.
     pub events: Vec<EventItem>,
+    /// The engine's change counter of the alert (bumped by every request,
+    /// later stage, note, link or severity change); `None` from the TUI's
+    /// snapshot.
+    pub revision: Option<u64>,
+    /// The full record text and jsonl print; `None` from the TUI's
+    /// snapshot (see [`AlertFacts::record`]).
+    pub record: Option<AlertRecord>,
 }
 
 /// Everything the front-ends say about one incident.
@@ -190,6 +208,10 @@ pub struct SuggestedRbac {
 /// The whole picture handed to a front-end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct View {
+    /// The checklist (`steps`, `suggested`) was built: [`build`] builds
+    /// it, [`records`] (text, jsonl) does not, and a front-end that prints
+    /// a checklist must not print an empty one from such a view.
+    pub checklist: bool,
     pub meta: Meta,
     pub incidents: Vec<IncidentView>,
     /// Incidents and alerts in the log (the view may hold fewer incidents
@@ -207,12 +229,15 @@ fn event_item(e: &crate::detect::EvidenceEvent) -> EventItem {
         code: e.code,
         identity: e.identity.clone(),
         source_ips: e.source_ips.clone(),
+        trusted_ip: e.trusted_ip.clone(),
         user_agent: e.user_agent.clone(),
         detail: e.detail.clone(),
     }
 }
 
-fn alert_item(a: &AlertFacts<'_>) -> AlertItem {
+/// The view of one alert (`seq`: its index in the engine's alerts). Text
+/// writes an alert on its own while streaming.
+pub fn alert_item(a: &AlertFacts<'_>, seq: usize) -> AlertItem {
     let summary = match a
         .notes
         .first()
@@ -224,6 +249,7 @@ fn alert_item(a: &AlertFacts<'_>) -> AlertItem {
     };
     AlertItem {
         id: a.id.to_string(),
+        seq,
         rule: a.rule,
         severity: a.severity,
         identity: a.identity.to_string(),
@@ -246,11 +272,22 @@ fn alert_item(a: &AlertFacts<'_>) -> AlertItem {
             .take(EVENTS_LISTED)
             .map(event_item)
             .collect(),
+        revision: a.record.map(|r| r.revision),
+        record: a.record.map(record::record),
     }
 }
 
 /// The view of one incident.
 pub fn incident(facts: &Facts<'_>, inc: &Incident) -> IncidentView {
+    IncidentView {
+        steps: steps(facts, inc),
+        suggested: suggested(facts, inc),
+        ..incident_only(facts, inc)
+    }
+}
+
+/// The incident without its checklist.
+fn incident_only(facts: &Facts<'_>, inc: &Incident) -> IncidentView {
     IncidentView {
         id: inc.id.clone(),
         severity: inc.severity,
@@ -263,34 +300,36 @@ pub fn incident(facts: &Facts<'_>, inc: &Incident) -> IncidentView {
         rotate: inc.secrets_to_rotate.clone(),
         denied: inc.denied_secrets.clone(),
         alerts: (inc.alerts.iter())
-            .filter_map(|&i| facts.alerts.get(i))
-            .map(alert_item)
+            .filter_map(|&i| Some(alert_item(facts.alerts.get(i)?, i)))
             .collect(),
-        steps: steps(facts, inc),
-        suggested: inc
-            .identities
-            .iter()
-            .map(|id| SuggestedRbac {
-                suggestion: crate::rbac::suggest::suggest(id, facts.identity(id), inc.first_seen),
-                now: facts
-                    .rbac
-                    .map(|snap| {
-                        let r =
-                            crate::rbac::review_of(snap, facts.bindings, facts.identity(id), id);
-                        let mut paths: Vec<String> = r.grants.iter().map(|g| g.path()).collect();
-                        paths.dedup();
-                        paths
-                    })
-                    .unwrap_or_default(),
-                snapshot: facts.rbac.is_some(),
-            })
-            .collect(),
+        steps: Vec::new(),
+        suggested: Vec::new(),
     }
+}
+
+fn suggested(facts: &Facts<'_>, inc: &Incident) -> Vec<SuggestedRbac> {
+    inc.identities
+        .iter()
+        .map(|id| SuggestedRbac {
+            suggestion: crate::rbac::suggest::suggest(id, facts.identity(id), inc.first_seen),
+            now: facts
+                .rbac
+                .map(|snap| {
+                    let r = crate::rbac::review_of(snap, facts.bindings, facts.identity(id), id);
+                    let mut paths: Vec<String> = r.grants.iter().map(|g| g.path()).collect();
+                    paths.dedup();
+                    paths
+                })
+                .unwrap_or_default(),
+            snapshot: facts.rbac.is_some(),
+        })
+        .collect()
 }
 
 /// The view of every incident, or only of the one with id `only`.
 pub fn build(facts: &Facts<'_>, meta: Meta, only: Option<&str>) -> View {
     View {
+        checklist: true,
         meta,
         incidents: (facts.incidents.iter())
             .filter(|i| only.is_none_or(|id| i.id == id))
@@ -298,6 +337,28 @@ pub fn build(facts: &Facts<'_>, meta: Meta, only: Option<&str>) -> View {
             .collect(),
         incident_total: facts.incidents.len(),
         alert_total: facts.alerts.len(),
+    }
+}
+
+/// The view text and jsonl render: every incident with its alerts' full
+/// records, no checklist (they print none). Same builders as [`build`].
+pub fn records(alerts: &[crate::detect::Alert], incidents: &[Incident]) -> View {
+    let facts = Facts::of_alerts(alerts, incidents);
+    View {
+        checklist: false,
+        meta: Meta::new(0, Vec::new()),
+        incidents: incidents.iter().map(|i| incident_only(&facts, i)).collect(),
+        incident_total: incidents.len(),
+        alert_total: alerts.len(),
+    }
+}
+
+impl View {
+    /// Every alert of the view's incidents, in creation order.
+    pub fn alerts(&self) -> Vec<&AlertItem> {
+        let mut v: Vec<&AlertItem> = self.incidents.iter().flat_map(|i| &i.alerts).collect();
+        v.sort_by_key(|a| a.seq);
+        v
     }
 }
 
