@@ -8,7 +8,7 @@
 //! them raw, and jsonl is read on terminals too (`tail`, `jq -c`). The
 //! escapes are valid JSON, so tools still get the exact strings.
 
-use crate::detect::{Alert, GroupKey, Incident, RotateItem, info};
+use crate::detect::{Alert, GroupKey, Incident, RotateItem, SecretRef, info};
 use crate::time::format_micros;
 use crate::view::{self, AlertItem, IncidentView, OutcomeCounts, SecretFate, View};
 use serde::Serialize;
@@ -27,7 +27,7 @@ pub struct AlertLine<'a> {
     pub first_seen: Option<String>,
     pub last_seen: Option<String>,
     pub event_count: u64,
-    pub secrets: Vec<&'a str>,
+    pub secrets: Vec<Words<'a>>,
     /// Per secret: what became of the requests for it (typed, so that a
     /// consumer never parses an outcome out of a string).
     pub secret_outcomes: Vec<SecretOutcome<'a>>,
@@ -65,10 +65,20 @@ pub struct AlertLine<'a> {
     pub novelty: Option<&'a str>,
 }
 
+/// A secret as `ns/name`, `ns/*` or `*/*`, written straight into the line
+/// (a burst alert has 100,000: no string is made for each).
+pub struct Words<'a>(pub &'a SecretRef);
+
+impl Serialize for Words<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
+}
+
 /// One entry of `secret_outcomes`.
 #[derive(Serialize)]
 pub struct SecretOutcome<'a> {
-    pub secret: &'a str,
+    pub secret: Words<'a>,
     /// `served` (some request was, or may have been: rotate it),
     /// `denied`, `not_found` (404) or `failed`.
     pub fate: SecretFate,
@@ -102,16 +112,16 @@ pub fn item_line<'a>(
         first_seen: a.first_seen.map(format_micros),
         last_seen: a.last_seen.map(format_micros),
         event_count: a.event_count,
-        secrets: rec.secrets.iter().map(|s| s.label.as_str()).collect(),
         secret_outcomes: rec
             .secrets
             .iter()
             .map(|s| SecretOutcome {
-                secret: &s.label,
+                secret: Words(&s.secret),
                 fate: s.fate(),
-                requests: s.outcomes,
+                requests: s.outcomes.counts(),
             })
             .collect(),
+        secrets: rec.secrets.iter().map(|s| Words(&s.secret)).collect(),
         source_ips: &rec.source_ips,
         user_agents: &rec.user_agents,
         audit_ids: &rec.audit_ids,
@@ -277,6 +287,20 @@ mod tests {
         // Consumers still get the exact string.
         let v: serde_json::Value = serde_json::from_str(&l).unwrap();
         assert_eq!(v["ua"], evil);
+    }
+
+    #[test]
+    fn secret_words_are_escaped_like_every_string() {
+        let s = crate::detect::SecretRef {
+            namespace: "prod".into(),
+            name: Some("a\u{9b}31m\u{202e}\"b".into()),
+        };
+        let mut out = Vec::new();
+        write_line(&mut out, &[super::Words(&s)]).unwrap();
+        let l = String::from_utf8(out).unwrap();
+        assert_eq!(l, "[\"prod/a\\u009b31m\\u202e\\\"b\"]\n");
+        let v: Vec<String> = serde_json::from_str(&l).unwrap();
+        assert_eq!(v, vec![s.to_string()]);
     }
 
     #[test]

@@ -28,6 +28,17 @@ pub struct OutcomeCounts {
     pub unknown: u64,
 }
 
+/// [`OutcomeCounts`] of one secret (the alert counts them in `u32`), kept
+/// at 20 bytes: a burst alert holds 100,000.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SecretCounts(pub [u32; 5]);
+
+impl SecretCounts {
+    pub fn counts(&self) -> OutcomeCounts {
+        OutcomeCounts::of(&self.0)
+    }
+}
+
 impl OutcomeCounts {
     /// From counts indexed by `Outcome as usize`.
     pub fn of<T: Copy + Into<u64>>(by: &[T; 5]) -> Self {
@@ -64,22 +75,18 @@ pub enum SecretFate {
     Failed,
 }
 
-/// One secret an alert touched.
+/// One secret an alert touched. Kept small: an exfiltration burst puts
+/// 100,000 of them in one alert (and its secret-read twin).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretRow {
     pub secret: SecretRef,
-    /// `ns/name`, `ns/*`, `*/*`.
-    pub label: String,
-    pub verbs: Vec<String>,
     /// Requests for it per outcome.
-    pub outcomes: OutcomeCounts,
-    pub first: Option<i64>,
-    pub last: Option<i64>,
+    pub outcomes: SecretCounts,
 }
 
 impl SecretRow {
     pub fn fate(&self) -> SecretFate {
-        let o = &self.outcomes;
+        let o = &self.outcomes.counts();
         if o.exposed() {
             SecretFate::Served
         } else if o.denied > 0 {
@@ -99,7 +106,8 @@ pub struct AlertRecord {
     pub linked: Vec<String>,
     /// The stored audit IDs (the first `MAX_EVIDENCE`), in arrival order.
     pub audit_ids: Vec<String>,
-    /// Every secret, sorted by label.
+    /// Every secret, sorted by its words (`ns/name`, `ns/*`, `*/*`: the
+    /// order of jsonl's `secrets`).
     pub secrets: Vec<SecretRow>,
     pub source_ips: Vec<String>,
     pub user_agents: Vec<String>,
@@ -119,14 +127,22 @@ pub(super) fn record(a: &Alert) -> AlertRecord {
         .iter()
         .map(|(s, u)| SecretRow {
             secret: s.clone(),
-            label: s.to_string(),
-            verbs: u.verbs.iter().map(str::to_string).collect(),
-            outcomes: OutcomeCounts::of(&u.by_outcome),
-            first: u.first,
-            last: u.last,
+            outcomes: SecretCounts(u.by_outcome),
         })
         .collect();
-    secrets.sort_by(|x, y| x.label.cmp(&y.label));
+    // By the words, without making them: `*` stands for an empty
+    // namespace or a missing name, as `SecretRef`'s Display writes it.
+    fn words(s: &SecretRef) -> impl Iterator<Item = u8> + '_ {
+        let ns = if s.namespace.is_empty() {
+            "*"
+        } else {
+            &s.namespace
+        };
+        (ns.bytes())
+            .chain(std::iter::once(b'/'))
+            .chain(s.name.as_deref().unwrap_or("*").bytes())
+    }
+    secrets.sort_by(|x, y| words(&x.secret).cmp(words(&y.secret)));
     let details: BTreeSet<&str> = a
         .events
         .iter()
@@ -226,11 +242,7 @@ mod tests {
                 namespace: "prod".into(),
                 name: Some("a".into()),
             },
-            label: "prod/a".into(),
-            verbs: vec!["get".into()],
-            outcomes: OutcomeCounts::of(&by),
-            first: None,
-            last: None,
+            outcomes: SecretCounts(by),
         }
     }
 
