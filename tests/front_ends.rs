@@ -253,3 +253,37 @@ fn a_user_agent_cannot_pose_as_an_impersonation_key() {
         ktriage::detect::alert::stable_id("al", &["secret-read", "mallory", ""])
     );
 }
+
+#[test]
+fn a_stream_writes_each_alert_as_the_batch_does() {
+    // `scan --follow` writes alerts one at a time (jsonl::stream_alert_line)
+    // from the same view rows as the batch: the same fields, its own
+    // revision and the IDs that joined.
+    let s = scan_text(&format!("{ATTACK}\n{RAPID}"));
+    let mut batch = Vec::new();
+    ktriage::report::jsonl::write(&mut batch, s.alerts(), &s.incidents).unwrap();
+    let batch: Vec<Value> = String::from_utf8(batch)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &Value| v["kind"] == "alert")
+        .collect();
+    assert_eq!(batch.len(), s.alerts().len());
+    assert!(batch.iter().any(|v| v["group_key"]["by"] == "source"));
+    for (a, want) in s.alerts().iter().zip(&batch) {
+        let joined = vec!["x-1".to_string()];
+        let mut out = Vec::new();
+        ktriage::report::jsonl::write_line(
+            &mut out,
+            &ktriage::report::jsonl::stream_alert_line(a, 3, Some(&joined)),
+        )
+        .unwrap();
+        let mut got: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(got["revision"], 3);
+        assert_eq!(got["new_audit_ids"], json!(["x-1"]));
+        let o = got.as_object_mut().unwrap();
+        o.remove("new_audit_ids");
+        o.insert("revision".into(), json!(1));
+        assert_eq!(&got, want, "{}", a.id);
+    }
+}
