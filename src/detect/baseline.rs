@@ -22,8 +22,12 @@ struct Profile {
 
 #[derive(Default)]
 pub struct BaselineState {
-    /// (identity, IP, user agent) → last time it read secrets.
-    combos: HashMap<String, i64>,
+    /// (identity, IP, user agent), by a keyed 64-bit hash (not a copy of
+    /// the three strings: ~370 B an identity in an identity flood) → last
+    /// time it read secrets. The key is random per run, so a collision
+    /// (which would hide a new combination) cannot be aimed at.
+    combos: HashMap<u64, i64>,
+    hasher: std::collections::hash_map::RandomState,
     /// (identity, user agent) → the addresses it read secrets from (with
     /// whether the token was pod-bound) and when last: to tell a move
     /// within the pod network or between nodes from a new place.
@@ -93,7 +97,7 @@ impl BaselineState {
             return;
         }
         let ip = ctx.trusted_ip.map(|i| i.to_string()).unwrap_or_default();
-        let key = format!("{}\u{0}{ip}\u{0}{ua}", ctx.identity);
+        let key = std::hash::BuildHasher::hash_one(&self.hasher, (ctx.identity, ip.as_str(), ua));
         let last = self.combos.insert(key, t);
         let mut known = last.is_some_and(|l| t - l <= rc.history.0);
         if let Some(ip) = ctx.trusted_ip {
