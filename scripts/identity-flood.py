@@ -98,7 +98,12 @@ def follow(binary, path, n, extra, out_path):
     return usage.ru_maxrss
 
 
+# Must match detect::config::DEFAULT_MAX_IDENTITIES.
+DEFAULT_LIMIT = 50000
+
+
 def check(n, out_path, limit):
+    limit = DEFAULT_LIMIT if limit is None else limit
     bad = []
     alerts = {}
     summary = None
@@ -119,9 +124,9 @@ def check(n, out_path, limit):
         bad.append("no summary record")
     else:
         evicted = summary.get("evicted")
-        if limit is not None and n > limit and not evicted:
+        if n > limit and not evicted:
             bad.append(f"limit {limit} < {n} identities but the summary names no eviction")
-        if (limit is None or n <= limit) and evicted:
+        if n <= limit and evicted:
             bad.append(f"summary names an eviction under the limit: {evicted}")
     return bad
 
