@@ -545,6 +545,9 @@ fn scan(args: &ScanArgs) -> Result<i32> {
         std::ops::ControlFlow::Continue(())
     })?;
     ingest.finish();
+    // Nothing more comes: free the rules' running state before the
+    // incidents are built.
+    ingest.engine.end_input();
     let incidents = ingest.engine.incidents();
     let alerts = ingest.engine.alerts();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

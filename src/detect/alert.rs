@@ -271,8 +271,11 @@ pub struct Alert {
     /// stage refreshing one, a note, a link, a severity): a reader that
     /// remembers it can tell "unchanged" without comparing fields.
     pub revision: u64,
-    /// Stored events by audit ID, once there are [`INDEX_FROM`] of them.
-    evidence_index: HashMap<String, usize>,
+    /// Stored events by audit ID, once there are [`INDEX_FROM`] of them
+    /// (boxed: most alerts never have one, and the `Vec<Alert>` is dense:
+    /// 8 bytes an alert instead of a 48-byte empty map).
+    #[allow(clippy::box_collection)]
+    evidence_index: Option<Box<HashMap<String, usize>>>,
     /// Notes that state a running maximum: (slot, value, index in `notes`).
     peak_notes: Vec<(&'static str, u64, usize)>,
     /// Raw lines kept for the first this many stored events.
@@ -337,7 +340,7 @@ impl Alert {
             notes: Vec::new(),
             seq,
             revision: 0,
-            evidence_index: HashMap::new(),
+            evidence_index: None,
             peak_notes: Vec::new(),
             raw_kept: RAW_KEPT as u32,
             trimmed: false,
@@ -370,7 +373,7 @@ impl Alert {
                 .iter()
                 .position(|e| e.audit_id.as_deref() == Some(aid))
         } else {
-            self.evidence_index.get(aid).copied()
+            self.evidence_index.as_ref()?.get(aid).copied()
         }
     }
 
@@ -444,16 +447,18 @@ impl Alert {
         if self.events.len() >= self.raw_kept as usize {
             ev.raw = raw_not_kept();
         }
-        if self.events.len() + 1 == INDEX_FROM {
-            for (i, e) in self.events.iter().enumerate() {
-                if let Some(aid) = &e.audit_id {
-                    self.evidence_index.insert(aid.clone(), i);
-                }
-            }
-        }
         if self.events.len() + 1 >= INDEX_FROM {
+            let index = self.evidence_index.get_or_insert_with(|| {
+                let mut m = HashMap::new();
+                for (i, e) in self.events.iter().enumerate() {
+                    if let Some(aid) = &e.audit_id {
+                        m.insert(aid.clone(), i);
+                    }
+                }
+                Box::new(m)
+            });
             if let Some(aid) = &ev.audit_id {
-                self.evidence_index.insert(aid.clone(), self.events.len());
+                index.insert(aid.clone(), self.events.len());
             }
         }
         push_tight(&mut self.events, ev);
