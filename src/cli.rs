@@ -320,6 +320,7 @@ fn print_rules(common: &Common, format: RulesFormat) -> Result<()> {
     writeln!(out, "trusted_proxies = [{}]", show(&cfg.trusted_proxies))?;
     writeln!(out, "trusted_cidrs = [{}]", show(&cfg.trusted_cidrs))?;
     writeln!(out, "cluster_cidrs = [{}]", show(&cfg.cluster_cidrs))?;
+    writeln!(out, "max_identities = {}", cfg.max_identities)?;
     Ok(())
 }
 

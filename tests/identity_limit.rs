@@ -208,3 +208,21 @@ fn raw_lines_past_the_per_alert_cap_say_they_were_not_kept() {
     assert!(!last.raw_kept());
     assert!(last.raw.starts_with("(raw line not kept"), "{}", last.raw);
 }
+
+#[test]
+fn the_limit_is_a_config_key_and_a_flag_and_rules_shows_the_one_in_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "max_identities = 20\n").unwrap();
+    let cfg = cfg.to_str().unwrap();
+    let (out, _) = scan_file(&flood(30, 0), &["--config", cfg]);
+    let evicted = summary(&out)["evicted"].to_string();
+    assert!(evicted.contains("limit 20 identities"), "{evicted}");
+    // The flag overrides the file.
+    let (out, _) = scan_file(&flood(30, 0), &["--config", cfg, "--max-identities", "100"]);
+    assert!(summary(&out).get("evicted").is_none());
+    let shown = ktriage(&["rules", "--max-identities", "123"], None);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("max_identities = 123"));
+    let shown = ktriage(&["rules"], None);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("max_identities = 50000"));
+}
