@@ -39,6 +39,10 @@ pub struct Common {
     /// Detection settings (default: $XDG_CONFIG_HOME/ktriage/config.toml if present)
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
+    /// Identities whose detail is held (config `max_identities`, default 50000);
+    /// past it detail is evicted, never an alert or a count, and the summary says so
+    #[arg(long, value_name = "N", global = true)]
+    pub max_identities: Option<usize>,
 }
 
 #[derive(Args, Debug, Default)]
@@ -219,15 +223,20 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 
 /// The config in force: `--config`, else the user's file if present, else defaults.
 pub fn load_config(common: &Common) -> Result<Config> {
-    if let Some(p) = &common.config {
-        return Ok(Config::load(p)?);
-    }
-    let p = ktriage::paths::default_config_path();
-    if p.exists() {
-        Ok(Config::load(&p)?)
+    let mut cfg = if let Some(p) = &common.config {
+        Config::load(p)?
     } else {
-        Ok(Config::default())
+        let p = ktriage::paths::default_config_path();
+        if p.exists() {
+            Config::load(&p)?
+        } else {
+            Config::default()
+        }
+    };
+    if let Some(n) = common.max_identities {
+        cfg.max_identities = n;
     }
+    Ok(cfg)
 }
 
 /// The allowlist file path in force (may not exist).
@@ -311,6 +320,7 @@ fn print_rules(common: &Common, format: RulesFormat) -> Result<()> {
     writeln!(out, "trusted_proxies = [{}]", show(&cfg.trusted_proxies))?;
     writeln!(out, "trusted_cidrs = [{}]", show(&cfg.trusted_cidrs))?;
     writeln!(out, "cluster_cidrs = [{}]", show(&cfg.cluster_cidrs))?;
+    writeln!(out, "max_identities = {}", cfg.max_identities)?;
     Ok(())
 }
 
@@ -501,7 +511,9 @@ fn want_color(c: ColorChoice) -> bool {
 fn scan(args: &ScanArgs) -> Result<i32> {
     let cfg = load_config(&args.common)?;
     let allow = load_allowlist(&args.common)?;
-    let engine = Engine::new(cfg.clone(), allow);
+    let mut engine = Engine::new(cfg.clone(), allow);
+    // No output of `scan` shows raw lines: keep none.
+    engine.set_raw_per_alert(0);
     let mut ingest = Ingest::new(engine)
         .with_prefilter(&cfg)
         .with_bounds(args.window.bounds());
@@ -534,6 +546,9 @@ fn scan(args: &ScanArgs) -> Result<i32> {
         std::ops::ControlFlow::Continue(())
     })?;
     ingest.finish();
+    // Nothing more comes: free the rules' running state before the
+    // incidents are built.
+    ingest.engine.end_input();
     let incidents = ingest.engine.incidents();
     let alerts = ingest.engine.alerts();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -466,6 +466,8 @@ fn run(
     };
     ingest.finish();
     printer.collect(&mut ingest.engine);
+    // The stream is over: free the rules' running state first.
+    ingest.engine.end_input();
     let incidents = ingest.engine.incidents();
     let mut out = io::BufWriter::new(out);
     if text {

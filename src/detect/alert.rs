@@ -8,18 +8,57 @@
 //! `audit_ids_omitted` say how many were left out, and every output states
 //! it. Each step is O(log n) in the alert's distinct secrets and O(1)
 //! otherwise (see `windows` for the measurement).
+//!
+//! Memory (identity flood: 100,000 one-read identities, one alert each):
+//! an alert with one request was ~2.5 KiB of its own, mostly room never
+//! used (a `Vec` of four evidence events, one-element `BTreeSet` leaves, an
+//! index map). Now the evidence `Vec` and audit IDs grow exactly, the sets
+//! are [`SmallSet`]s, the evidence index exists only past
+//! [`INDEX_FROM`] events, and the raw JSON is kept for the first
+//! [`RAW_KEPT`] requests only ([`EvidenceEvent::raw_kept`]). An alert
+//! created over the engine's `max_identities` limit is
+//! [`Alert::evidence_trimmed`]: exact counts, every secret, its source IPs
+//! and user agents, the first [`TRIMMED_AUDIT_IDS`] audit IDs, no stored
+//! evidence; a note on the alert says so.
 
 use super::hit::GroupKey;
 use super::registry::{RuleId, Severity, info};
+use super::smallmap::SmallSet;
 use crate::audit::{AuditEvent, Outcome};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 /// Evidence events and audit IDs stored per alert; requests beyond this are
 /// counted (`event_count`, `audit_ids_omitted`), their secrets, source IPs
 /// and user agents recorded, but their evidence is not stored.
 pub const MAX_EVIDENCE: usize = 2_000;
+
+/// Evidence events per alert whose raw JSON line is kept (the TUI's raw
+/// popup); later ones hold [`raw_not_kept`] instead.
+pub const RAW_KEPT: usize = 50;
+
+/// Audit IDs listed by an alert whose evidence is trimmed (over the
+/// engine's identity limit); the rest are counted in `audit_ids_omitted`.
+pub const TRIMMED_AUDIT_IDS: usize = 10;
+
+/// Past this many stored events, an alert indexes them by audit ID (below
+/// it a scan of the few stored is as fast, and costs no map).
+pub const INDEX_FROM: usize = 8;
+
+static NOT_KEPT: LazyLock<Arc<str>> = LazyLock::new(|| {
+    Arc::from(
+        "(raw line not kept: ktriage keeps the raw JSON of the first 50 requests of an \
+         alert, none in `ktriage scan` (no output shows it) and none for alerts over the \
+         max_identities limit; find the line in the log by its auditID)",
+    )
+});
+
+/// The text an evidence event holds instead of a raw line it did not keep
+/// (one shared allocation; says so when shown).
+pub fn raw_not_kept() -> Arc<str> {
+    NOT_KEPT.clone()
+}
 
 /// A secret an alert touched: `ns/name`, or every secret of a namespace
 /// (`ns/*`), or of the cluster (`*/*`).
@@ -69,7 +108,7 @@ pub struct EvidenceEvent {
     pub request_uri: String,
     /// Exec/attach command, binding subjects, role grants: rule-specific.
     pub detail: Option<String>,
-    /// The raw JSON of the latest stage seen.
+    /// The raw JSON of the latest stage seen, or [`raw_not_kept`].
     pub raw: Arc<str>,
 }
 
@@ -101,6 +140,11 @@ impl EvidenceEvent {
             detail: None,
             raw: Arc::from(raw),
         }
+    }
+
+    /// Whether `raw` is the line (false: [`raw_not_kept`]).
+    pub fn raw_kept(&self) -> bool {
+        !Arc::ptr_eq(&self.raw, &NOT_KEPT)
     }
 
     /// `get secrets prod/db-credentials`, `create pods/exec prod/web`.
@@ -210,9 +254,10 @@ pub struct Alert {
     pub event_count: u64,
     pub events: Vec<EvidenceEvent>,
     pub secrets: super::smallmap::SmallMap<SecretRef, SecretUse>,
-    pub source_ips: BTreeSet<String>,
-    pub user_agents: BTreeSet<String>,
-    /// The audit IDs of the first [`MAX_EVIDENCE`] requests.
+    pub source_ips: SmallSet<String>,
+    pub user_agents: SmallSet<String>,
+    /// The audit IDs of the first [`MAX_EVIDENCE`] requests
+    /// ([`TRIMMED_AUDIT_IDS`] when [`Alert::evidence_trimmed`]).
     pub audit_ids: Vec<String>,
     /// Requests with an audit ID that `audit_ids` does not list (the cap).
     pub audit_ids_omitted: u64,
@@ -227,9 +272,26 @@ pub struct Alert {
     /// stage refreshing one, a note, a link, a severity): a reader that
     /// remembers it can tell "unchanged" without comparing fields.
     pub revision: u64,
-    evidence_index: HashMap<String, usize>,
+    /// Stored events by audit ID, once there are [`INDEX_FROM`] of them
+    /// (boxed: most alerts never have one, and the `Vec<Alert>` is dense:
+    /// 8 bytes an alert instead of a 48-byte empty map).
+    #[allow(clippy::box_collection)]
+    evidence_index: Option<Box<HashMap<String, usize>>>,
     /// Notes that state a running maximum: (slot, value, index in `notes`).
     peak_notes: Vec<(&'static str, u64, usize)>,
+    /// Raw lines kept for the first this many stored events.
+    raw_kept: u32,
+    /// Created over the engine's identity limit: counts only.
+    trimmed: bool,
+}
+
+/// Push without the doubling growth's spare room while small (most alerts
+/// and identities hold one or two of each).
+fn push_tight<T>(v: &mut Vec<T>, x: T) {
+    if v.len() == v.capacity() && v.len() < INDEX_FROM {
+        v.reserve_exact(1);
+    }
+    v.push(x);
 }
 
 /// One alert as [`super::Engine::take_changed_alerts`] hands it out: the
@@ -273,8 +335,8 @@ impl Alert {
             event_count: 0,
             events: Vec::new(),
             secrets: Default::default(),
-            source_ips: BTreeSet::new(),
-            user_agents: BTreeSet::new(),
+            source_ips: SmallSet::default(),
+            user_agents: SmallSet::default(),
             audit_ids: Vec::new(),
             audit_ids_omitted: 0,
             outcomes: [0; 5],
@@ -282,8 +344,40 @@ impl Alert {
             notes: Vec::new(),
             seq,
             revision: 0,
-            evidence_index: HashMap::new(),
+            evidence_index: None,
             peak_notes: Vec::new(),
+            raw_kept: RAW_KEPT as u32,
+            trimmed: false,
+        }
+    }
+
+    /// Keep the raw line of the first `n` stored events (0: none).
+    pub fn keep_raw(&mut self, n: usize) {
+        self.raw_kept = n.min(MAX_EVIDENCE) as u32;
+    }
+
+    /// Store no evidence from now on, only counts, secrets, sources and
+    /// the first [`TRIMMED_AUDIT_IDS`] audit IDs (the engine's identity
+    /// limit); `why` becomes a note, shown wherever the alert is.
+    pub fn trim_evidence(&mut self, why: String) {
+        self.trimmed = true;
+        self.raw_kept = 0;
+        self.note(why);
+    }
+
+    /// Created over the identity limit: its evidence was not stored.
+    pub fn evidence_trimmed(&self) -> bool {
+        self.trimmed
+    }
+
+    /// The stored event of request `aid`.
+    fn find_event(&self, aid: &str) -> Option<usize> {
+        if self.events.len() < INDEX_FROM {
+            self.events
+                .iter()
+                .position(|e| e.audit_id.as_deref() == Some(aid))
+        } else {
+            self.evidence_index.as_ref()?.get(aid).copied()
         }
     }
 
@@ -293,7 +387,7 @@ impl Alert {
 
     /// Whether this request (by auditID) is already part of the alert.
     pub fn has_request(&self, audit_id: Option<&str>) -> bool {
-        audit_id.is_some_and(|a| self.evidence_index.contains_key(a))
+        audit_id.is_some_and(|a| self.find_event(a).is_some())
     }
 
     /// Add one request's evidence. Returns false if it was already there
@@ -301,7 +395,7 @@ impl Alert {
     pub fn add(&mut self, ev: EvidenceEvent, secret: Option<SecretRef>) -> bool {
         self.revision += 1;
         if let Some(aid) = &ev.audit_id {
-            if let Some(&i) = self.evidence_index.get(aid) {
+            if let Some(i) = self.find_event(aid) {
                 let old = self.events[i].outcome;
                 self.update_outcome_at(i, ev, secret, old);
                 return false;
@@ -318,7 +412,7 @@ impl Alert {
                 self.source_ips.insert(ip.clone());
             }
         }
-        if !ev.user_agent.is_empty() && !self.user_agents.contains(&ev.user_agent) {
+        if !ev.user_agent.is_empty() && !self.user_agents.contains(ev.user_agent.as_str()) {
             self.user_agents.insert(ev.user_agent.clone());
         }
         if ev.authenticated_user != ev.identity
@@ -336,19 +430,42 @@ impl Alert {
             }
         }
         if let Some(aid) = &ev.audit_id {
-            if self.audit_ids.len() < MAX_EVIDENCE {
-                self.audit_ids.push(aid.clone());
+            let cap = if self.trimmed {
+                TRIMMED_AUDIT_IDS
+            } else {
+                MAX_EVIDENCE
+            };
+            if self.audit_ids.len() < cap {
+                push_tight(&mut self.audit_ids, aid.clone());
             } else {
                 self.audit_ids_omitted += 1;
             }
         }
-        if self.events.len() < MAX_EVIDENCE {
-            if let Some(aid) = &ev.audit_id {
-                self.evidence_index.insert(aid.clone(), self.events.len());
-            }
-            self.events.push(ev);
+        if !self.trimmed && self.events.len() < MAX_EVIDENCE {
+            self.store(ev);
         }
         true
+    }
+
+    fn store(&mut self, mut ev: EvidenceEvent) {
+        if self.events.len() >= self.raw_kept as usize {
+            ev.raw = raw_not_kept();
+        }
+        if self.events.len() + 1 >= INDEX_FROM {
+            let index = self.evidence_index.get_or_insert_with(|| {
+                let mut m = HashMap::new();
+                for (i, e) in self.events.iter().enumerate() {
+                    if let Some(aid) = &e.audit_id {
+                        m.insert(aid.clone(), i);
+                    }
+                }
+                Box::new(m)
+            });
+            if let Some(aid) = &ev.audit_id {
+                index.insert(aid.clone(), self.events.len());
+            }
+        }
+        push_tight(&mut self.events, ev);
     }
 
     fn update_outcome_at(
@@ -362,9 +479,15 @@ impl Alert {
         let new = ev.outcome;
         let detail = self.events[i].detail.take();
         let keep_outcome = if new == Outcome::Unknown { old } else { new };
+        let raw = if self.events[i].raw_kept() {
+            ev.raw
+        } else {
+            raw_not_kept()
+        };
         self.events[i] = EvidenceEvent {
             outcome: keep_outcome,
             detail: ev.detail.or(detail),
+            raw,
             ..ev
         };
     }
@@ -387,12 +510,8 @@ impl Alert {
     /// outcome `old` (as the engine last merged it) to the new one.
     pub fn update_request(&mut self, ev: EvidenceEvent, secret: Option<SecretRef>, old: Outcome) {
         self.revision += 1;
-        match ev
-            .audit_id
-            .as_ref()
-            .and_then(|a| self.evidence_index.get(a))
-        {
-            Some(&i) => {
+        match ev.audit_id.as_deref().and_then(|a| self.find_event(a)) {
+            Some(i) => {
                 let old = self.events[i].outcome;
                 self.update_outcome_at(i, ev, secret, old);
             }

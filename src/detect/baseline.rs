@@ -22,12 +22,17 @@ struct Profile {
 
 #[derive(Default)]
 pub struct BaselineState {
-    /// (identity, IP, user agent) → last time it read secrets.
-    combos: HashMap<String, i64>,
+    /// (identity, IP, user agent), by a keyed 64-bit hash (not a copy of
+    /// the three strings: ~370 B an identity in an identity flood) → last
+    /// time it read secrets. The key is random per run, so a collision
+    /// (which would hide a new combination) cannot be aimed at.
+    combos: HashMap<u64, i64>,
+    hasher: std::collections::hash_map::RandomState,
     /// (identity, user agent) → the addresses it read secrets from (with
     /// whether the token was pod-bound) and when last: to tell a move
     /// within the pod network or between nodes from a new place.
-    clients: HashMap<String, Vec<(IpAddr, bool, i64)>>,
+    /// Keyed by a hash of (identity, user agent), like `combos`.
+    clients: HashMap<u64, Vec<(IpAddr, bool, i64)>>,
     profiles: HashMap<String, Profile>,
     /// The pod network, the nodes, the control-plane identities.
     pub shape: ClusterShape,
@@ -93,12 +98,12 @@ impl BaselineState {
             return;
         }
         let ip = ctx.trusted_ip.map(|i| i.to_string()).unwrap_or_default();
-        let key = format!("{}\u{0}{ip}\u{0}{ua}", ctx.identity);
+        let key = std::hash::BuildHasher::hash_one(&self.hasher, (ctx.identity, ip.as_str(), ua));
         let last = self.combos.insert(key, t);
         let mut known = last.is_some_and(|l| t - l <= rc.history.0);
         if let Some(ip) = ctx.trusted_ip {
             let bound = super::request::allowlist_bound_pod(ctx.ev).is_some();
-            let ckey = format!("{}\u{0}{ua}", ctx.identity);
+            let ckey = std::hash::BuildHasher::hash_one(&self.hasher, (ctx.identity, ua));
             // Not a new place: the pod network of a pod-bound token, or the
             // nodes of a control-plane identity (see `detect::workload`).
             if !known {
@@ -117,6 +122,9 @@ impl BaselineState {
                 if let Some(e) = seen.iter_mut().find(|e| e.0 == ip && e.1 == bound) {
                     e.2 = t;
                 } else if seen.len() < MAX_CLIENT_IPS {
+                    if seen.len() == seen.capacity() && seen.len() < 8 {
+                        seen.reserve_exact(1);
+                    }
                     seen.push((ip, bound, t));
                 }
             }

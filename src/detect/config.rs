@@ -63,8 +63,18 @@ pub struct Config {
     /// How many in-flight requests (by auditID) are remembered to merge their
     /// stages. Bounded by count, not time: a watch or exec can span an hour.
     pub dedup_capacity: usize,
+    /// Identities whose detail is held (activity records, stored evidence
+    /// of their alerts). Past it, identities with no alert are evicted
+    /// first; alerts of identities over it keep exact counts and every
+    /// secret but no stored evidence; the summary says what was evicted.
+    /// `--max-identities` overrides it.
+    pub max_identities: usize,
     pub rules: RuleSettings,
 }
+
+/// Default `max_identities`: a large cluster has a few thousand nodes and
+/// service accounts; 100,000 one-read identities over it stay near 150 MB.
+pub const DEFAULT_MAX_IDENTITIES: usize = 50_000;
 
 impl Default for Config {
     fn default() -> Self {
@@ -74,6 +84,7 @@ impl Default for Config {
             cluster_cidrs: Vec::new(),
             learning_period: Dur(3_600_000_000),
             dedup_capacity: 500_000,
+            max_identities: DEFAULT_MAX_IDENTITIES,
             rules: RuleSettings::default(),
         }
     }

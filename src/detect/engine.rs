@@ -4,7 +4,7 @@
 //! only), no UI.
 
 use super::activity::{Activity, ChangeRecord, ExecRecord};
-use super::alert::{Alert, AlertChange, EvidenceEvent, SecretRef};
+use super::alert::{Alert, AlertChange, EvidenceEvent, RAW_KEPT, SecretRef, raw_not_kept};
 use super::baseline::BaselineState;
 pub use super::blind::BlindSpot;
 use super::config::Config;
@@ -21,6 +21,28 @@ use crate::allowlist::Allowlist;
 use crate::audit::uri::{container, exec_command, field_selector_name};
 use crate::audit::{AuditEvent, Outcome};
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
+
+/// What the identity limit (`max_identities`) cost: detail, never an
+/// alert or a count. All zero when the limit was never reached.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Evicted {
+    /// The limit in force.
+    pub limit: usize,
+    /// Alerts created over the limit: counts, secrets and sources, no
+    /// stored evidence, at most `TRIMMED_AUDIT_IDS` audit IDs listed.
+    pub trimmed_alerts: u64,
+    /// Activity records of identities with no alert evicted.
+    pub identities: u64,
+    /// Requests whose activity was not recorded (identity over the limit).
+    pub unrecorded_requests: u64,
+}
+
+impl Evicted {
+    pub fn any(&self) -> bool {
+        self.trimmed_alerts + self.identities + self.unrecorded_requests > 0
+    }
+}
 
 /// Counters for the summary line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,7 +84,15 @@ pub struct Engine {
     lookalikes: crate::allowlist::Lookalikes,
     requests: RequestTracker,
     alerts: Vec<Alert>,
-    alert_index: HashMap<(RuleId, String, super::hit::GroupKey), usize>,
+    /// Alerts by a keyed hash of (rule, identity, group), checked against
+    /// the alert (the strings are the alert's own, not copied again); a
+    /// key whose hash is taken by another goes to `alert_collisions`.
+    alert_index: HashMap<u64, usize>,
+    alert_collisions: HashMap<(RuleId, String, super::hit::GroupKey), usize>,
+    hasher: std::collections::hash_map::RandomState,
+    /// Raw lines kept per alert (`RAW_KEPT`; 0 where no output shows them).
+    raw_per_alert: usize,
+    trimmed_alerts: u64,
     pub stats: EngineStats,
     log_start: Option<i64>,
     windows: WindowState,
@@ -78,8 +108,10 @@ pub struct Engine {
     csrs: super::csr::Csrs,
     minted: super::minted::Minted,
     pub activity: Activity,
-    readers: HashSet<String>,
-    execers: HashSet<String>,
+    /// Keyed hashes of identities that read secrets / exec'd (for the
+    /// novelty note; 16 bytes an identity instead of a copy of its name).
+    readers: HashSet<u64>,
+    execers: HashSet<u64>,
     /// Alerts created since the last `take_new_alerts`.
     fresh: Vec<usize>,
     /// Alerts changed since the last `take_changed_alerts` (bounded by the
@@ -112,6 +144,10 @@ impl Engine {
             allowlist,
             alerts: Vec::new(),
             alert_index: HashMap::new(),
+            alert_collisions: HashMap::new(),
+            hasher: Default::default(),
+            raw_per_alert: RAW_KEPT,
+            trimmed_alerts: 0,
             stats: EngineStats::default(),
             log_start: None,
             windows: WindowState::default(),
@@ -139,6 +175,62 @@ impl Engine {
 
     pub fn alerts(&self) -> &[Alert] {
         &self.alerts
+    }
+
+    /// Keep the raw JSON of the first `n` requests of each alert (default
+    /// `RAW_KEPT`; `scan` keeps none: no output of it shows them).
+    pub fn set_raw_per_alert(&mut self, n: usize) {
+        self.raw_per_alert = n;
+    }
+
+    /// What the identity limit evicted (see [`Evicted`]).
+    pub fn evicted(&self) -> Evicted {
+        Evicted {
+            limit: self.cfg.max_identities,
+            trimmed_alerts: self.trimmed_alerts,
+            identities: self.activity.evicted,
+            unrecorded_requests: self.activity.unrecorded,
+        }
+    }
+
+    fn alert_hash(&self, rule: RuleId, identity: &str, group: &super::hit::GroupKey) -> u64 {
+        self.hasher.hash_one((rule, identity, group))
+    }
+
+    fn find_alert(
+        &self,
+        rule: RuleId,
+        identity: &str,
+        group: &super::hit::GroupKey,
+    ) -> Option<usize> {
+        let h = self.alert_hash(rule, identity, group);
+        match self.alert_index.get(&h) {
+            Some(&i) => {
+                let a = &self.alerts[i];
+                if a.rule == rule && a.identity == identity && &a.group == group {
+                    Some(i)
+                } else {
+                    self.alert_collisions
+                        .get(&(rule, identity.to_string(), group.clone()))
+                        .copied()
+                }
+            }
+            None => None,
+        }
+    }
+
+    fn index_alert(&mut self, i: usize) {
+        let a = &self.alerts[i];
+        let h = self.alert_hash(a.rule, &a.identity, &a.group);
+        match self.alert_index.entry(h) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                let key = (a.rule, a.identity.clone(), a.group.clone());
+                self.alert_collisions.insert(key, i);
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+        }
     }
 
     /// Alerts created since the last call, in creation order (for followers
@@ -247,6 +339,20 @@ impl Engine {
         self.release_held(true);
     }
 
+    /// The input is over for good (a batch scan): flush, then drop what
+    /// only later events would need — the rate windows with their pending
+    /// evidence, the baselines, the request tracker — before the incidents
+    /// are built (an identity flood of 100,000: ~120 MB, at the peak).
+    /// Alerts, activity, RBAC records and blind spots stay as they are.
+    pub fn end_input(&mut self) {
+        self.flush();
+        self.windows = WindowState::default();
+        self.baseline = BaselineState::default();
+        self.requests = RequestTracker::new(0);
+        self.held = HashMap::new();
+        self.held_order = Default::default();
+    }
+
     fn release_held(&mut self, all: bool) {
         while let Some((id, t)) = self.held_order.front() {
             if !self.held.contains_key(id) {
@@ -342,12 +448,27 @@ impl Engine {
             rbac_done,
         };
         let ip_text = trusted_ip.map(|i| i.to_string());
-        // Built once per event, then cloned: the raw line is shared.
+        // Built once per event, then cloned: the raw line is shared (and
+        // not copied at all when no alert keeps raw lines).
         let built = std::cell::OnceCell::new();
+        let keep_raw = self.raw_per_alert > 0;
         let evidence = || {
             built
-                .get_or_init(|| EvidenceEvent::from_event(ev, raw, time, outcome, ip_text.clone()))
+                .get_or_init(|| {
+                    let text = if keep_raw { raw } else { "" };
+                    let mut e = EvidenceEvent::from_event(ev, text, time, outcome, ip_text.clone());
+                    if !keep_raw {
+                        e.raw = raw_not_kept();
+                    }
+                    e
+                })
                 .clone()
+        };
+        // Detail is held for at most `max_identities` identities.
+        let admitted = if new_request {
+            self.activity.admit(ctx.identity, self.cfg.max_identities)
+        } else {
+            self.activity.has(ctx.identity)
         };
 
         if !new_request {
@@ -399,10 +520,10 @@ impl Engine {
         let hits = found.hits;
 
         for hit in hits {
-            self.apply(&ctx, hit, &evidence);
+            self.apply(&ctx, hit, &evidence, admitted);
         }
         if new_request {
-            self.record_activity(&ctx, ip_text.as_deref());
+            self.record_activity(&ctx, ip_text.as_deref(), admitted);
         }
     }
 
@@ -433,24 +554,52 @@ impl Engine {
         }
     }
 
-    fn apply(&mut self, ctx: &Ctx<'_, '_>, hit: Hit, evidence: &dyn Fn() -> EvidenceEvent) {
-        let key = (hit.rule, ctx.identity.to_string(), hit.group.clone());
-        let idx = match self.alert_index.get(&key) {
-            Some(&i) => i,
+    /// `admitted`: the identity has an activity record (is within the
+    /// identity limit); a new alert of one that has not stores counts only.
+    fn apply(
+        &mut self,
+        ctx: &Ctx<'_, '_>,
+        hit: Hit,
+        evidence: &dyn Fn() -> EvidenceEvent,
+        admitted: bool,
+    ) {
+        let idx = match self.find_alert(hit.rule, ctx.identity, &hit.group) {
+            Some(i) => i,
             None => {
                 let mut a =
                     Alert::new(hit.rule, ctx.identity, &hit.group, self.alerts.len() as u64);
+                a.keep_raw(self.raw_per_alert);
+                if admitted {
+                    self.activity.pin(ctx.identity);
+                } else {
+                    self.trimmed_alerts += 1;
+                    a.trim_evidence(format!(
+                        "evidence trimmed to counts: over the limit of {} identities \
+                         (max_identities, --max-identities); every request is counted \
+                         and every secret listed, the first {} audit IDs kept",
+                        self.cfg.max_identities,
+                        super::alert::TRIMMED_AUDIT_IDS
+                    ));
+                }
                 a.novelty = self.novelty(ctx);
                 if let Some(real) = self.lookalikes.of(ctx.identity) {
                     a.note(format!("look-alike of an allowlisted identity: `{real}`"));
                 }
+                // Grow by a quarter, not double: in an identity flood the
+                // alerts are most of the memory (still amortised O(1)).
+                if self.alerts.len() == self.alerts.capacity() {
+                    self.alerts.reserve_exact(self.alerts.len() / 4 + 16);
+                }
                 self.alerts.push(a);
                 let i = self.alerts.len() - 1;
-                self.alert_index.insert(key, i);
+                self.index_alert(i);
                 self.fresh.push(i);
                 i
             }
         };
+        for l in &hit.linked {
+            self.activity.pin(l);
+        }
         let before = (self.alerts[idx].revision, self.alerts[idx].severity);
         // A request already in the alert but past its evidence cap is
         // known by the request tracker only; adding it again would count it
@@ -533,18 +682,35 @@ impl Engine {
         if !ctx.after_learning {
             return None;
         }
-        if ctx.is_secret_read() && !self.readers.contains(ctx.identity) {
+        let h = self.hasher.hash_one(ctx.identity);
+        if ctx.is_secret_read() && !self.readers.contains(&h) {
             return Some("first secret read by this identity in the log".into());
         }
-        if ctx.is_exec() && !self.execers.contains(ctx.identity) {
+        if ctx.is_exec() && !self.execers.contains(&h) {
             return Some("first exec by this identity in the log".into());
         }
         None
     }
 
-    fn record_activity(&mut self, ctx: &Ctx<'_, '_>, ip: Option<&str>) {
+    /// `admitted`: the identity has a record; without one only what is not
+    /// per identity (secret names, the novelty sets) is recorded.
+    fn record_activity(&mut self, ctx: &Ctx<'_, '_>, ip: Option<&str>, admitted: bool) {
         let ev = ctx.ev;
         let verb = ctx.verb();
+        let h = self.hasher.hash_one(ctx.identity);
+        if !admitted {
+            if ctx.is_secrets() {
+                if let Some(name) = &ctx.target_name {
+                    self.activity.learn_secret_name(ev.namespace(), name);
+                }
+                if READ_VERBS.contains(&verb) {
+                    self.readers.insert(h);
+                }
+            } else if ctx.is_exec() {
+                self.execers.insert(h);
+            }
+            return;
+        }
         self.activity
             .touch(ctx.identity, ctx.time, ip, ev.user_agent());
         self.activity.touch_groups(ctx.identity, ev.groups());
@@ -554,7 +720,7 @@ impl Engine {
             }
             let secret = ctx.secret_ref().expect("secrets request has a ref");
             if READ_VERBS.contains(&verb) {
-                self.readers.insert(ctx.identity.to_string());
+                self.readers.insert(h);
                 let allowlisted = self
                     .allowlist
                     .allows(RuleId::SecretRead.as_str(), &ctx.subject());
@@ -589,7 +755,7 @@ impl Engine {
                 );
             }
         } else if ctx.is_exec() {
-            self.execers.insert(ctx.identity.to_string());
+            self.execers.insert(h);
             self.activity.exec(
                 ctx.identity,
                 ExecRecord {

@@ -26,48 +26,70 @@ pub struct Incident {
     pub source_ips: Vec<String>,
 }
 
-fn find(parent: &mut HashMap<String, String>, x: &str) -> String {
-    let mut cur = x.to_string();
-    loop {
-        let p = parent.get(&cur).cloned().unwrap_or_else(|| cur.clone());
-        if p == cur {
-            return cur;
-        }
-        let gp = parent.get(&p).cloned().unwrap_or_else(|| p.clone());
-        parent.insert(cur.clone(), gp.clone());
-        cur = p;
+fn find(parent: &mut [usize], x: usize) -> usize {
+    let mut cur = x;
+    while parent[cur] != cur {
+        let gp = parent[parent[cur]];
+        parent[cur] = gp;
+        cur = gp;
     }
+    cur
 }
 
+/// Union-find over the identities by index, borrowing their names from
+/// the alerts: a flood of 100,000 one-alert identities built two `String`
+/// maps and a one-element `BTreeSet` per identity here (~500 B each, at
+/// the end of a scan when memory peaks).
 pub fn build_incidents(
     alerts: &[Alert],
     known: &HashMap<String, BTreeSet<String>>,
 ) -> Vec<Incident> {
-    let mut parent: HashMap<String, String> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut names: Vec<&str> = Vec::new();
+    let mut parent: Vec<usize> = Vec::new();
+    fn intern<'a>(
+        name: &'a str,
+        index: &mut HashMap<&'a str, usize>,
+        names: &mut Vec<&'a str>,
+        parent: &mut Vec<usize>,
+    ) -> usize {
+        *index.entry(name).or_insert_with(|| {
+            names.push(name);
+            parent.push(parent.len());
+            parent.len() - 1
+        })
+    }
+    let mut alert_root_of: Vec<usize> = Vec::with_capacity(alerts.len());
     for a in alerts {
-        parent
-            .entry(a.identity.clone())
-            .or_insert_with(|| a.identity.clone());
+        let x = intern(&a.identity, &mut index, &mut names, &mut parent);
+        alert_root_of.push(x);
         for l in &a.linked {
-            parent.entry(l.clone()).or_insert_with(|| l.clone());
-            let (ra, rb) = (find(&mut parent, &a.identity), find(&mut parent, l));
+            let y = intern(l, &mut index, &mut names, &mut parent);
+            let (ra, rb) = (find(&mut parent, x), find(&mut parent, y));
             if ra != rb {
                 // Deterministic: the smaller name becomes the root.
-                let (root, child) = if ra < rb { (ra, rb) } else { (rb, ra) };
-                parent.insert(child, root);
+                let (root, child) = if names[ra] < names[rb] {
+                    (ra, rb)
+                } else {
+                    (rb, ra)
+                };
+                parent[child] = root;
             }
         }
     }
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, a) in alerts.iter().enumerate() {
-        let root = find(&mut parent, &a.identity);
-        groups.entry(root).or_default().push(i);
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, &x) in alert_root_of.iter().enumerate() {
+        let root = find(&mut parent, x);
+        groups.entry(names[root]).or_default().push(i);
     }
-    // Identities only linked (no alert of their own) still belong.
-    let mut members: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for id in parent.keys().cloned().collect::<Vec<_>>() {
-        let root = find(&mut parent, &id);
-        members.entry(root).or_default().insert(id);
+    // Identities only linked (no alert of their own) still belong; only
+    // sets of more than one identity are listed.
+    let mut members: HashMap<&str, Vec<&str>> = HashMap::new();
+    for x in 0..names.len() {
+        let root = find(&mut parent, x);
+        if root != x {
+            members.entry(names[root]).or_default().push(names[x]);
+        }
     }
 
     let mut out: Vec<Incident> = groups
@@ -83,10 +105,15 @@ pub fn build_incidents(
             let top = &alerts[idx[0]];
             let primary = top.identity.clone();
             let mut identities: Vec<String> = vec![primary.clone()];
-            for m in members.get(&root).into_iter().flatten() {
-                if m != &primary {
-                    identities.push(m.clone());
-                }
+            if let Some(m) = members.get(root) {
+                let mut all: Vec<&str> = m.iter().copied().chain([root]).collect();
+                all.sort_unstable();
+                all.dedup();
+                identities.extend(
+                    all.into_iter()
+                        .filter(|m| *m != primary)
+                        .map(str::to_string),
+                );
             }
             let rules: BTreeSet<RuleId> = idx.iter().map(|&i| alerts[i].rule).collect();
             let first_seen = idx.iter().filter_map(|&i| alerts[i].first_seen).min();

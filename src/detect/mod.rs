@@ -33,7 +33,9 @@ pub mod workload;
 
 pub use alert::{Alert, AlertChange, EvidenceEvent, SecretRef};
 pub use config::Config;
-pub use engine::{BlindSpot, Engine, EngineStats, engine_wants, is_relevant, matching_entries};
+pub use engine::{
+    BlindSpot, Engine, EngineStats, Evicted, engine_wants, is_relevant, matching_entries,
+};
 pub use hit::GroupKey;
 pub use incident::Incident;
 pub use registry::{RULES, RuleId, RuleInfo, Severity, info};

@@ -3,6 +3,7 @@
 //! detection. Both front-ends feed it through `source`.
 
 pub mod classify;
+pub mod limits;
 pub mod parallel;
 pub mod prefilter;
 pub mod retain;
@@ -392,6 +393,12 @@ impl Ingest {
                 .blind_spots()
                 .into_iter()
                 .map(|b| Health::Warning(b.text)),
+        );
+        // What the identity limit evicted (detail, never an alert).
+        out.extend(
+            limits::eviction_notes(&self.engine.evicted())
+                .into_iter()
+                .map(Health::Warning),
         );
         out
     }

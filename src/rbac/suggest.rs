@@ -121,7 +121,7 @@ pub fn suggest(
 /// request covered the whole namespace (no names to narrow to).
 type Used = (BTreeSet<String>, BTreeSet<String>, bool);
 
-fn join(s: &BTreeSet<String>) -> String {
+fn join(s: &crate::detect::smallmap::SmallSet<String>) -> String {
     s.iter().cloned().collect::<Vec<_>>().join(",")
 }
 

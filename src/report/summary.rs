@@ -51,6 +51,15 @@ pub struct SummaryLine {
     /// it ("pod specs not recorded: rule … cannot see …").
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blind_spots: Vec<String>,
+    /// False when the identity limit (`max_identities`) evicted detail:
+    /// every alert and count above is still exact, but some alerts list
+    /// no stored evidence and some identities' activity is missing.
+    /// (Per-alert caps are stated on each alert: `audit_ids_omitted`.)
+    pub evidence_complete: bool,
+    /// What the identity limit evicted, one line per kind ("evidence of
+    /// 12,345 alerts trimmed to counts: limit 50,000 identities …").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evicted: Vec<String>,
 }
 
 pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
@@ -79,6 +88,7 @@ pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
             }
         })
         .collect();
+    let evicted = crate::pipeline::limits::eviction_notes(&ingest.engine.evicted());
     SummaryLine {
         kind: "summary",
         complete: inputs.iter().all(|i| i.errors.is_empty()) && ingest.stats.gaps.is_empty(),
@@ -99,5 +109,7 @@ pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
             .into_iter()
             .map(|b| b.text)
             .collect(),
+        evidence_complete: evicted.is_empty(),
+        evicted,
     }
 }
