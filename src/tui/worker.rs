@@ -43,6 +43,12 @@ const MIN_PUBLISH: Duration = Duration::from_millis(50);
 /// still moves four times a second, and building snapshots costs ~2% of
 /// the load instead of ~8% (`scripts/tui-load.py`).
 const LOAD_PUBLISH: Duration = Duration::from_millis(250);
+/// While the initial load runs, a full snapshot (the engine's picture) at
+/// most once per this many times its build cost; the other publications
+/// are progress snapshots (the status, data reused). A 1M-event burst's
+/// full snapshot takes seconds to copy; built once per 5× its cost, as when
+/// following, it cost the load 20% (`scripts/burst-bench.py --tui`).
+const LOAD_FULL_FACTOR: u32 = 12;
 
 /// One input, in reading order.
 #[derive(Debug, Clone)]
@@ -109,6 +115,12 @@ struct Pub {
     dirty: bool,
     last_publish: Instant,
     publish_every: Duration,
+    /// When the last full snapshot was built, and how long it took.
+    last_full: (Instant, Duration),
+    /// (loading, following, done, reevaluating) of the last publication: a
+    /// change is published at once, in full (the end of a load waited up
+    /// to five build times before it was shown).
+    published_phase: (bool, bool, bool, bool),
     rate_mark: (Instant, u64),
     disconnected: bool,
 }
@@ -138,6 +150,8 @@ pub fn spawn(wc: WorkerConfig, tx: SnapshotSender, rx: Receiver<Command>, status
                     dirty: true,
                     last_publish: Instant::now() - MIN_PUBLISH,
                     publish_every: MIN_PUBLISH,
+                    last_full: (Instant::now(), Duration::ZERO),
+                    published_phase: (false, false, false, false),
                     rate_mark: (Instant::now(), 0),
                     disconnected: false,
                 },
@@ -456,17 +470,82 @@ impl Pub {
         {
             self.dirty = true;
         }
-        let every = if self.status.loading && !self.status.following {
-            self.publish_every.max(LOAD_PUBLISH)
-        } else {
-            self.publish_every
-        };
-        if self.dirty && self.last_publish.elapsed() >= every && self.tx.ready() {
+        if !self.dirty || !self.tx.ready() {
+            return;
+        }
+        if self.phase() != self.published_phase {
+            return self.publish(ingest);
+        }
+        if self.status.loading && !self.status.following {
+            if self.last_publish.elapsed() < LOAD_PUBLISH {
+                return;
+            }
+            let (at, took) = self.last_full;
+            if at.elapsed() >= took * LOAD_FULL_FACTOR {
+                self.publish(ingest);
+            } else {
+                self.publish_progress(ingest);
+            }
+        } else if self.last_publish.elapsed() >= self.publish_every {
             self.publish(ingest);
         }
     }
 
+    fn phase(&self) -> (bool, bool, bool, bool) {
+        let st = &self.status;
+        (st.loading, st.following, st.done, st.reevaluating)
+    }
+
+    /// The status now with the data of the last full snapshot.
+    fn publish_progress(&mut self, ingest: &mut Ingest) {
+        self.refresh_status(ingest);
+        self.seq += 1;
+        let Some(snap) = self
+            .cache
+            .progress(self.seq, self.generation, self.status.clone())
+        else {
+            return self.publish(ingest);
+        };
+        self.last_publish = Instant::now();
+        self.send(snap);
+    }
+
+    /// Hand a snapshot to the UI; true when it took it.
+    fn send(&mut self, snap: super::snapshot::Snapshot) -> bool {
+        match self.tx.send(Box::new(snap)) {
+            Sent::Yes => {
+                self.dirty = false;
+                return true;
+            }
+            Sent::Busy => self.dirty = true,
+            Sent::Closed => self.disconnected = true,
+        }
+        false
+    }
+
     fn publish(&mut self, ingest: &mut Ingest) {
+        let now = Instant::now();
+        self.refresh_status(ingest);
+        self.seq += 1;
+        let snap = self.cache.build(
+            &ingest.engine,
+            self.seq,
+            self.generation,
+            self.status.clone(),
+        );
+        let took = now.elapsed();
+        super::timing::record("snapshot", took);
+        // Spend at most a fifth of the time building snapshots.
+        self.publish_every = MIN_PUBLISH.max(took * 5);
+        self.last_full = (Instant::now(), took);
+        self.last_publish = Instant::now();
+        if self.send(snap) {
+            self.published_phase = self.phase();
+        }
+    }
+
+    /// The status bar's counts from the ingest, now.
+    fn refresh_status(&mut self, ingest: &Ingest) {
         let now = Instant::now();
         let events = ingest.engine.stats.events;
         let (mark_t, mark_n) = self.rate_mark;
@@ -491,22 +570,6 @@ impl Pub {
         }
         input_status(st, ingest);
         st.allow_hits = ingest.engine.allowlist.hits();
-        self.seq += 1;
-        let snap = self.cache.build(
-            &ingest.engine,
-            self.seq,
-            self.generation,
-            self.status.clone(),
-        );
-        let took = now.elapsed();
-        // Spend at most a fifth of the time building snapshots.
-        self.publish_every = MIN_PUBLISH.max(took * 5);
-        self.last_publish = Instant::now();
-        match self.tx.send(Box::new(snap)) {
-            Sent::Yes => self.dirty = false,
-            Sent::Busy => self.dirty = true,
-            Sent::Closed => self.disconnected = true,
-        }
     }
 }
 

@@ -53,11 +53,22 @@ fn notices(app: &App, look: &Lookup) -> Vec<String> {
     out
 }
 
-pub fn rows(app: &App) -> Vec<Row> {
+/// The rows, and the title's `INC-… identity — n/m done` (from the same
+/// steps: building them per frame cost a 100k-secret incident its
+/// keystrokes).
+pub fn rows(app: &App) -> (Vec<Row>, String) {
     let Some(inc) = app.current_incident() else {
-        return Vec::new();
+        return (Vec::new(), String::new());
     };
     let look = app.checklist.lookup(&subject(app.view(), inc));
+    let steps = items(app.view(), inc);
+    let done = (steps.iter()).filter(|i| look.get(&i.key).done).count();
+    let title = format!(
+        "{} {} — {done}/{} done",
+        inc.id,
+        clean(&inc.primary),
+        steps.len()
+    );
     let mut out = Vec::new();
     for (n, t) in notices(app, &look).into_iter().enumerate() {
         out.push(Row::new(
@@ -68,7 +79,7 @@ pub fn rows(app: &App) -> Vec<Row> {
         ));
     }
     let mut section = "";
-    for it in items(app.view(), inc) {
+    for it in steps {
         if it.section.heading() != section {
             section = it.section.heading();
             out.push(Row::new(
@@ -109,29 +120,15 @@ pub fn rows(app: &App) -> Vec<Row> {
             ));
         }
     }
-    out
+    (out, title)
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    let extra = match app.current_incident() {
-        Some(inc) => {
-            let steps = items(app.view(), inc);
-            let look = app.checklist.lookup(&subject(app.view(), inc));
-            let done = (steps.iter()).filter(|i| look.get(&i.key).done).count();
-            let unsaved = if app.checklist.unsaved {
-                " — UNSAVED"
-            } else {
-                ""
-            };
-            format!(
-                "{} {} — {done}/{} done{unsaved}",
-                inc.id,
-                clean(&inc.primary),
-                steps.len()
-            )
-        }
-        None => String::new(),
-    };
+    let l = app.list(Pane::Checklist);
+    let mut extra = l.title.clone();
+    if !extra.is_empty() && app.checklist.unsaved {
+        extra.push_str(" — UNSAVED");
+    }
     draw_table(
         f,
         area,
