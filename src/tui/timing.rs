@@ -1,6 +1,8 @@
 //! Where the TUI's time goes, for profiling: with `KTRIAGE_TUI_TIMING=FILE`
 //! every snapshot build (worker), pane row build and frame (UI thread)
-//! appends one line `<ms since start> <what> <ms taken>` to FILE.
+//! appends one line `<ms since start> <what> <ms taken>` to FILE, and every
+//! publication `<ms since start> events <events read>` (how far behind a
+//! flood the reader is: `scripts/tui-flood.sh`).
 //! `scripts/tui-load.py --timing` sums them per kind. Off (one relaxed
 //! atomic load per call) when the variable is unset.
 //!
@@ -41,6 +43,16 @@ pub fn record(what: &str, took: Duration) {
         let at = s.start.elapsed().as_secs_f64() * 1e3;
         if let Ok(mut f) = s.file.lock() {
             let _ = writeln!(f, "{at:.1} {what} {:.3}", took.as_secs_f64() * 1e3);
+        }
+    }
+}
+
+/// Record a count (no-op unless `KTRIAGE_TUI_TIMING` is set).
+pub fn count(what: &str, n: u64) {
+    if let Some(s) = sink() {
+        let at = s.start.elapsed().as_secs_f64() * 1e3;
+        if let Ok(mut f) = s.file.lock() {
+            let _ = writeln!(f, "{at:.1} {what} {n}");
         }
     }
 }

@@ -123,6 +123,8 @@ struct Pub {
     published_phase: (bool, bool, bool, bool),
     rate_mark: (Instant, u64),
     disconnected: bool,
+    /// The last read of the followed file found nothing new.
+    quiet: bool,
 }
 
 fn new_ingest(cfg: &Config, allowlist: Allowlist, bounds: crate::pipeline::Bounds) -> Ingest {
@@ -154,6 +156,7 @@ pub fn spawn(wc: WorkerConfig, tx: SnapshotSender, rx: Receiver<Command>, status
                     published_phase: (false, false, false, false),
                     rate_mark: (Instant::now(), 0),
                     disconnected: false,
+                    quiet: false,
                 },
             };
             w.run(wc);
@@ -350,13 +353,17 @@ impl Worker {
                 p.status.following = true;
                 p.dirty = true;
             }
+            // Caught up with the file: a snapshot now takes nothing from
+            // reading, so it waits one build time, not five (the end of a
+            // flood was shown up to five build times late).
+            p.quiet = n == 0;
             if n == 0 {
                 // Publish what is pending, then sleep on the file itself so
                 // an append wakes us at once; commands wait at most the
                 // poll interval (or until a held-back publish is due).
                 p.maybe_publish(&mut self.ingest);
                 let due = if p.dirty {
-                    p.publish_every.saturating_sub(p.last_publish.elapsed())
+                    p.every().saturating_sub(p.last_publish.elapsed())
                 } else {
                     POLL_INTERVAL
                 };
@@ -486,8 +493,17 @@ impl Pub {
             } else {
                 self.publish_progress(ingest);
             }
-        } else if self.last_publish.elapsed() >= self.publish_every {
+        } else if self.last_publish.elapsed() >= self.every() {
             self.publish(ingest);
+        }
+    }
+
+    /// How long after the last publication the next may be built.
+    fn every(&self) -> Duration {
+        if self.quiet {
+            self.last_full.1.max(MIN_PUBLISH)
+        } else {
+            self.publish_every
         }
     }
 
@@ -548,6 +564,7 @@ impl Pub {
     fn refresh_status(&mut self, ingest: &Ingest) {
         let now = Instant::now();
         let events = ingest.engine.stats.events;
+        super::timing::count("events", events);
         let (mark_t, mark_n) = self.rate_mark;
         let dt = now.duration_since(mark_t).as_secs_f64();
         if dt >= 1.0 || self.status.events_per_sec == 0.0 && dt > 0.2 {
