@@ -283,6 +283,8 @@ pub struct App {
     pub allowlist_fallback: crate::allowlist::Allowlist,
     /// Per pane: its rows predate the shown snapshot ([`App::refresh`]).
     pub stale: [bool; 4],
+    /// The snapshot data and incident the checklist rows were built for.
+    checklist_built: Option<(u64, String)>,
     /// Per pane: how long its last row build took and when it ended.
     built: [(Duration, Instant); 4],
 }
@@ -330,6 +332,7 @@ impl App {
             screen_width: 0,
             allowlist_fallback: crate::allowlist::Allowlist::default(),
             stale: [false; 4],
+            checklist_built: None,
             built: [(Duration::ZERO, Instant::now()); 4],
         }
     }
@@ -442,6 +445,7 @@ impl App {
     /// row: the most severe incident.
     pub fn rebuild(&mut self) {
         self.stale = [true; 4];
+        self.checklist_built = None;
         self.refresh_panes(true);
     }
 
@@ -454,12 +458,41 @@ impl App {
             .as_ref()
             .and_then(|k| self.incident_of(k))
             .map(|i| i.primary.clone());
-        let (rows, title) = panes::rows(self, p);
+        let from = (p == Pane::Checklist)
+            .then(|| panes::checklist::built_from(self))
+            .flatten();
+        let patched = (from.is_some() && from == self.checklist_built)
+            .then(|| {
+                let key = self.list(p).selected_row().map(|r| r.key.clone());
+                let mut rows = std::mem::take(&mut self.list_mut(p).rows);
+                let title = panes::checklist::patch(self, &mut rows);
+                self.list_mut(p).rows = rows;
+                title.map(|t| (t, key))
+            })
+            .flatten();
         let shown = panes::shown_cells(p, self.screen_width);
-        let l = self.list_mut(p);
-        l.filter.shown = shown;
-        l.title = title;
-        l.set_rows(rows);
+        match patched {
+            Some((title, key)) => {
+                let l = self.list_mut(p);
+                l.filter.shown = shown;
+                l.title = title;
+                l.refilter();
+                if let Some(k) = key {
+                    l.select_key(&k);
+                }
+                l.clamp();
+            }
+            None => {
+                let (rows, title) = panes::rows(self, p);
+                let l = self.list_mut(p);
+                l.filter.shown = shown;
+                l.title = title;
+                l.set_rows(rows);
+                if p == Pane::Checklist {
+                    self.checklist_built = from;
+                }
+            }
+        }
         if let (Some(old), Some(primary)) = (before, primary) {
             let l = self.list(p);
             if l.selected_row().map(|r| &r.key) != Some(&old) {

@@ -472,12 +472,18 @@ impl Pub {
     }
 
     fn maybe_publish(&mut self, ingest: &mut Ingest) {
-        // Let events/s fall back to 0 when the input goes quiet.
-        if self.status.events_per_sec > 0.0 && self.rate_mark.0.elapsed() >= Duration::from_secs(1)
-        {
-            self.dirty = true;
+        if !self.tx.ready() {
+            return;
         }
-        if !self.dirty || !self.tx.ready() {
+        // Let events/s fall back to 0 when the input goes quiet: a status
+        // change only, so a progress snapshot (a full one made the UI
+        // rebuild a 100k-secret checklist for nothing).
+        if !self.dirty {
+            if self.status.events_per_sec > 0.0
+                && self.rate_mark.0.elapsed() >= Duration::from_secs(1)
+            {
+                self.publish_progress(ingest);
+            }
             return;
         }
         if self.phase() != self.published_phase {
