@@ -7,7 +7,10 @@
 //! and identities are cached as `Arc`s and only rebuilt when they change
 //! (an alert's `revision`, bumped by the engine on every change to it), alert evidence is capped to the newest
 //! [`EVIDENCE_SHOWN`] events, and RBAC records (append-only) are re-shared
-//! until their count changes.
+//! until their count changes. Incidents are built on a second thread
+//! beside the views, and a progress snapshot ([`SnapshotCache::progress`])
+//! carries a fresh status with the last full picture (same `data_seq`, so
+//! the UI keeps its rows).
 
 use crate::detect::activity::IdentityActivity;
 use crate::detect::rbac::{BindingRecord, RoleRecord};
