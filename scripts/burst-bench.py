@@ -18,10 +18,19 @@ Every output is checked: secret-read and secret-rapid-get fire for the
 identity, event_count is exact, audit_ids holds the first 2,000 and
 audit_ids_omitted the rest, and the incident's secrets_to_rotate has every
 one of the N names. `--scale` also runs one identity at the given sizes and
-prints time, events/s and peak RSS.
+prints time, events/s and peak RSS; linear cost is checked between
+consecutive sizes (time per event may grow at most 1.25x: the same bound as
+4x events <= 5x time).
+
+`--tui` also times the TUI's load of every input (`ktriage --no-follow FILE`
+in a detached tmux session, until the status bar says " loaded ", net of the
+TUI's start-up measured on a 100-line file, as scripts/tui-load.py does):
+the same three ratios for the TUI, and at every `--scale` size the TUI load
+against scan (goal <= 1.3x) and its own linearity. Needs tmux.
 
   scripts/burst-bench.py                          # N=8000, 5 rounds
   scripts/burst-bench.py --scale 10000,100000,1000000
+  scripts/burst-bench.py --tui --scale 10000,100000,1000000 --rounds 3
   scripts/burst-bench.py --bin target/release/ktriage --rounds 3
 
 Inputs are written to ${KTRIAGE_BENCH_DIR:-target/bench}/burst-*.jsonl and
@@ -101,6 +110,31 @@ def run(binary, path, out_path, env):
     return secs, usage.ru_maxrss / 1024
 
 
+TUI_RUNS = [0]
+
+
+def run_tui(binary, path, work, limit=1800):
+    """Wall seconds from starting `ktriage --no-follow path` in a detached
+    tmux session (its own server each time) to " loaded " on its screen."""
+    TUI_RUNS[0] += 1
+    tmux = ["tmux", "-L", f"burst-bench-{os.getpid()}-{TUI_RUNS[0]}"]
+    cmd = (f"env XDG_CONFIG_HOME={work}/config XDG_STATE_HOME={work}/state HOME={work} "
+           f"{binary} --no-follow {path}")
+    start = time.perf_counter()
+    subprocess.run(tmux + ["new-session", "-d", "-s", "k", "-x", "120", "-y", "40", cmd], check=True)
+    try:
+        while True:
+            out = subprocess.run(tmux + ["capture-pane", "-p", "-t", "k"],
+                                 capture_output=True, text=True).stdout
+            if " loaded " in out:
+                return time.perf_counter() - start
+            if time.perf_counter() - start > limit:
+                sys.exit(f"burst-bench: the TUI did not finish loading {path}")
+            time.sleep(0.02)
+    finally:
+        subprocess.run(tmux + ["kill-server"], stderr=subprocess.DEVNULL)
+
+
 def check(kind, n, out_path):
     """Problems with the scan's output, as strings (empty: all right)."""
     alerts, incidents = {}, {}
@@ -159,7 +193,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     ap.add_argument("--scale", default="", help="also one identity at these sizes, e.g. 10000,100000,1000000")
     ap.add_argument("--bin", help="ktriage binary (default: cargo build --release)")
+    ap.add_argument("--tui", action="store_true", help="also time the TUI's load (needs tmux)")
     args = ap.parse_args()
+    if args.tui and not shutil.which("tmux"):
+        ap.error("--tui needs tmux")
     if args.events < 80 or args.rounds < 1:
         ap.error("--events must be >= 80 and --rounds >= 1")
     try:
@@ -182,8 +219,18 @@ def main():
         generate(kind, size, paths[label])
 
     times = {label: [] for label, _, _ in cases}
+    tui_times = {label: [] for label, _, _ in cases}
     rss = {}
     failures = []
+    startup = 0.0
+    if args.tui:
+        tiny = os.path.join(work, "tiny.jsonl")
+        with open(paths["one"]) as src, open(tiny, "w") as dst:
+            for _, line in zip(range(100), src):
+                dst.write(line)
+        # The least disturbed of five: on a busy machine tmux's own start
+        # varies by a few hundred ms, more than an 8,000-event load.
+        startup = min(run_tui(binary, tiny, work) for _ in range(5))
     for r in range(args.rounds):
         for label, kind, size in cases:
             out = os.path.join(work, f"{kind}-{size}.out")
@@ -192,10 +239,15 @@ def main():
             rss[label] = max(rss.get(label, 0), mib)
             if r == 0:
                 failures += check(kind, size, out)
+            if args.tui:
+                tui_times[label].append(run_tui(binary, paths[label], work) - startup)
 
     med = {k: statistics.median(v) for k, v in times.items()}
     print(f"ktriage scan --format jsonl, median of {args.rounds} interleaved rounds ({binary})")
-    print(f"{'case':<40} {'events':>9} {'median s':>9} {'events/s':>11} {'peak RSS MiB':>13}")
+    if args.tui:
+        print(f"TUI load: ktriage --no-follow in tmux until \" loaded \", net of its start-up ({startup:.2f} s)")
+    print(f"{'case':<40} {'events':>9} {'median s':>9} {'events/s':>11} {'peak RSS MiB':>13}"
+          + (f" {'TUI load s':>11}" if args.tui else ""))
     for label, kind, size in cases:
         desc = {
             "one": "distinct names, one identity",
@@ -203,14 +255,27 @@ def main():
             "same": "one name, one identity",
             "one x4": "distinct names, one identity (4x)",
         }[label]
-        print(f"{label + ': ' + desc:<40} {size:>9,} {med[label]:>9.3f} {size / med[label]:>11,.0f} {rss[label]:>13.1f}")
+        print(f"{label + ': ' + desc:<40} {size:>9,} {med[label]:>9.3f} {size / med[label]:>11,.0f} {rss[label]:>13.1f}"
+              + (f" {statistics.median(tui_times[label]):>11.3f}" if args.tui else ""))
 
-    goals = [
-        ("one identity / 80 identities", med["one"] / med["spread"], 1.5),
-        ("one identity / repeated name", med["one"] / med["same"], 3.0),
-        ("4x events / 1x events (time)", med["one x4"] / med["one"], 5.0),
-    ]
+    def ratios(m, who):
+        return [
+            (f"{who}one identity / 80 identities", m["one"] / m["spread"], 1.5),
+            (f"{who}one identity / repeated name", m["one"] / m["same"], 3.0),
+            (f"{who}4x events / 1x events (time)", m["one x4"] / m["one"], 5.0),
+        ]
+
+    goals = ratios(med, "scan: ")
     ok = not failures
+    if args.tui:
+        tmed = {k: statistics.median(v) for k, v in tui_times.items()}
+        if min(tmed.values()) >= 3 * startup:
+            goals += ratios(tmed, "TUI load: ")
+        else:
+            # Not judged, and said so: a ratio of two start-up noises
+            # would pass or fail by chance.
+            print(f"n/a   TUI load ratios: the loads ({min(tmed.values()):.2f} s net) are not 3x the "
+                  f"TUI's start-up ({startup:.2f} s); use a larger --events")
     for what, ratio, limit in goals:
         verdict = "PASS" if ratio <= limit else "FAIL"
         ok &= ratio <= limit
@@ -221,19 +286,48 @@ def main():
         print("PASS  output: alerts, exact counts, audit-id cap and complete rotation lists")
 
     if scale:
-        print("\none identity, distinct names, one run each:")
-        print(f"{'events':>10} {'s':>8} {'events/s':>11} {'peak RSS MiB':>13} {'s per 1k events':>16}")
+        rounds = args.rounds if args.tui else 1
+        print(f"\none identity, distinct names, median of {rounds} interleaved round(s)"
+              + (" (scan, then the TUI's load)" if args.tui else "") + ":")
+        print(f"{'events':>10} {'scan s':>8} {'events/s':>11} {'peak RSS MiB':>13} {'s per 1k events':>16}"
+              + (f" {'TUI load s':>11} {'TUI/scan':>9} {'TUI s per 1k':>13}" if args.tui else ""))
+        per_event = {"scan": [], "TUI load": []}
         for size in scale:
             path = os.path.join(data, f"burst-one-{size}.jsonl")
             generate("one", size, path)
             out = os.path.join(work, f"scale-{size}.out")
-            secs, mib = run(binary, path, out, env)
-            bad = check("one", size, out)
+            scan_s, tui_s, mib, bad = [], [], 0.0, []
+            for r in range(rounds):
+                secs, m = run(binary, path, out, env)
+                scan_s.append(secs)
+                mib = max(mib, m)
+                if r == 0:
+                    bad = check("one", size, out)
+                os.remove(out)
+                if args.tui:
+                    tui_s.append(max(run_tui(binary, path, work) - startup, 1e-3))
             failures += bad
             ok &= not bad
-            print(f"{size:>10,} {secs:>8.2f} {size / secs:>11,.0f} {mib:>13.1f} {1000 * secs / size:>16.4f}"
-                  + ("" if not bad else "  FAIL: " + "; ".join(bad)))
-            os.remove(out)
+            secs = statistics.median(scan_s)
+            per_event["scan"].append((size, secs / size))
+            line = f"{size:>10,} {secs:>8.2f} {size / secs:>11,.0f} {mib:>13.1f} {1000 * secs / size:>16.4f}"
+            if args.tui:
+                t = statistics.median(tui_s)
+                if t >= 3 * startup:
+                    per_event["TUI load"].append((size, t / size))
+                    verdict = "PASS" if t / secs <= 1.3 else "FAIL"
+                    ok &= t / secs <= 1.3
+                else:
+                    verdict = "n/a: within the TUI's start-up noise; not"
+                line += f" {t:>11.2f} {t / secs:>8.2f}x {1000 * t / size:>13.4f}  {verdict} (goal TUI <= 1.3x scan)"
+            print(line + ("" if not bad else "  FAIL: " + "; ".join(bad)))
+        for who, pts in per_event.items():
+            for (n0, c0), (n1, c1) in zip(pts, pts[1:]):
+                growth = c1 / c0
+                verdict = "PASS" if growth <= 1.25 else "FAIL"
+                ok &= growth <= 1.25
+                print(f"{verdict}  {who}: {n1 // n0}x events cost {growth * n1 / n0:.1f}x the time "
+                      f"({n0:,} -> {n1:,}; per event {growth:.2f}x, goal <= 1.25x)")
     shutil.rmtree(work, ignore_errors=True)
     return 0 if ok else 1
 

@@ -568,3 +568,38 @@ fn n_and_shift_n_step_through_matches_and_y_copies_the_typed_value() {
         "\u{1b}]52;c;c3ZjLWJldGE=\u{7}"
     );
 }
+
+/// Panes not on screen are rebuilt when shown, not on every snapshot (a
+/// 100k-secret checklist took the UI a core during a burst): whatever is
+/// switched to after a snapshot arrived shows that snapshot, never the
+/// one before it.
+#[test]
+fn a_pane_switched_to_after_a_snapshot_shows_that_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = options(dir.path());
+    let first = secret_get("alice", "curl/8", "db", "a1");
+    let mut app = app_from_log(&opts, &first, Status::default());
+    assert!(screen(&app).contains("alice"));
+    let grown = format!(
+        "{first}\n{}\n",
+        secret_get("mallory", "curl/8", "api-key", "m1")
+    );
+    let allow = ktriage::allowlist::default_allowlist();
+    let snap = ktriage::tui::testing::snapshot_of(&opts, allow, &grown, Status::default());
+    app.accept(Box::new(snap));
+    press(&mut app, KeyCode::Char('2'));
+    let s = screen(&app);
+    assert!(s.contains("mallory") && s.contains("alice"), "{s}");
+    assert!(!s.contains("catching up"), "{s}");
+    // The checklist of the new incident, and a tick on it, show at once.
+    press(&mut app, KeyCode::Char('1'));
+    let pos = (app.list(Pane::Incidents).visible.iter())
+        .position(|&i| app.list(Pane::Incidents).rows[i].cells[1].contains("mallory"))
+        .unwrap();
+    app.list_mut(Pane::Incidents).selected = pos;
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char(' '));
+    let s = render(&app, 160, 40).join("\n");
+    assert!(s.contains("mallory — 1/"), "{s}");
+    assert!(s.contains("[x]"), "{s}");
+}

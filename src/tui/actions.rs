@@ -15,7 +15,14 @@ use crate::allowlist::EntryKind;
 use crate::detect::{RuleId, Severity};
 use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 
+/// One key. Afterwards the pane now focused is brought up to the shown
+/// snapshot if its rows were left stale (`App::refresh`).
 pub fn key(app: &mut App, k: KeyEvent) {
+    key_inner(app, k);
+    app.refresh();
+}
+
+fn key_inner(app: &mut App, k: KeyEvent) {
     app.dirty = true;
     if !matches!(app.mode, Mode::Form(_) | Mode::Filter(_) | Mode::Command(_)) {
         app.flash = None;
@@ -564,7 +571,13 @@ pub fn paste(app: &mut App, text: &str) {
     app.dirty = true;
 }
 
+/// One mouse event, then `App::refresh` (a click may focus a stale pane).
 pub fn mouse(app: &mut App, m: MouseEvent) {
+    mouse_inner(app, m);
+    app.refresh();
+}
+
+fn mouse_inner(app: &mut App, m: MouseEvent) {
     match m.kind {
         MouseEventKind::ScrollDown => match &mut app.mode {
             Mode::Help { scroll } | Mode::Detail { scroll, .. } => {

@@ -2,6 +2,15 @@
 //! pane's rows, selection and filter, follow/freeze, and the popups. Only
 //! the UI thread touches it. Panes render from `&App` and never mutate;
 //! all changes go through `actions.rs` (ratatui's "immutable shared ref").
+//!
+//! Rows are built once per snapshot, and only for the panes that are shown
+//! (the incidents pane, whose selection the others read, and the focused
+//! one); the others are rebuilt when focused. A pane whose build is
+//! expensive is rebuilt at most once per five times its cost while
+//! snapshots stream in, and says "(catching up)" until then. Frames draw
+//! only the visible window; counts and titles are computed with the rows.
+//! Measured with `KTRIAGE_TUI_TIMING` (`tui::timing`): a 100k-secret burst
+//! spent 36% of its load rebuilding a checklist nobody looked at.
 
 use super::checklist::ChecklistStore;
 use super::filter::{Filter, Row, RowId, RowKind};
@@ -18,7 +27,7 @@ use std::cell::Cell;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -107,6 +116,13 @@ pub struct ListState {
     pub expanded: HashSet<RowId>,
     /// Rows on screen at the last draw (for paging).
     pub page: Cell<usize>,
+    /// Top-level rows in `rows` and in `visible` (the title's `[n/m]`),
+    /// counted when they change, not per frame.
+    pub items: (usize, usize),
+    /// What the pane's title says beyond the counts, computed with the
+    /// rows (the checklist's `n/m done` would otherwise rebuild every step
+    /// per frame).
+    pub title: String,
 }
 
 impl ListState {
@@ -124,6 +140,14 @@ impl ListState {
 
     pub fn refilter(&mut self) {
         self.visible = self.filter.apply(&self.rows);
+        let item = |r: &Row| r.kind == RowKind::Item;
+        self.items = (
+            self.visible
+                .iter()
+                .filter(|&&i| item(&self.rows[i]))
+                .count(),
+            self.rows.iter().filter(|r| item(r)).count(),
+        );
         self.clamp();
     }
 
@@ -266,6 +290,12 @@ pub struct App {
     /// What detection uses while the file does not parse (the built-in
     /// defaults, or nothing with `--no-default-allowlist`).
     pub allowlist_fallback: crate::allowlist::Allowlist,
+    /// Per pane: its rows predate the shown snapshot ([`App::refresh`]).
+    pub stale: [bool; 4],
+    /// The snapshot data and incident the checklist rows were built for.
+    checklist_built: Option<(u64, String)>,
+    /// Per pane: how long its last row build took and when it ended.
+    built: [(Duration, Instant); 4],
 }
 
 impl App {
@@ -310,6 +340,9 @@ impl App {
             allowlist_path: PathBuf::new(),
             screen_width: 0,
             allowlist_fallback: crate::allowlist::Allowlist::default(),
+            stale: [false; 4],
+            checklist_built: None,
+            built: [(Duration::ZERO, Instant::now()); 4],
         }
     }
 
@@ -358,14 +391,48 @@ impl App {
         self.dirty = true;
     }
 
-    /// Take in a new snapshot from the worker.
+    /// Take in a new snapshot from the worker. Only the incidents pane
+    /// (whose selection the others read) and the focused pane are rebuilt;
+    /// the rest are marked stale and rebuilt when focused ([`App::refresh`]).
+    /// While snapshots stream in, a pane whose rows are expensive (a
+    /// 1M-secret incident's checklist) is rebuilt at most once per five
+    /// times its build cost, so the UI thread never takes a core from the
+    /// reader; the last snapshot of a finished load is always shown at once.
     pub fn accept(&mut self, snap: Box<Snapshot>) {
+        // A progress snapshot (same data, fresh status) leaves the rows as
+        // they are; only the allowlist pane shows status (hit counts).
+        let same_data = snap.data_seq != 0
+            && snap.data_seq == self.live.data_seq
+            && snap.generation == self.live.generation;
         self.live = snap;
         if self.frozen.is_none() {
-            self.rebuild();
-        } else {
-            // The frozen view does not change, but the status bar counts.
-            self.dirty = true;
+            if same_data {
+                self.stale[Pane::Allowlist.index()] = true;
+            } else {
+                self.stale = [true; 4];
+            }
+            let st = &self.live.status;
+            let settled = st.done || !st.loading && !st.following;
+            self.refresh_panes(settled);
+        }
+        // The status bar counts change even when a frozen view does not.
+        self.dirty = true;
+    }
+
+    /// Rebuild the incidents pane and the focused one if their rows are
+    /// older than the shown snapshot and a rebuild is due. Called after
+    /// every key and message, so switching to a stale pane shows it
+    /// current before the next frame.
+    pub fn refresh(&mut self) {
+        self.refresh_panes(false);
+    }
+
+    fn refresh_panes(&mut self, now: bool) {
+        for p in [Pane::Incidents, self.focus] {
+            let (took, at) = self.built[p.index()];
+            if self.stale[p.index()] && (now || at.elapsed() >= took * 4) {
+                self.rebuild_pane(p);
+            }
         }
     }
 
@@ -379,18 +446,20 @@ impl App {
         self.dirty = true;
     }
 
-    /// Rebuild every pane's rows from the shown snapshot and state. The
-    /// selection never moves by itself: it stays on the same row id, and
-    /// an incident whose id changed (merged, another primary) is found again
-    /// by its identity. Before anything was selected it is the first row:
-    /// the most severe incident.
+    /// Rebuild every pane's rows from the shown snapshot and state: the
+    /// incidents pane and the focused one now, the others when focused.
+    /// The selection never moves by itself: it stays on the same row id,
+    /// and an incident whose id changed (merged, another primary) is found
+    /// again by its identity. Before anything was selected it is the first
+    /// row: the most severe incident.
     pub fn rebuild(&mut self) {
-        for p in Pane::ALL {
-            self.rebuild_pane(p);
-        }
+        self.stale = [true; 4];
+        self.checklist_built = None;
+        self.refresh_panes(true);
     }
 
     pub fn rebuild_pane(&mut self, p: Pane) {
+        let start = Instant::now();
         let before = (p == Pane::Incidents)
             .then(|| self.list(p).selected_row().map(|r| r.key.clone()))
             .flatten();
@@ -398,11 +467,41 @@ impl App {
             .as_ref()
             .and_then(|k| self.incident_of(k))
             .map(|i| i.primary.clone());
-        let rows = panes::rows(self, p);
+        let from = (p == Pane::Checklist)
+            .then(|| panes::checklist::built_from(self))
+            .flatten();
+        let patched = (from.is_some() && from == self.checklist_built)
+            .then(|| {
+                let key = self.list(p).selected_row().map(|r| r.key.clone());
+                let mut rows = std::mem::take(&mut self.list_mut(p).rows);
+                let title = panes::checklist::patch(self, &mut rows);
+                self.list_mut(p).rows = rows;
+                title.map(|t| (t, key))
+            })
+            .flatten();
         let shown = panes::shown_cells(p, self.screen_width);
-        let l = self.list_mut(p);
-        l.filter.shown = shown;
-        l.set_rows(rows);
+        match patched {
+            Some((title, key)) => {
+                let l = self.list_mut(p);
+                l.filter.shown = shown;
+                l.title = title;
+                l.refilter();
+                if let Some(k) = key {
+                    l.select_key(&k);
+                }
+                l.clamp();
+            }
+            None => {
+                let (rows, title) = panes::rows(self, p);
+                let l = self.list_mut(p);
+                l.filter.shown = shown;
+                l.title = title;
+                l.set_rows(rows);
+                if p == Pane::Checklist {
+                    self.checklist_built = from;
+                }
+            }
+        }
         if let (Some(old), Some(primary)) = (before, primary) {
             let l = self.list(p);
             if l.selected_row().map(|r| &r.key) != Some(&old) {
@@ -414,6 +513,10 @@ impl App {
                 }
             }
         }
+        self.stale[p.index()] = false;
+        let took = start.elapsed();
+        self.built[p.index()] = (took, Instant::now());
+        super::timing::record(pane_timing(p), took);
         self.dirty = true;
     }
 
@@ -470,5 +573,14 @@ impl App {
         if let Some(tx) = &self.commands {
             let _ = tx.send(cmd);
         }
+    }
+}
+
+fn pane_timing(p: Pane) -> &'static str {
+    match p {
+        Pane::Incidents => "rows-incidents",
+        Pane::Identities => "rows-identities",
+        Pane::Allowlist => "rows-allowlist",
+        Pane::Checklist => "rows-checklist",
     }
 }

@@ -8,8 +8,8 @@
 
 pub use super::checkstate::{ChecklistError, ChecklistStore, ItemState, Lookup, Subject, subject};
 use super::snapshot::Snapshot;
-use super::text::clean;
 use crate::detect::Incident;
+use crate::report::inert::inert;
 use crate::time::format_micros;
 use crate::view::{self, Facts, Line, Seg, Step};
 
@@ -37,8 +37,10 @@ pub fn plain(l: &Line) -> String {
     let mut o = String::new();
     for s in &l.segs {
         match s {
-            Seg::Text(t) => o.push_str(&clean(t)),
-            Seg::Data(d) => o.push_str(&clean(d)),
+            // `inert` borrows clean text: no copy per segment (a
+            // 100k-secret checklist has a million of them).
+            Seg::Text(t) => o.push_str(&inert(t)),
+            Seg::Data(d) => o.push_str(&inert(d)),
             Seg::Time(t) => o.push_str(
                 &t.map(format_micros)
                     .unwrap_or_else(|| "(time not recorded)".into()),
@@ -46,8 +48,14 @@ pub fn plain(l: &Line) -> String {
         }
     }
     if !l.audit_ids.is_empty() {
-        let ids: Vec<String> = l.audit_ids.iter().map(|a| clean(a)).collect();
-        o.push_str(&format!("  [audit {}]", ids.join(", ")));
+        o.push_str("  [audit ");
+        for (i, a) in l.audit_ids.iter().enumerate() {
+            if i > 0 {
+                o.push_str(", ");
+            }
+            o.push_str(&inert(a));
+        }
+        o.push(']');
     }
     o
 }

@@ -123,6 +123,11 @@ impl Row {
         self
     }
 
+    /// The cells were changed in place: match them afresh.
+    pub fn touch(&mut self) {
+        self.lowered = std::sync::OnceLock::new();
+    }
+
     /// What the filter matches: each cell lowered (built once per row,
     /// not once per keystroke).
     fn lowered(&self) -> &[Lowered] {

@@ -36,6 +36,7 @@ pub mod testing;
 pub mod text;
 pub mod theme;
 pub mod ticking;
+pub mod timing;
 pub mod ui;
 pub mod worker;
 
@@ -362,10 +363,14 @@ fn event_loop(
             out.write_all(actions::osc52(&text).as_bytes())?;
             out.flush()?;
         }
+        // A pane left stale by a throttled rebuild catches up when due.
+        app.refresh();
         if app.dirty {
+            let start = std::time::Instant::now();
             execute!(std::io::stdout(), BeginSynchronizedUpdate)?;
             terminal.draw(|f| ui::draw(f, app))?;
             execute!(std::io::stdout(), EndSynchronizedUpdate)?;
+            timing::record("frame", start.elapsed());
             app.dirty = false;
         }
         if app.quit || stop.load(Ordering::Relaxed) {

@@ -7,7 +7,10 @@
 //! and identities are cached as `Arc`s and only rebuilt when they change
 //! (an alert's `revision`, bumped by the engine on every change to it), alert evidence is capped to the newest
 //! [`EVIDENCE_SHOWN`] events, and RBAC records (append-only) are re-shared
-//! until their count changes.
+//! until their count changes. Incidents are built on a second thread
+//! beside the views, and a progress snapshot ([`SnapshotCache::progress`])
+//! carries a fresh status with the last full picture (same `data_seq`, so
+//! the UI keeps its rows).
 
 use crate::detect::activity::IdentityActivity;
 use crate::detect::rbac::{BindingRecord, RoleRecord};
@@ -34,7 +37,6 @@ pub struct AlertView {
     pub events: Vec<EvidenceEvent>,
     /// The first events, as the report lists them ([`crate::view::EVENTS_LISTED`]).
     pub head: Vec<EvidenceEvent>,
-    pub secrets: Vec<String>,
     pub source_ips: Vec<String>,
     pub user_agents: Vec<String>,
     pub notes: Vec<String>,
@@ -60,7 +62,6 @@ impl AlertView {
             event_count: a.event_count,
             events: a.events[skip..].to_vec(),
             head: a.events[..a.events.len().min(crate::view::EVENTS_LISTED)].to_vec(),
-            secrets: a.secret_strings(),
             source_ips: a.source_ips.iter().cloned().collect(),
             user_agents: a.user_agents.iter().cloned().collect(),
             notes: a.notes.clone(),
@@ -144,7 +145,12 @@ pub struct Snapshot {
     /// computed under travels with it so the UI can tell stale results.
     pub seq: u64,
     pub generation: u64,
-    pub incidents: Vec<Incident>,
+    /// Which full build the engine picture comes from, unique in the
+    /// process (0: none): a progress snapshot ([`SnapshotCache::progress`])
+    /// only refreshes the status and keeps the data, so the UI keeps its
+    /// rows.
+    pub data_seq: u64,
+    pub incidents: Arc<Vec<Incident>>,
     pub alerts: Vec<Arc<AlertView>>,
     pub identities: Vec<Arc<IdentityActivity>>,
     pub bindings: Arc<Vec<BindingRecord>>,
@@ -171,9 +177,14 @@ fn identity_sig(i: &IdentityActivity) -> IdSig {
     )
 }
 
+/// Numbers full builds across every cache (tests build several).
+static DATA_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Reuses unchanged pieces between snapshots.
 #[derive(Default)]
 pub struct SnapshotCache {
+    /// The last full snapshot, without its status (for progress snapshots).
+    last: Option<Snapshot>,
     /// Per alert (by index): the `Alert::revision` its view was built at.
     alerts: Vec<(u64, Arc<AlertView>)>,
     identities: HashMap<String, (IdSig, Arc<IdentityActivity>)>,
@@ -198,7 +209,53 @@ impl SnapshotCache {
         }
     }
 
+    /// A snapshot with a fresh status and the data of the last full one
+    /// (`None` before the first): a few `Arc` clones, so the progress bar
+    /// can move four times a second while a full picture of a 1M-secret
+    /// incident is built far less often.
+    pub fn progress(&self, seq: u64, generation: u64, status: Status) -> Option<Snapshot> {
+        let last = self.last.as_ref().filter(|l| l.generation == generation)?;
+        Some(Snapshot {
+            seq,
+            status,
+            ..last.clone()
+        })
+    }
+
     pub fn build(
+        &mut self,
+        engine: &Engine,
+        seq: u64,
+        generation: u64,
+        status: Status,
+    ) -> Snapshot {
+        // Incidents (their rotation lists) are built on a second thread
+        // while this one copies the alerts and identities: the last
+        // snapshot of a load is on the critical path of " loaded ".
+        let (incidents, snap) = std::thread::scope(|sc| {
+            let incidents = sc.spawn(|| {
+                let t = std::time::Instant::now();
+                let i = engine.incidents();
+                super::timing::record("snapshot-incidents", t.elapsed());
+                i
+            });
+            let t = std::time::Instant::now();
+            let snap = self.build_views(engine, seq, generation, status);
+            super::timing::record("snapshot-views", t.elapsed());
+            (incidents.join().expect("incident build"), snap)
+        });
+        let snap = Snapshot {
+            incidents: Arc::new(incidents),
+            ..snap
+        };
+        self.last = Some(Snapshot {
+            status: Status::default(),
+            ..snap.clone()
+        });
+        snap
+    }
+
+    fn build_views(
         &mut self,
         engine: &Engine,
         seq: u64,
@@ -241,7 +298,8 @@ impl SnapshotCache {
         Snapshot {
             seq,
             generation,
-            incidents: engine.incidents(),
+            data_seq: DATA_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+            incidents: Arc::default(),
             alerts: self.alerts.iter().map(|(_, a)| a.clone()).collect(),
             identities,
             bindings: self.bindings.clone(),

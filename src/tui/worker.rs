@@ -8,7 +8,14 @@
 //! `try_send`; a full slot means the UI has not drawn the last one yet, so
 //! this one is simply rebuilt later with fresher data), and snapshots are
 //! rate-limited to a few per second, adaptively slower when building one
-//! gets expensive.
+//! gets expensive (at most a fifth of the time while following; during the
+//! initial load a full snapshot at most once per [`LOAD_FULL_FACTOR`] times
+//! its cost, with progress snapshots, the status only, in between). A phase
+//! change (load finished, re-evaluation) is published at once, and a
+//! worker caught up with its file waits one build time, not five: a 100k
+//! burst's load went from 3.6x to ~1.2x `scan`, and a 30k lines/s flood is
+//! shown complete 0.06 s after the writer stops (`scripts/burst-bench.py
+//! --tui`, `MODE=burst scripts/tui-flood.sh`).
 //!
 //! Re-evaluation after an allowlist edit replays the raw text of every
 //! event the engine took into a fresh engine (`Ingest::rebuild`). The text
@@ -43,6 +50,12 @@ const MIN_PUBLISH: Duration = Duration::from_millis(50);
 /// still moves four times a second, and building snapshots costs ~2% of
 /// the load instead of ~8% (`scripts/tui-load.py`).
 const LOAD_PUBLISH: Duration = Duration::from_millis(250);
+/// While the initial load runs, a full snapshot (the engine's picture) at
+/// most once per this many times its build cost; the other publications
+/// are progress snapshots (the status, data reused). A 1M-event burst's
+/// full snapshot takes seconds to copy; built once per 5× its cost, as when
+/// following, it cost the load 20% (`scripts/burst-bench.py --tui`).
+const LOAD_FULL_FACTOR: u32 = 12;
 
 /// One input, in reading order.
 #[derive(Debug, Clone)]
@@ -109,8 +122,16 @@ struct Pub {
     dirty: bool,
     last_publish: Instant,
     publish_every: Duration,
+    /// When the last full snapshot was built, and how long it took.
+    last_full: (Instant, Duration),
+    /// (loading, following, done, reevaluating) of the last publication: a
+    /// change is published at once, in full (the end of a load waited up
+    /// to five build times before it was shown).
+    published_phase: (bool, bool, bool, bool),
     rate_mark: (Instant, u64),
     disconnected: bool,
+    /// The last read of the followed file found nothing new.
+    quiet: bool,
 }
 
 fn new_ingest(cfg: &Config, allowlist: Allowlist, bounds: crate::pipeline::Bounds) -> Ingest {
@@ -138,8 +159,11 @@ pub fn spawn(wc: WorkerConfig, tx: SnapshotSender, rx: Receiver<Command>, status
                     dirty: true,
                     last_publish: Instant::now() - MIN_PUBLISH,
                     publish_every: MIN_PUBLISH,
+                    last_full: (Instant::now(), Duration::ZERO),
+                    published_phase: (false, false, false, false),
                     rate_mark: (Instant::now(), 0),
                     disconnected: false,
+                    quiet: false,
                 },
             };
             w.run(wc);
@@ -336,13 +360,17 @@ impl Worker {
                 p.status.following = true;
                 p.dirty = true;
             }
+            // Caught up with the file: a snapshot now takes nothing from
+            // reading, so it waits one build time, not five (the end of a
+            // flood was shown up to five build times late).
+            p.quiet = n == 0;
             if n == 0 {
                 // Publish what is pending, then sleep on the file itself so
                 // an append wakes us at once; commands wait at most the
                 // poll interval (or until a held-back publish is due).
                 p.maybe_publish(&mut self.ingest);
                 let due = if p.dirty {
-                    p.publish_every.saturating_sub(p.last_publish.elapsed())
+                    p.every().saturating_sub(p.last_publish.elapsed())
                 } else {
                     POLL_INTERVAL
                 };
@@ -451,24 +479,105 @@ impl Pub {
     }
 
     fn maybe_publish(&mut self, ingest: &mut Ingest) {
-        // Let events/s fall back to 0 when the input goes quiet.
-        if self.status.events_per_sec > 0.0 && self.rate_mark.0.elapsed() >= Duration::from_secs(1)
-        {
-            self.dirty = true;
+        if !self.tx.ready() {
+            return;
         }
-        let every = if self.status.loading && !self.status.following {
-            self.publish_every.max(LOAD_PUBLISH)
-        } else {
-            self.publish_every
-        };
-        if self.dirty && self.last_publish.elapsed() >= every && self.tx.ready() {
+        // Let events/s fall back to 0 when the input goes quiet: a status
+        // change only, so a progress snapshot (a full one made the UI
+        // rebuild a 100k-secret checklist for nothing).
+        if !self.dirty {
+            if self.status.events_per_sec > 0.0
+                && self.rate_mark.0.elapsed() >= Duration::from_secs(1)
+            {
+                self.publish_progress(ingest);
+            }
+            return;
+        }
+        if self.phase() != self.published_phase {
+            return self.publish(ingest);
+        }
+        if self.status.loading && !self.status.following {
+            if self.last_publish.elapsed() < LOAD_PUBLISH {
+                return;
+            }
+            let (at, took) = self.last_full;
+            if at.elapsed() >= took * LOAD_FULL_FACTOR {
+                self.publish(ingest);
+            } else {
+                self.publish_progress(ingest);
+            }
+        } else if self.last_publish.elapsed() >= self.every() {
             self.publish(ingest);
         }
     }
 
+    /// How long after the last publication the next may be built.
+    fn every(&self) -> Duration {
+        if self.quiet {
+            self.last_full.1.max(MIN_PUBLISH)
+        } else {
+            self.publish_every
+        }
+    }
+
+    fn phase(&self) -> (bool, bool, bool, bool) {
+        let st = &self.status;
+        (st.loading, st.following, st.done, st.reevaluating)
+    }
+
+    /// The status now with the data of the last full snapshot.
+    fn publish_progress(&mut self, ingest: &mut Ingest) {
+        self.refresh_status(ingest);
+        self.seq += 1;
+        let Some(snap) = self
+            .cache
+            .progress(self.seq, self.generation, self.status.clone())
+        else {
+            return self.publish(ingest);
+        };
+        self.last_publish = Instant::now();
+        self.send(snap);
+    }
+
+    /// Hand a snapshot to the UI; true when it took it.
+    fn send(&mut self, snap: super::snapshot::Snapshot) -> bool {
+        match self.tx.send(Box::new(snap)) {
+            Sent::Yes => {
+                self.dirty = false;
+                return true;
+            }
+            Sent::Busy => self.dirty = true,
+            Sent::Closed => self.disconnected = true,
+        }
+        false
+    }
+
     fn publish(&mut self, ingest: &mut Ingest) {
         let now = Instant::now();
+        self.refresh_status(ingest);
+        self.seq += 1;
+        let snap = self.cache.build(
+            &ingest.engine,
+            self.seq,
+            self.generation,
+            self.status.clone(),
+        );
+        let took = now.elapsed();
+        super::timing::record("snapshot", took);
+        // Spend at most a fifth of the time building snapshots.
+        self.publish_every = MIN_PUBLISH.max(took * 5);
+        self.last_full = (Instant::now(), took);
+        self.last_publish = Instant::now();
+        if self.send(snap) {
+            self.published_phase = self.phase();
+        }
+    }
+
+    /// The status bar's counts from the ingest, now.
+    fn refresh_status(&mut self, ingest: &Ingest) {
+        let now = Instant::now();
         let events = ingest.engine.stats.events;
+        super::timing::count("events", events);
         let (mark_t, mark_n) = self.rate_mark;
         let dt = now.duration_since(mark_t).as_secs_f64();
         if dt >= 1.0 || self.status.events_per_sec == 0.0 && dt > 0.2 {
@@ -491,22 +600,6 @@ impl Pub {
         }
         input_status(st, ingest);
         st.allow_hits = ingest.engine.allowlist.hits();
-        self.seq += 1;
-        let snap = self.cache.build(
-            &ingest.engine,
-            self.seq,
-            self.generation,
-            self.status.clone(),
-        );
-        let took = now.elapsed();
-        // Spend at most a fifth of the time building snapshots.
-        self.publish_every = MIN_PUBLISH.max(took * 5);
-        self.last_publish = Instant::now();
-        match self.tx.send(Box::new(snap)) {
-            Sent::Yes => self.dirty = false,
-            Sent::Busy => self.dirty = true,
-            Sent::Closed => self.disconnected = true,
-        }
     }
 }
 

@@ -29,7 +29,7 @@ pub fn rows(app: &App) -> Vec<Row> {
     let snap = app.view();
     let l = app.list(Pane::Incidents);
     let mut out = Vec::new();
-    for inc in &snap.incidents {
+    for inc in snap.incidents.iter() {
         if app.min_severity.is_some_and(|m| inc.severity < m) {
             continue;
         }
@@ -196,10 +196,13 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
                 ]));
             }
         }
+        // The box shows at most its area's cells: a 1M-secret list is cut
+        // there, not joined, made inert and wrapped whole every frame.
+        let room = area.width as usize * area.height as usize;
         let rotate = if inc.secrets_to_rotate.is_empty() {
             "nothing served".to_string()
         } else {
-            clean(&crate::view::rotate_labels(&inc.secrets_to_rotate).join(", "))
+            labels_within(&inc.secrets_to_rotate, room)
         };
         lines.push(Line::from(vec![
             Span::styled("Rotate: ", th.header()),
@@ -208,9 +211,7 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
         if !inc.denied_secrets.is_empty() {
             lines.push(Line::from(vec![
                 Span::styled("Refused: ", th.header()),
-                Span::raw(clean(
-                    &crate::view::rotate_labels(&inc.denied_secrets).join(", "),
-                )),
+                Span::raw(labels_within(&inc.denied_secrets, room)),
             ]));
         }
         lines.push(Line::styled(
@@ -226,6 +227,25 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
         area,
     );
+}
+
+/// `a, b, c` of the items' labels (inert), stopping once the text is
+/// longer than `room` chars: more could not be on screen.
+fn labels_within(items: &[crate::detect::RotateItem], room: usize) -> String {
+    let mut out = String::new();
+    let mut chars = 0;
+    for (i, it) in items.iter().enumerate() {
+        if chars > room {
+            break;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        let l = clean(&crate::view::rotate_label(it));
+        chars += l.chars().count() + 2;
+        out.push_str(&l);
+    }
+    out
 }
 
 /// The event of an event row, for the detail view.

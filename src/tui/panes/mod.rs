@@ -8,18 +8,20 @@ pub mod identities;
 pub mod incidents;
 
 use super::app::{App, Pane};
-use super::filter::{Row, RowKind};
+use super::filter::Row;
 use super::text::highlight;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Cell, Row as TRow, Table};
 
-pub fn rows(app: &App, p: Pane) -> Vec<Row> {
+/// A pane's rows, and what its title says about them beyond the counts
+/// (built together, once per snapshot, never per frame).
+pub fn rows(app: &App, p: Pane) -> (Vec<Row>, String) {
     match p {
-        Pane::Incidents => incidents::rows(app),
-        Pane::Identities => identities::rows(app),
-        Pane::Allowlist => allowlist::rows(app),
+        Pane::Incidents => (incidents::rows(app), String::new()),
+        Pane::Identities => (identities::rows(app), String::new()),
+        Pane::Allowlist => (allowlist::rows(app), String::new()),
         Pane::Checklist => checklist::rows(app),
     }
 }
@@ -72,20 +74,15 @@ pub fn block<'a>(app: &'a App, pane: Pane, extra: &str) -> Block<'a> {
     let mut title = vec![
         Span::styled(if focused { "▶ " } else { "  " }, app.theme.border(focused)),
         Span::styled(format!("{} ", pane.title()), app.theme.title()),
-        Span::styled(
-            format!(
-                "[{}/{}]",
-                l.visible
-                    .iter()
-                    .filter(|&&i| l.rows[i].kind == RowKind::Item)
-                    .count(),
-                l.rows.iter().filter(|r| r.kind == RowKind::Item).count()
-            ),
-            app.theme.dim(),
-        ),
+        Span::styled(format!("[{}/{}]", l.items.0, l.items.1), app.theme.dim()),
     ];
     if !extra.is_empty() {
         title.push(Span::styled(format!(" {extra}"), app.theme.dim()));
+    }
+    if app.stale[pane.index()] {
+        // Rows from an earlier snapshot (rebuilding them is throttled
+        // while a big incident streams in): never shown as current.
+        title.push(Span::styled(" (catching up)", app.theme.get("warning")));
     }
     if l.filter.is_active() {
         title.push(Span::styled(
