@@ -5,13 +5,10 @@
 use super::app::{App, Mode, Pane};
 use super::edits::{allowlist_edit, export_report, form_key, reload_allowlist, start_allow};
 use super::filter::{RowId, RowKind};
-use super::form::{Form, FormKind};
-use super::keymap::Action;
-use super::panes::{allowlist, checklist, incidents};
+use super::keymap::{Action, Cmd};
+use super::panes::{checklist, incidents};
 use super::prompt::Edit;
 use super::theme::Theme;
-use super::ticking;
-use crate::allowlist::EntryKind;
 use crate::detect::{RuleId, Severity};
 use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
 
@@ -78,7 +75,8 @@ pub fn key(app: &mut App, k: KeyEvent) {
     }
 }
 
-/// Run one action in normal mode.
+/// Run one action in normal mode: the global ones here, a pane's own
+/// through its module (`PaneDef::act`).
 pub fn act(app: &mut App, a: Action) {
     let p = app.focus;
     let page = app.focused().page.get().max(1) as isize;
@@ -172,75 +170,16 @@ pub fn act(app: &mut App, a: Action) {
                 app.set_follow(false);
             }
         }
-        Action::NextHigh | Action::PrevHigh => {
-            let l = app.list_mut(Pane::Incidents);
-            let high = |l: &super::app::ListState, pos: usize| {
-                let r = &l.rows[l.visible[pos]];
-                r.kind == RowKind::Item && r.severity.is_some_and(|s| s >= Severity::High)
-            };
-            let n = l.visible.len();
-            let found = if a == Action::NextHigh {
-                (l.selected + 1..n).find(|&i| high(l, i))
-            } else {
-                (0..l.selected).rev().find(|&i| high(l, i))
-            };
-            if let Some(i) = found {
-                l.selected = i;
-                app.set_follow(false);
+        Action::Jump => super::sorting::jump(app),
+        Action::JumpBack => super::sorting::jump_back(app),
+        Action::Sort => super::sorting::cycle(app),
+        Action::SortReverse => super::sorting::reverse(app),
+        // The pane whose context owns the action runs it.
+        _ => {
+            if let Some(owner) = Pane::ALL.into_iter().find(|p| p.context() == a.context()) {
+                (super::panes::def(owner).act)(app, a);
             }
         }
-        Action::HideAllowed => {
-            app.hide_allowlisted = !app.hide_allowlisted;
-            app.rebuild_pane(Pane::Identities);
-        }
-        Action::Pivot => {
-            app.pivot_ip = !app.pivot_ip;
-            app.rebuild_pane(Pane::Identities);
-        }
-        Action::Edit => {
-            let Some(i) = app
-                .focused()
-                .selected_row()
-                .and_then(|r| allowlist::entry_index(&r.key))
-            else {
-                return;
-            };
-            if let Ok(file) = &app.allowlist {
-                let e = file.allowlist.entries.get(i).cloned();
-                app.mode = Mode::Form(Box::new(Form::entry(
-                    FormKind::EditEntry(i),
-                    e.as_ref(),
-                    (EntryKind::User, String::new(), Vec::new()),
-                )));
-                super::edits::request_preview(app);
-            }
-        }
-        Action::Suppressed => {
-            if let Some(i) = app
-                .focused()
-                .selected_row()
-                .and_then(|r| allowlist::entry_index(&r.key))
-            {
-                super::edits::request_suppressed(app, i);
-            }
-        }
-        Action::Delete => {
-            if let Some(i) = app
-                .focused()
-                .selected_row()
-                .and_then(|r| allowlist::entry_index(&r.key))
-            {
-                app.mode = Mode::ConfirmDelete(i);
-            }
-        }
-        Action::Undo => allowlist_edit(
-            app,
-            |f, rules| f.undo(rules),
-            "last allowlist change undone",
-        ),
-        Action::Tick => ticking::tick(app),
-        Action::Note => ticking::note(app),
-        Action::CarryOver => ticking::carry_over(app),
     }
 }
 
@@ -398,17 +337,26 @@ fn open(app: &mut App) {
         }
         return;
     }
-    if p == Pane::Allowlist {
+    if p == Pane::Allowlist && !app.show_suppressed {
         return act(app, Action::Edit);
     }
-    if p == Pane::Checklist && checklist::step_of(&row.key).is_some() {
-        return act(app, Action::Tick);
+    // A step in full, like a row of pane 2 (Space ticks it).
+    if p == Pane::Checklist {
+        if let Some(lines) = checklist::step_in_full(app, &row.key) {
+            app.mode = Mode::Detail {
+                title: "step in full (Esc closes, Space in the pane ticks)".into(),
+                lines,
+                scroll: 0,
+            };
+            return;
+        }
     }
     // Rows with nothing to expand (a secret, an exec with its command, a
     // checklist evidence line) open in full: table cells clip long text.
     if row.kind == RowKind::Info
         || (p == Pane::Identities && row.kind == RowKind::Child)
         || p == Pane::Checklist
+        || p == Pane::Allowlist
     {
         let lines: Vec<String> = row
             .cells
@@ -439,7 +387,7 @@ fn open(app: &mut App) {
 }
 
 fn set_filter(app: &mut App, q: String) {
-    let shown = super::panes::shown_cells(app.focus, app.screen_width);
+    let shown = super::panes::shown_cells(app, app.focus, app.screen_width);
     let l = app.list_mut(app.focus);
     l.filter.query = q;
     l.filter.shown = shown;
@@ -481,39 +429,107 @@ fn command_key(app: &mut App, k: KeyEvent) {
     let Mode::Command(ed) = &mut app.mode else {
         return;
     };
+    match k.code {
+        // History (readline): ↑ older, ↓ newer, past the newest an empty line.
+        KeyCode::Up | KeyCode::Down => {
+            let n = app.history.len();
+            let pos = match (k.code, app.history_pos) {
+                (_, _) if n == 0 => return,
+                (KeyCode::Up, None) => Some(n - 1),
+                (KeyCode::Up, Some(p)) => Some(p.saturating_sub(1)),
+                (_, Some(p)) if p + 1 < n => Some(p + 1),
+                _ => None,
+            };
+            app.history_pos = pos;
+            *ed = super::prompt::LineEdit::new(pos.map_or("", |p| app.history[p].as_str()));
+            return;
+        }
+        // Completion of the command name from the key table.
+        KeyCode::Tab if !ed.text.contains(' ') => {
+            let found = super::keymap::complete(&ed.text);
+            match found.as_slice() {
+                // The hint line says so.
+                [] => {}
+                [one] => *ed = super::prompt::LineEdit::new(&format!("{one} ")),
+                many => {
+                    let common = common_prefix(many);
+                    if common.len() > ed.text.len() {
+                        *ed = super::prompt::LineEdit::new(&common);
+                    }
+                }
+            }
+            return;
+        }
+        _ => {}
+    }
     match ed.key(&k) {
-        Edit::Cancel => app.mode = Mode::Normal,
+        Edit::Cancel => {
+            app.mode = Mode::Normal;
+            app.history_pos = None;
+        }
         Edit::Submit => {
             let line = std::mem::take(&mut ed.text);
             app.mode = Mode::Normal;
-            run_command(app, line.trim());
+            app.history_pos = None;
+            let line = line.trim();
+            if !line.is_empty() && app.history.last().map(String::as_str) != Some(line) {
+                app.history.push(line.to_string());
+                if app.history.len() > 100 {
+                    app.history.remove(0);
+                }
+            }
+            run_command(app, line);
         }
         Edit::Changed | Edit::Moved => {}
     }
 }
 
-/// `:` commands. Unknown ones say so; none can crash the app.
+fn common_prefix(words: &[&str]) -> String {
+    let first = words[0];
+    let mut end = first.len();
+    for w in &words[1..] {
+        end = first
+            .char_indices()
+            .zip(w.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8())
+            .min(end);
+    }
+    first[..end].to_string()
+}
+
+/// `:` commands, as the key table lists them (`keymap::COMMANDS`).
+/// Unknown ones say so; none can crash the app.
 pub fn run_command(app: &mut App, line: &str) {
-    let (cmd, arg) = line
+    let (name, arg) = line
         .split_once(' ')
         .map(|(c, a)| (c, a.trim()))
         .unwrap_or((line, ""));
-    match cmd {
-        "q" | "quit" => app.quit = true,
-        "export" | "w" => export_report(app, (!arg.is_empty()).then_some(arg)),
-        "follow" => act(app, Action::Follow),
-        "freeze" => act(app, Action::Freeze),
-        "help" => act(app, Action::Help),
-        "allow" => act(app, Action::Allow),
-        "problems" | "malformed" => act(app, Action::Problems),
-        "theme" => match Theme::load(arg, &app.config_dir) {
+    if name.is_empty() {
+        return;
+    }
+    let Some(def) = super::keymap::command(name) else {
+        return app.flash(
+            format!(
+                "unknown command `:{}` ({})",
+                super::text::clean(name),
+                super::keymap::command_summary()
+            ),
+            true,
+        );
+    };
+    match def.cmd {
+        Cmd::Run(a) => act(app, a),
+        Cmd::Export => export_report(app, (!arg.is_empty()).then_some(arg)),
+        Cmd::Theme => match Theme::load(arg, &app.config_dir) {
             Ok(t) => {
                 app.theme = t;
                 app.rebuild();
             }
             Err(e) => app.flash(e.to_string(), true),
         },
-        "sev" | "severity" => match arg {
+        Cmd::Severity => match arg {
             "" | "all" => {
                 app.min_severity = None;
                 app.rebuild_pane(Pane::Incidents);
@@ -526,7 +542,7 @@ pub fn run_command(app: &mut App, line: &str) {
                 Err(e) => app.flash(e, true),
             },
         },
-        "rule" => match arg {
+        Cmd::Rule => match arg {
             "" | "all" => {
                 app.rule_filter = None;
                 app.rebuild_pane(Pane::Incidents);
@@ -539,14 +555,7 @@ pub fn run_command(app: &mut App, line: &str) {
                 Err(e) => app.flash(e, true),
             },
         },
-        "" => {}
-        other => app.flash(
-            format!(
-                "unknown command `:{}` (export, theme, sev, rule, follow, freeze, allow, q)",
-                super::text::clean(other)
-            ),
-            true,
-        ),
+        Cmd::Sort => super::sorting::sort_command(app, arg),
     }
 }
 

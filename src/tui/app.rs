@@ -44,21 +44,11 @@ impl Pane {
     }
 
     pub fn title(self) -> &'static str {
-        match self {
-            Pane::Incidents => "Incidents",
-            Pane::Identities => "Identities",
-            Pane::Allowlist => "Allowlist",
-            Pane::Checklist => "Checklist",
-        }
+        panes::def(self).title
     }
 
     pub fn context(self) -> Context {
-        match self {
-            Pane::Incidents => Context::Incidents,
-            Pane::Identities => Context::Identities,
-            Pane::Allowlist => Context::Allowlist,
-            Pane::Checklist => Context::Checklist,
-        }
+        panes::def(self).context
     }
 }
 
@@ -266,6 +256,22 @@ pub struct App {
     /// What detection uses while the file does not parse (the built-in
     /// defaults, or nothing with `--no-default-allowlist`).
     pub allowlist_fallback: crate::allowlist::Allowlist,
+    /// Per pane: the column sort asked for (`o`, `:sort`).
+    pub sort: [Option<super::sorting::Sort>; 4],
+    /// The row the last `i` jump left (Backspace returns to it).
+    pub jump_back: Option<(Pane, RowId)>,
+    /// `:` lines run, oldest first (↑/↓ in the prompt recall them), and
+    /// the one being recalled.
+    pub history: Vec<String>,
+    pub history_pos: Option<usize>,
+    /// Pane 3 lists every alert the allowlist suppresses (`H`).
+    pub show_suppressed: bool,
+    /// The token of the last suppressed-alerts request.
+    pub suppressed_token: u64,
+    /// High/critical incidents already announced (by id and identities).
+    pub seen_high: HashSet<String>,
+    /// Ring the terminal bell at the next draw.
+    pub bell: bool,
 }
 
 impl App {
@@ -310,6 +316,14 @@ impl App {
             allowlist_path: PathBuf::new(),
             screen_width: 0,
             allowlist_fallback: crate::allowlist::Allowlist::default(),
+            sort: [None; 4],
+            jump_back: None,
+            history: Vec::new(),
+            history_pos: None,
+            show_suppressed: false,
+            suppressed_token: 0,
+            seen_high: HashSet::new(),
+            bell: false,
         }
     }
 
@@ -361,12 +375,50 @@ impl App {
     /// Take in a new snapshot from the worker.
     pub fn accept(&mut self, snap: Box<Snapshot>) {
         self.live = snap;
+        self.announce_high();
         if self.frozen.is_none() {
             self.rebuild();
         } else {
             // The frozen view does not change, but the status bar counts.
             self.dirty = true;
         }
+    }
+
+    /// A high or critical incident not seen before, while the analyst looks
+    /// at another pane or a popup: say so in the status line and ring the
+    /// bell once (k9s/lnav flash). Incidents are known by their primary
+    /// identity and severity, so one that escalates to critical is news.
+    fn announce_high(&mut self) {
+        let mut new: Vec<(Severity, String)> = Vec::new();
+        for inc in &self.live.incidents {
+            if inc.severity < Severity::High {
+                continue;
+            }
+            let key = format!("{}\u{0}{}", inc.severity, inc.primary);
+            if self.seen_high.insert(key) {
+                new.push((inc.severity, inc.primary.clone()));
+            }
+        }
+        let looking_elsewhere = self.focus != Pane::Incidents || !matches!(self.mode, Mode::Normal);
+        if new.is_empty() || !looking_elsewhere {
+            return;
+        }
+        new.sort_by_key(|n| std::cmp::Reverse(n.0));
+        let (sev, who) = &new[0];
+        let more = if new.len() > 1 {
+            format!(" and {} more", new.len() - 1)
+        } else {
+            String::new()
+        };
+        self.flash(
+            format!(
+                "NEW {} incident: {}{more} (1 shows the incidents)",
+                sev.as_str().to_uppercase(),
+                super::text::fit(&super::text::clean(who), 48)
+            ),
+            true,
+        );
+        self.bell = true;
     }
 
     /// The terminal was resized: columns may appear or go, and the filter
@@ -398,8 +450,9 @@ impl App {
             .as_ref()
             .and_then(|k| self.incident_of(k))
             .map(|i| i.primary.clone());
-        let rows = panes::rows(self, p);
-        let shown = panes::shown_cells(p, self.screen_width);
+        let mut rows = panes::rows(self, p);
+        super::sorting::apply(self, p, &mut rows);
+        let shown = panes::shown_cells(self, p, self.screen_width);
         let l = self.list_mut(p);
         l.filter.shown = shown;
         l.set_rows(rows);

@@ -3,9 +3,12 @@
 //! expands an incident into its alerts, an alert into its newest events,
 //! and opens an event's raw JSON.
 
-use super::{Col, block, col, draw_table, short_time};
+use super::{Col, PaneDef, Prefill, block, col, draw_table, short_time};
+use crate::allowlist::EntryKind;
+use crate::detect::Severity;
 use crate::tui::app::{App, Pane};
 use crate::tui::filter::{Row, RowId, RowKind};
+use crate::tui::keymap::{Action, Context};
 use crate::tui::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -24,6 +27,71 @@ pub(super) const COLS: &[Col] = &[
     col("LAST", Constraint::Length(14), 0),
     col("SOURCE IPS", Constraint::Fill(2), 90),
 ];
+
+pub const PANE: PaneDef = PaneDef {
+    title: "Incidents",
+    context: Context::Incidents,
+    cols: |_| COLS,
+    rows,
+    draw,
+    act,
+    prefill,
+    empty,
+};
+
+fn empty(app: &App) -> &'static str {
+    let st = &app.live.status;
+    if st.loading {
+        "loading… incidents appear here as they are found"
+    } else if st.events == 0 && !st.done {
+        // Nothing read yet is not "nothing found".
+        "waiting for events: none read yet; incidents appear here as they are found"
+    } else if st.events == 0 {
+        "no events read: nothing was judged (M shows why)"
+    } else {
+        "no incidents: nothing in this log matched a rule outside the allowlist"
+    }
+}
+
+/// Its keys: `e`/`E` step to the next/previous high or critical incident.
+fn act(app: &mut App, a: Action) -> bool {
+    let forward = match a {
+        Action::NextHigh => true,
+        Action::PrevHigh => false,
+        _ => return false,
+    };
+    let l = app.list_mut(Pane::Incidents);
+    let high = |l: &crate::tui::app::ListState, pos: usize| {
+        let r = &l.rows[l.visible[pos]];
+        r.kind == RowKind::Item && r.severity.is_some_and(|s| s >= Severity::High)
+    };
+    let n = l.visible.len();
+    let found = if forward {
+        (l.selected + 1..n).find(|&i| high(l, i))
+    } else {
+        (0..l.selected).rev().find(|&i| high(l, i))
+    };
+    if let Some(i) = found {
+        l.selected = i;
+        app.set_follow(false);
+    }
+    true
+}
+
+/// An alert (or one of its events): that identity, that rule.
+fn prefill(app: &App, key: &RowId) -> Option<Prefill> {
+    match key {
+        RowId::Alert { alert, .. } | RowId::Event { alert, .. } => {
+            let a = app.view().alerts.get(*alert)?;
+            Some((
+                EntryKind::User,
+                a.identity.clone(),
+                vec![a.rule.as_str().to_string()],
+            ))
+        }
+        _ => None,
+    }
+}
 
 pub fn rows(app: &App) -> Vec<Row> {
     let snap = app.view();
@@ -164,6 +232,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
 /// The selected incident at a glance: what fired, what to rotate.
 fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
+    let width = area.width.saturating_sub(2) as usize;
     let mut lines: Vec<Line> = Vec::new();
     if let Some(inc) = app.current_incident() {
         lines.push(Line::from(vec![
@@ -171,7 +240,15 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
                 format!("{} ", inc.severity.as_str().to_uppercase()),
                 th.severity(inc.severity),
             ),
-            Span::styled(clean(&inc.identities.join(", ")), th.title()),
+            // Clipped: a 5,000-character identity must not fill the box
+            // (the full text is a row in pane 2, `y` copies it).
+            Span::styled(
+                crate::tui::text::fit(
+                    &clean(&inc.identities.join(", ")),
+                    width.saturating_sub(40).max(10),
+                ),
+                th.title(),
+            ),
             Span::styled(
                 format!(
                     "  {} → {}",
@@ -199,7 +276,7 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
         let rotate = if inc.secrets_to_rotate.is_empty() {
             "nothing served".to_string()
         } else {
-            clean(&crate::view::rotate_labels(&inc.secrets_to_rotate).join(", "))
+            clipped_list(&crate::view::rotate_labels(&inc.secrets_to_rotate), width)
         };
         lines.push(Line::from(vec![
             Span::styled("Rotate: ", th.header()),
@@ -208,8 +285,9 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
         if !inc.denied_secrets.is_empty() {
             lines.push(Line::from(vec![
                 Span::styled("Refused: ", th.header()),
-                Span::raw(clean(
-                    &crate::view::rotate_labels(&inc.denied_secrets).join(", "),
+                Span::raw(clipped_list(
+                    &crate::view::rotate_labels(&inc.denied_secrets),
+                    width,
                 )),
             ]));
         }
@@ -226,6 +304,25 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
         area,
     );
+}
+
+/// Names for the preview: each clipped to the box, and no more than two
+/// lines of them; the rest counted (the checklist lists them all).
+fn clipped_list(names: &[String], width: usize) -> String {
+    let mut out = String::new();
+    let budget = width.saturating_mul(2).saturating_sub(30);
+    for (i, n) in names.iter().enumerate() {
+        let n = crate::tui::text::fit(&clean(n), width.saturating_sub(12).max(8));
+        if i > 0 && crate::tui::text::width(&out) + crate::tui::text::width(&n) + 2 > budget {
+            out.push_str(&format!(", +{} more (4 lists all)", names.len() - i));
+            return out;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&n);
+    }
+    out
 }
 
 /// The event of an event row, for the detail view.
