@@ -344,3 +344,86 @@ fn identities_say_served_and_refused_not_allowed() {
     assert!(s.contains("1 served") && s.contains("1 refused"), "{s}");
     assert!(!s.contains("allowed"), "{s}");
 }
+
+#[test]
+fn re_evaluating_in_the_status_line_clears_when_the_worker_is_done() {
+    let d = tempfile::tempdir().unwrap();
+    let opts = options(d.path());
+    let log = get("mallory", "a", "1", 200);
+    let mut app = app_from_log(&opts, &log, Status::default());
+    // As an allowlist save leaves it: a new generation asked for.
+    app.generation += 1;
+    app.flash("allowlisted user x; saved to a.toml; re-evaluating", false);
+    let (_, allow) = ktriage::tui::build_app(&opts, "test");
+    // The worker's first answer: still at work.
+    let mut busy = snapshot_of(
+        &opts,
+        allow,
+        &log,
+        Status {
+            reevaluating: true,
+            ..Status::default()
+        },
+    );
+    busy.generation = app.generation - 1;
+    app.accept(Box::new(busy));
+    let s = screen(&app, 120, 24);
+    assert!(s.contains("re-evaluating"), "{s}");
+    // Done under the new allowlist.
+    let (_, allow) = ktriage::tui::build_app(&opts, "test");
+    let mut done = snapshot_of(&opts, allow, &log, Status::default());
+    done.generation = app.generation;
+    app.accept(Box::new(done));
+    let s = screen(&app, 120, 24);
+    assert!(!s.contains("re-evaluating"), "{s}");
+    assert!(
+        s.contains("re-evaluated: 2 alerts in 1 incident in force"),
+        "{s}"
+    );
+}
+
+#[test]
+fn every_pane_runs_the_actions_of_its_own_context() {
+    use ktriage::tui::keymap::{Action, Context};
+    use ktriage::tui::panes;
+    let d = tempfile::tempdir().unwrap();
+    for a in Action::ALL
+        .iter()
+        .filter(|a| a.context() != Context::Global)
+    {
+        let mut app = app_of(d.path(), ATTACK, Status::default());
+        let owner = Pane::ALL
+            .into_iter()
+            .find(|p| p.context() == a.context())
+            .expect("a pane for every context");
+        app.focus = owner;
+        assert!(
+            (panes::def(owner).act)(&mut app, *a),
+            "{a:?} not run by {owner:?}"
+        );
+        for other in Pane::ALL.into_iter().filter(|p| *p != owner) {
+            let mut app = app_of(d.path(), ATTACK, Status::default());
+            assert!(
+                !(panes::def(other).act)(&mut app, *a),
+                "{a:?} run by {other:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_readme_key_table_names_every_command_of_the_table() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let row = readme
+        .lines()
+        .find(|l| l.contains("| `:` | commands:"))
+        .expect("README key table row for :");
+    for d in COMMANDS {
+        assert!(
+            row.contains(&format!("`{}", d.names[0])),
+            "README's : row lacks {}",
+            d.names[0]
+        );
+    }
+}

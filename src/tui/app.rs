@@ -376,12 +376,34 @@ impl App {
     pub fn accept(&mut self, snap: Box<Snapshot>) {
         self.live = snap;
         self.announce_high();
+        self.reevaluated();
         if self.frozen.is_none() {
             self.rebuild();
         } else {
             // The frozen view does not change, but the status bar counts.
             self.dirty = true;
         }
+    }
+
+    /// A flash that promised "re-evaluating" says when it is done, with
+    /// what is in force now (it would otherwise claim work in progress).
+    fn reevaluated(&mut self) {
+        let done = self.live.generation >= self.generation && !self.live.status.reevaluating;
+        let Some(f) = self
+            .flash
+            .as_mut()
+            .filter(|f| done && f.text.contains("re-evaluating"))
+        else {
+            return;
+        };
+        let now = format!(
+            "re-evaluated: {} in {} in force",
+            super::text::count_of(self.live.alerts.len() as u64, "alert", "alerts"),
+            super::text::count_of(self.live.incidents.len() as u64, "incident", "incidents")
+        );
+        f.text = f.text.replace("re-evaluating", &now);
+        f.at = Instant::now();
+        self.dirty = true;
     }
 
     /// A high or critical incident not seen before, while the analyst looks
