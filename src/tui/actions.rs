@@ -6,7 +6,7 @@ use super::app::{App, Mode, Pane};
 use super::edits::{allowlist_edit, export_report, form_key, reload_allowlist, start_allow};
 use super::filter::{RowId, RowKind};
 use super::keymap::{Action, Cmd};
-use super::panes::{checklist, incidents};
+use super::panes::{Open, incidents};
 use super::prompt::Edit;
 use super::theme::Theme;
 use crate::detect::{RuleId, Severity};
@@ -318,72 +318,23 @@ fn show_problems(app: &mut App) {
     };
 }
 
+/// Enter: a heading or notice opens in full; any other row is the
+/// pane's to open (`PaneDef::open`): expand it, show it in full, edit it.
 fn open(app: &mut App) {
     let p = app.focus;
     let Some(row) = app.focused().selected_row().cloned() else {
         return;
     };
-    if p == Pane::Incidents && matches!(row.key, RowId::Event { .. }) {
-        if let Some(e) = incidents::event_for_key(app, &row.key) {
-            let title = format!(
-                "{} — raw event (Esc closes, a allowlists its user agent)",
-                super::text::clean(&e.action())
-            );
-            app.mode = Mode::Detail {
-                title,
-                lines: incidents::pretty_lines(&e.raw),
-                scroll: 0,
-            };
-        }
-        return;
+    let how = if row.kind == RowKind::Info {
+        Open::InFull
+    } else {
+        (super::panes::def(p).open)(app, &row)
+    };
+    match how {
+        Open::Done => {}
+        Open::InFull => super::panes::row_in_full(app, &row),
+        Open::Expand => super::panes::toggle_expanded(app, p, &row),
     }
-    if p == Pane::Allowlist && !app.show_suppressed {
-        return act(app, Action::Edit);
-    }
-    // A step in full, like a row of pane 2 (Space ticks it).
-    if p == Pane::Checklist {
-        if let Some(lines) = checklist::step_in_full(app, &row.key) {
-            app.mode = Mode::Detail {
-                title: "step in full (Esc closes, Space in the pane ticks)".into(),
-                lines,
-                scroll: 0,
-            };
-            return;
-        }
-    }
-    // Rows with nothing to expand (a secret, an exec with its command, a
-    // checklist evidence line) open in full: table cells clip long text.
-    if row.kind == RowKind::Info
-        || (p == Pane::Identities && row.kind == RowKind::Child)
-        || p == Pane::Checklist
-        || p == Pane::Allowlist
-    {
-        let lines: Vec<String> = row
-            .cells
-            .iter()
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
-        if !lines.is_empty() {
-            app.mode = Mode::Detail {
-                title: "row in full (Esc closes)".into(),
-                lines,
-                scroll: 0,
-            };
-        }
-        return;
-    }
-    let l = app.list_mut(p);
-    if !l.expanded.remove(&row.key) {
-        l.expanded.insert(row.key.clone());
-    }
-    if p == Pane::Incidents {
-        if let RowId::Incident(id) = &row.key {
-            app.checklist_incident = Some(id.clone());
-            app.rebuild_pane(Pane::Checklist);
-        }
-    }
-    app.rebuild_pane(p);
 }
 
 fn set_filter(app: &mut App, q: String) {

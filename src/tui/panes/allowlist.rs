@@ -46,6 +46,15 @@ pub const PANE: PaneDef = PaneDef {
     act,
     prefill: |_, _| None,
     empty: |_| "the allowlist is empty",
+    // An entry opens its edit form; a suppressed alert opens in full.
+    open: |app, _| {
+        if app.show_suppressed {
+            super::Open::InFull
+        } else {
+            act(app, Action::Edit);
+            super::Open::Done
+        }
+    },
 };
 
 /// Its keys: `e` edits, `d` deletes (after y/n), `u` undoes, `S` shows

@@ -28,7 +28,24 @@ pub const PANE: PaneDef = PaneDef {
     act,
     prefill: |_, _| None,
     empty: |_| "select an incident (pane 1) to see its evidence checklist",
+    open,
 };
+
+/// Enter: a step in full, like a row of pane 2 (Space ticks it); an
+/// evidence line in full.
+fn open(app: &mut App, row: &Row) -> super::Open {
+    match step_in_full(app, &row.key) {
+        Some(lines) => {
+            app.mode = crate::tui::app::Mode::Detail {
+                title: "step in full (Esc closes, Space in the pane ticks)".into(),
+                lines,
+                scroll: 0,
+            };
+            super::Open::Done
+        }
+        None => super::Open::InFull,
+    }
+}
 
 /// Its keys: Space ticks, `n` annotates, `C` carries over a similar
 /// incident's stored state.

@@ -40,6 +40,15 @@ pub const PANE: PaneDef = PaneDef {
     draw,
     act,
     prefill,
+    // An identity or IP expands; a secret, exec or change (nothing under
+    // it) opens in full.
+    open: |_, row| {
+        if row.kind == RowKind::Child {
+            super::Open::InFull
+        } else {
+            super::Open::Expand
+        }
+    },
     empty: |app| {
         if app.live.status.events == 0 && !app.live.status.done {
             "waiting for events: none read yet"

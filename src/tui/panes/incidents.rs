@@ -37,7 +37,30 @@ pub const PANE: PaneDef = PaneDef {
     act,
     prefill,
     empty,
+    open,
 };
+
+/// Enter: an event's raw JSON; an incident or alert expands (an incident
+/// also becomes the checklist's).
+fn open(app: &mut App, row: &Row) -> super::Open {
+    if let Some(e) = event_for_key(app, &row.key) {
+        let title = format!(
+            "{} — raw event (Esc closes, a allowlists its user agent)",
+            clean(&e.action())
+        );
+        app.mode = crate::tui::app::Mode::Detail {
+            title,
+            lines: pretty_lines(&e.raw),
+            scroll: 0,
+        };
+        return super::Open::Done;
+    }
+    if let RowId::Incident(id) = &row.key {
+        app.checklist_incident = Some(id.clone());
+        app.rebuild_pane(Pane::Checklist);
+    }
+    super::Open::Expand
+}
 
 fn empty(app: &App) -> &'static str {
     let st = &app.live.status;

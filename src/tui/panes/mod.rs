@@ -44,6 +44,44 @@ pub struct PaneDef {
     pub prefill: fn(&App, &RowId) -> Option<Prefill>,
     /// What it says when it has no rows.
     pub empty: fn(&App) -> &'static str,
+    /// Enter on one of its rows (headings open in full before this).
+    pub open: fn(&mut App, &Row) -> Open,
+}
+
+/// What Enter does with a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    /// The pane did it (a popup, a form).
+    Done,
+    /// Show every cell in full (table cells clip long text).
+    InFull,
+    /// Expand or collapse it.
+    Expand,
+}
+
+/// A row's cells in a scrollable popup.
+pub fn row_in_full(app: &mut App, row: &Row) {
+    let lines: Vec<String> = row
+        .cells
+        .iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if !lines.is_empty() {
+        app.mode = super::app::Mode::Detail {
+            title: "row in full (Esc closes)".into(),
+            lines,
+            scroll: 0,
+        };
+    }
+}
+
+pub fn toggle_expanded(app: &mut App, p: Pane, row: &Row) {
+    let l = app.list_mut(p);
+    if !l.expanded.remove(&row.key) {
+        l.expanded.insert(row.key.clone());
+    }
+    app.rebuild_pane(p);
 }
 
 /// The panes, in `Pane::ALL` order (tabs, 1–4, Tab).
