@@ -35,6 +35,8 @@ pub struct SuppressedAlert {
     pub whole: bool,
     /// The entries that matched its events for its rule: (index, text).
     pub entries: Vec<(usize, String)>,
+    /// The entries matched its events for another rule, not its own.
+    pub by_other: bool,
     pub last: Option<i64>,
 }
 
@@ -72,7 +74,10 @@ pub fn compute(
             Some(&n) if n < a.event_count => (false, a.event_count - n),
             Some(_) => continue,
         };
-        let mut entries = BTreeSet::new();
+        // Entries for this rule; else entries that match its events for
+        // another rule (a rule judged under a related rule's check, as
+        // minted-token-used is under sa-token-minted).
+        let (mut entries, mut other) = (BTreeSet::new(), BTreeSet::new());
         for e in a.events.iter().rev().take(EVENTS_MATCHED) {
             let Ok(ev) = crate::audit::input::parse_event(&e.raw) else {
                 continue;
@@ -80,8 +85,14 @@ pub fn compute(
             for i in matching_entries(&now.allowlist, &ev, &now.cfg) {
                 if now.allowlist.entries[i].applies_to_rule(a.rule.as_str()) {
                     entries.insert(i);
+                } else {
+                    other.insert(i);
                 }
             }
+        }
+        let by_other = entries.is_empty() && !other.is_empty();
+        if by_other {
+            entries = other;
         }
         alerts.push(SuppressedAlert {
             rule: a.rule,
@@ -94,6 +105,7 @@ pub fn compute(
                 .into_iter()
                 .map(|i| (i, describe(i, &now.allowlist.entries[i])))
                 .collect(),
+            by_other,
             last: a.last_seen,
         });
     }
@@ -200,13 +212,19 @@ pub fn rows(app: &App) -> Vec<Row> {
     let mut out = Vec::new();
     for (n, a) in list.alerts.iter().enumerate() {
         let entries = if a.entries.is_empty() {
-            "not attributed: no entry matches its events for this rule".to_string()
+            "not attributed: no entry matches its events (the rule checks another subject)"
+                .to_string()
         } else {
-            a.entries
+            let mut t = a
+                .entries
                 .iter()
                 .map(|(_, t)| clean(t))
                 .collect::<Vec<_>>()
-                .join("; ")
+                .join("; ");
+            if a.by_other {
+                t.push_str(" (under a related rule's check)");
+            }
+            t
         };
         out.push(
             Row::new(
