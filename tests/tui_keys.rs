@@ -72,6 +72,22 @@ fn the_command_prompt_completes_from_the_key_table_and_recalls_history() {
     assert!(screen(&app, 100, 24).contains(":freeze"));
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Esc);
+    // Arguments complete too: a severity, a column of the focused pane.
+    press(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "sev cr");
+    press(&mut app, KeyCode::Tab);
+    assert!(screen(&app, 100, 24).contains(":sev critical"));
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "sort ");
+    let s = screen(&app, 160, 24);
+    assert!(s.contains("Tab: identity · secrets · reads"), "{s}");
+    typed(&mut app, "se");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    assert!(screen(&app, 100, 24).contains("sorted by SECRETS"));
+    press(&mut app, KeyCode::Char('1'));
     // An unknown command lists the table's commands.
     actions::run_command(&mut app, "explode");
     let s = screen(&app, 200, 24);

@@ -395,6 +395,30 @@ fn command_key(app: &mut App, k: KeyEvent) {
             *ed = super::prompt::LineEdit::new(pos.map_or("", |p| app.history[p].as_str()));
             return;
         }
+        // Completion of an argument (severity, rule, theme, column).
+        KeyCode::Tab if ed.text.contains(' ') => {
+            let (name, arg) = ed.text.split_once(' ').unwrap_or_default();
+            let (name, arg) = (name.to_string(), arg.trim_start().to_string());
+            let found: Vec<String> = argument_candidates(app, &name)
+                .into_iter()
+                .filter(|c| c.starts_with(&arg))
+                .collect();
+            let Mode::Command(ed) = &mut app.mode else {
+                return;
+            };
+            match found.as_slice() {
+                [] => {}
+                [one] => *ed = super::prompt::LineEdit::new(&format!("{name} {one}")),
+                many => {
+                    let words: Vec<&str> = many.iter().map(String::as_str).collect();
+                    let common = common_prefix(&words);
+                    if common.len() > arg.len() {
+                        *ed = super::prompt::LineEdit::new(&format!("{name} {common}"));
+                    }
+                }
+            }
+            return;
+        }
         // Completion of the command name from the key table.
         KeyCode::Tab if !ed.text.contains(' ') => {
             let found = super::keymap::complete(&ed.text);
@@ -433,6 +457,23 @@ fn command_key(app: &mut App, k: KeyEvent) {
         }
         Edit::Changed | Edit::Moved => {}
     }
+}
+
+/// What may follow `:name` (the focused pane's columns for `:sort`).
+pub fn argument_candidates(app: &App, name: &str) -> Vec<String> {
+    let Some(def) = super::keymap::command(name) else {
+        return Vec::new();
+    };
+    let p = if super::sorting::sortable(app.focus) {
+        app.focus
+    } else {
+        Pane::Incidents
+    };
+    let cols: Vec<&str> = (super::panes::def(p).cols)(app)
+        .iter()
+        .map(|c| c.header)
+        .collect();
+    super::keymap::arguments(def.cmd, &cols)
 }
 
 fn common_prefix(words: &[&str]) -> String {

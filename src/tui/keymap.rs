@@ -526,6 +526,46 @@ pub fn complete(prefix: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// What may follow a command name (Tab completes it): severities, rule
+/// ids, built-in themes, or the `columns` given (the focused pane's
+/// headers, for `:sort`, by their first word). Empty: a free argument (a
+/// path) or none.
+pub fn arguments(cmd: Cmd, columns: &[&str]) -> Vec<String> {
+    use crate::detect::Severity;
+    let mut v: Vec<String> = match cmd {
+        Cmd::Severity => [
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ]
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect(),
+        Cmd::Rule => crate::detect::RuleId::IDS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        Cmd::Theme => super::theme::BUILTIN
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect(),
+        Cmd::Sort => columns
+            .iter()
+            .filter_map(|c| c.split(' ').next())
+            .filter(|c| !c.is_empty())
+            .map(str::to_lowercase)
+            .collect(),
+        Cmd::Export | Cmd::Run(_) => return Vec::new(),
+    };
+    match cmd {
+        Cmd::Sort => v.push("off".into()),
+        Cmd::Theme => {}
+        _ => v.push("all".into()),
+    }
+    v
+}
+
 /// `export [PATH] · theme NAME · …`: the prompt's hint line.
 pub fn command_summary() -> String {
     COMMANDS

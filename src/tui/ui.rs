@@ -249,7 +249,16 @@ fn draw_hints(f: &mut Frame, area: Rect, app: &App) {
                     format!("Tab: {}", m.join(" · "))
                 }
             } else if let Some(d) = super::keymap::command(word) {
-                format!("{} {} — {}", d.names[0], d.arg, d.desc)
+                let arg = ed.text.split_once(' ').map_or("", |(_, a)| a.trim_start());
+                let fits: Vec<String> = super::actions::argument_candidates(app, word)
+                    .into_iter()
+                    .filter(|c| c.starts_with(arg))
+                    .collect();
+                if fits.is_empty() {
+                    format!("{} {} — {}", d.names[0], d.arg, d.desc)
+                } else {
+                    format!("Tab: {} — {}", fits.join(" · "), d.desc)
+                }
             } else {
                 format!("{} · ↑/↓ history", super::keymap::command_summary())
             };

@@ -422,15 +422,7 @@ impl Pub {
                 self.publish(ingest);
             }
             Command::Preview { allowlist, token } => {
-                let replay = |allowlist: Allowlist| {
-                    let mut e = Engine::new(self.cfg.clone(), allowlist);
-                    for text in ingest.retained().into_iter().flat_map(|r| r.iter()) {
-                        if let Ok(ev) = crate::audit::input::parse_event(text) {
-                            e.process(&ev, text);
-                        }
-                    }
-                    e
-                };
+                let replay = |allowlist: Allowlist| replay(&self.cfg, ingest, allowlist);
                 let candidate = replay(allowlist);
                 let partial = ingest.retained().is_some_and(|r| r.dropped > 0);
                 // Past the retention budget the engine in force saw more
@@ -445,15 +437,7 @@ impl Pub {
                 self.publish(ingest);
             }
             Command::Suppressed { token } => {
-                let replay = |allowlist: Allowlist| {
-                    let mut e = Engine::new(self.cfg.clone(), allowlist);
-                    for text in ingest.retained().into_iter().flat_map(|r| r.iter()) {
-                        if let Ok(ev) = crate::audit::input::parse_event(text) {
-                            e.process(&ev, text);
-                        }
-                    }
-                    e
-                };
+                let replay = |allowlist: Allowlist| replay(&self.cfg, ingest, allowlist);
                 let open = replay(Allowlist::empty());
                 let partial = ingest.retained().is_some_and(|r| r.dropped > 0);
                 let baseline = partial.then(|| replay(ingest.engine.allowlist.clone()));
@@ -576,6 +560,18 @@ fn input_status(st: &mut Status, ingest: &Ingest) {
             st.error = Some(format!("NOT JUDGED: {e}"));
         }
     }
+}
+
+/// The retained lines judged again in a second engine under `allowlist`
+/// (nothing in force changes): the impact preview and the suppressed list.
+fn replay(cfg: &Config, ingest: &Ingest, allowlist: Allowlist) -> Engine {
+    let mut e = Engine::new(cfg.clone(), allowlist);
+    for text in ingest.retained().into_iter().flat_map(|r| r.iter()) {
+        if let Ok(ev) = crate::audit::input::parse_event(text) {
+            e.process(&ev, text);
+        }
+    }
+    e
 }
 
 fn is_gzip_file(p: &std::path::Path) -> bool {
