@@ -192,6 +192,22 @@ fn i_jumps_from_an_identity_to_its_incident_and_backspace_comes_back() {
     let row = app.list(Pane::Identities).selected_row().unwrap();
     assert!(row.cells[0].contains("attacker-admin"), "{:?}", row.cells);
     // An identity with no incident says why, and does not move.
+    // From one of its secrets: the incident whose rotation list has it.
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('j'));
+    let row = app.list(Pane::Identities).selected_row().unwrap();
+    assert!(row.cells[0].contains("secret prod/"), "{:?}", row.cells);
+    press(&mut app, KeyCode::Char('i'));
+    assert_eq!(app.focus, Pane::Incidents);
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("Rotate: prod/aws-credentials"), "{s}");
+    press(&mut app, KeyCode::Backspace);
+    let row = app.list(Pane::Identities).selected_row().unwrap();
+    assert!(
+        row.cells[0].contains("secret prod/"),
+        "back on the secret: {:?}",
+        row.cells
+    );
     // An allowlisted identity: activity, no incident.
     let d2 = tempfile::tempdir().unwrap();
     let opts = options(d2.path());
