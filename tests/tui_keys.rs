@@ -459,3 +459,31 @@ fn the_readme_key_table_names_every_command_of_the_table() {
         );
     }
 }
+
+#[test]
+fn the_allowlist_sorts_by_hits_and_keeps_each_entrys_number() {
+    let d = tempfile::tempdir().unwrap();
+    let opts = options(d.path());
+    std::fs::write(
+        &opts.allowlist_path,
+        "[[allow]]\nkind = \"user\"\nvalue = \"nobody\"\n\n[[allow]]\nkind = \"user\"\nvalue = \"mallory\"\n",
+    )
+    .unwrap();
+    let log = get("mallory", "a", "1", 200) + &get("mallory", "b", "2", 200);
+    let mut app = app_from_log(&opts, &log, Status::default());
+    press(&mut app, KeyCode::Char('3'));
+    // HITS from the engine, as the worker publishes them.
+    app.live.status.allow_hits = vec![0, 4];
+    app.rebuild();
+    actions::run_command(&mut app, "sort hits");
+    let rows = render(&app, 120, 24);
+    let s = rows.join("\n");
+    assert!(s.contains("sorted by HITS ↓"), "{s}");
+    let mallory = rows.iter().position(|l| l.contains("mallory")).unwrap();
+    let nobody = rows.iter().position(|l| l.contains("nobody")).unwrap();
+    assert!(mallory < nobody, "{s}");
+    assert!(
+        rows[mallory].contains("┃2 "),
+        "the entry keeps its number: {s}"
+    );
+}

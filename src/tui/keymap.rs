@@ -100,7 +100,7 @@ actions! {
     PrevMatch = "prev-match", Global, "", "previous row matching the filter";
     Jump = "jump", Global, "", "identity/secret → its incident; incident → its identity";
     JumpBack = "jump-back", Global, "", "back to the row the last jump left";
-    Sort = "sort", Global, "", "sort by the next column (pane 1 and 2)";
+    Sort = "sort", Global, "", "sort by the next column (panes 1-3; the checklist keeps its order)";
     SortReverse = "sort-reverse", Global, "", "reverse the sort order";
     NextHigh = "next-high", Incidents, "", "next high/critical incident";
     PrevHigh = "prev-high", Incidents, "", "previous high/critical incident";

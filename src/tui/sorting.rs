@@ -1,7 +1,7 @@
 //! Sort by column (k9s) and jumps between an identity or a secret and its
 //! incident (lnav's "jump to the related view and back").
 //!
-//! Sorting reorders the top-level rows of pane 1 or 2 after the pane has
+//! Sorting reorders the top-level rows of panes 1-3 after the pane has
 //! built them; a row's children stay under it and the selection stays on
 //! the same row id (nothing moves under the analyst beyond the reorder
 //! asked for). Severity sorts by the typed field, numbers as numbers,
@@ -21,7 +21,7 @@ pub struct Sort {
 }
 
 pub fn sortable(p: Pane) -> bool {
-    matches!(p, Pane::Incidents | Pane::Identities)
+    matches!(p, Pane::Incidents | Pane::Identities | Pane::Allowlist)
 }
 
 #[derive(Debug, PartialEq, PartialOrd)]
@@ -121,7 +121,10 @@ pub fn title(app: &App, p: Pane) -> Option<String> {
 pub fn cycle(app: &mut App) {
     let p = app.focus;
     if !sortable(p) {
-        return app.flash("sorting is for panes 1 and 2", true);
+        return app.flash(
+            "sorting is for panes 1-3 (the checklist keeps its order)",
+            true,
+        );
     }
     let shown = super::panes::shown_cells(app, p, app.screen_width);
     let n = (super::panes::def(p).cols)(app).len();

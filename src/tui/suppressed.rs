@@ -145,6 +145,8 @@ pub fn request(app: &mut App) {
 pub fn toggle(app: &mut App) {
     app.show_suppressed = !app.show_suppressed;
     app.focus = Pane::Allowlist;
+    // Other columns: a sort by one of the entries' does not carry over.
+    app.sort[Pane::Allowlist.index()] = None;
     if app.show_suppressed {
         request(app);
     } else {

@@ -60,7 +60,7 @@ pub const COMMANDS: &[CommandDef] = &[
     c(
         &["sort"],
         "COLUMN|off",
-        "sort pane 1 or 2 by a column (by header name)",
+        "sort pane 1, 2 or 3 by a column (by header name)",
         Cmd::Sort,
     ),
     c(
