@@ -29,7 +29,9 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub const ALL: [Pane; 4] = [
+    pub const COUNT: usize = 4;
+
+    pub const ALL: [Pane; Pane::COUNT] = [
         Pane::Incidents,
         Pane::Identities,
         Pane::Allowlist,
@@ -209,7 +211,7 @@ pub struct App {
     pub frozen: Option<Box<Snapshot>>,
     pub focus: Pane,
     pub mode: Mode,
-    pub lists: [ListState; 4],
+    pub lists: [ListState; Pane::COUNT],
     /// The view tracks the newest activity; leaving it records the counts
     /// at that moment so the status bar can say what arrived meanwhile.
     pub follow: bool,
@@ -257,7 +259,7 @@ pub struct App {
     /// defaults, or nothing with `--no-default-allowlist`).
     pub allowlist_fallback: crate::allowlist::Allowlist,
     /// Per pane: the column sort asked for (`o`, `:sort`).
-    pub sort: [Option<super::sorting::Sort>; 4],
+    pub sort: [Option<super::sorting::Sort>; Pane::COUNT],
     /// The row the last `i` jump left (Backspace returns to it).
     pub jump_back: Option<(Pane, RowId)>,
     /// `:` lines run, oldest first (↑/↓ in the prompt recall them), and
@@ -316,7 +318,7 @@ impl App {
             allowlist_path: PathBuf::new(),
             screen_width: 0,
             allowlist_fallback: crate::allowlist::Allowlist::default(),
-            sort: [None; 4],
+            sort: [None; Pane::COUNT],
             jump_back: None,
             history: Vec::new(),
             history_pos: None,

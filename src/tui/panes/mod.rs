@@ -8,7 +8,8 @@
 //! prefills from its rows and what an empty pane says. The key table
 //! (`keymap.rs`) names the actions, their keys, footer hints and help; a
 //! pane's `act` runs the ones of its context. Adding a pane is a module,
-//! its `Pane`/`Context` variant and one line in [`PANES`].
+//! its `Pane` and `Context` variants (`Pane::COUNT` + 1) and one line in
+//! [`PANES`]; keys, footer, help, Enter, `a` and the empty text follow.
 
 pub mod allowlist;
 pub mod checklist;
@@ -85,7 +86,7 @@ pub fn toggle_expanded(app: &mut App, p: Pane, row: &Row) {
 }
 
 /// The panes, in `Pane::ALL` order (tabs, 1–4, Tab).
-pub const PANES: [&PaneDef; 4] = [
+pub const PANES: [&PaneDef; Pane::COUNT] = [
     &incidents::PANE,
     &identities::PANE,
     &allowlist::PANE,
