@@ -88,18 +88,21 @@ pub fn apply(app: &App, p: Pane, rows: &mut Vec<Row>) {
             head.push(r);
         }
     }
-    groups.sort_by(|a, b| {
-        let (ka, kb) = (key_of(&a[0], s.col), key_of(&b[0], s.col));
-        match (&ka, &kb) {
-            (Key::Empty, Key::Empty) => Ordering::Equal,
-            (Key::Empty, _) => Ordering::Greater,
-            (_, Key::Empty) => Ordering::Less,
-            _ => {
-                let o = ka.partial_cmp(&kb).unwrap_or(Ordering::Equal);
-                if desc { o.reverse() } else { o }
-            }
+    // Each key computed once (a 100k-row pane sorts per snapshot).
+    let mut keyed: Vec<(Key, Vec<Row>)> = groups
+        .into_iter()
+        .map(|g| (key_of(&g[0], s.col), g))
+        .collect();
+    keyed.sort_by(|(ka, _), (kb, _)| match (ka, kb) {
+        (Key::Empty, Key::Empty) => Ordering::Equal,
+        (Key::Empty, _) => Ordering::Greater,
+        (_, Key::Empty) => Ordering::Less,
+        _ => {
+            let o = ka.partial_cmp(kb).unwrap_or(Ordering::Equal);
+            if desc { o.reverse() } else { o }
         }
     });
+    let groups = keyed.into_iter().map(|(_, g)| g);
     rows.extend(head);
     rows.extend(groups.into_iter().flatten());
 }
