@@ -552,3 +552,52 @@ fn a_line_over_1_mib_is_counted_large_in_the_status_bar_and_problems_view() {
     assert!(scr.contains("reduced text"), "{scr}");
     s.keys(&["Escape", "q"]);
 }
+
+#[test]
+fn h_in_pane_3_lists_the_alerts_the_allowlist_suppresses_with_the_entry() {
+    skip_if_unavailable!();
+    let s = Session::new();
+    std::fs::write(
+        s.path("allow.toml"),
+        "[[allow]]\nkind = \"user\"\nvalue = \"mallory\"\nreason = \"pentest\"\n",
+    )
+    .unwrap();
+    let log = s.path("audit.log");
+    append(
+        &log,
+        &(secret_get("mallory", "aws-credentials", "a1") + &secret_get("trudy", "db", "a2")),
+    );
+    s.start(&format!("--no-follow {}", log.display()));
+    s.wait_text("trudy");
+    s.keys(&["3"]);
+    s.wait_text("pentest");
+    s.keys(&["H"]);
+    // The worker's replay without the allowlist: mallory's alerts, each
+    // with the entry that matched; trudy's is in force, not listed.
+    let scr = s.wait_text("#1 user mallory");
+    assert!(scr.contains("suppressed: 2 alerts whole"), "{scr}");
+    assert!(!scr.contains("trudy"), "{scr}");
+    // i on one: to mallory's activity in pane 2.
+    s.keys(&["i"]);
+    s.wait_text("▶ Identities");
+    s.keys(&["q", "q"]);
+}
+
+#[test]
+fn a_new_critical_incident_while_pane_3_is_open_flashes_in_the_status_line() {
+    skip_if_unavailable!();
+    let s = Session::new();
+    let log = s.path("audit.log");
+    append(&log, &secret_get("trudy", "api", "a1"));
+    s.start(&log.display().to_string());
+    s.wait_text("tailing");
+    s.keys(&["3"]);
+    s.wait_text("▶ Allowlist");
+    append(
+        &log,
+        include_str!("../sample-logs/k8s_exec_secret_exfil.json"),
+    );
+    let scr = s.wait_text("NEW CRITICAL incident: attacker-admin");
+    assert!(scr.contains("▶ Allowlist"), "the pane stays: {scr}");
+    s.keys(&["C-c"]);
+}

@@ -120,12 +120,12 @@ fn alert_evidence(s: &mut String, a: &AlertItem) {
     if a.event_count > a.stored || a.audit_ids_omitted > 0 {
         let _ = writeln!(
             s,
-            "- **Not stored:** evidence kept for the first {} of {} requests; {} more counted \
-             but not stored ({} audit IDs not listed); every secret is kept for the rotation list",
+            "- **Not stored:** evidence kept for the first {} of {}; {} more counted \
+             but not stored ({} not listed); every secret is kept for the rotation list",
             a.stored,
-            a.event_count,
+            plural(a.event_count, "request", "requests"),
             a.event_count.saturating_sub(a.stored),
-            a.audit_ids_omitted
+            plural(a.audit_ids_omitted, "audit ID", "audit IDs")
         );
     }
     let _ = writeln!(s, "\n{}\n", text(r.why));
@@ -169,8 +169,8 @@ fn alert_evidence(s: &mut String, a: &AlertItem) {
     if a.event_count > listed {
         let _ = writeln!(
             s,
-            "The first {listed} of {} requests are listed.\n",
-            a.event_count
+            "The first {listed} of {} are listed.\n",
+            plural(a.event_count, "request", "requests")
         );
     }
 }
@@ -378,4 +378,9 @@ pub fn write_with(
     let facts = Facts::of_engine(engine, incidents).with_rbac(rbac);
     let v = view::build(&facts, meta, only);
     out.write_all(render(&v, &no_ticks).as_bytes())
+}
+
+/// `1 request`, `2 requests`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -5,15 +5,15 @@
 use super::app::{App, Mode, Pane};
 use super::edits::{allowlist_edit, export_report, form_key, reload_allowlist, start_allow};
 use super::filter::{RowId, RowKind};
-use super::form::{Form, FormKind};
 use super::keymap::Action;
-use super::panes::{allowlist, checklist, incidents};
+use super::panes::{Open, incidents};
 use super::prompt::Edit;
-use super::theme::Theme;
-use super::ticking;
-use crate::allowlist::EntryKind;
 use crate::detect::{RuleId, Severity};
 use crossterm::event::{KeyCode, KeyEvent, MouseEvent, MouseEventKind};
+
+mod command;
+use command::command_key;
+pub use command::{argument_candidates, run_command};
 
 /// One key. Afterwards the pane now focused is brought up to the shown
 /// snapshot if its rows were left stale (`App::refresh`).
@@ -85,7 +85,8 @@ fn key_inner(app: &mut App, k: KeyEvent) {
     }
 }
 
-/// Run one action in normal mode.
+/// Run one action in normal mode: the global ones here, a pane's own
+/// through its module (`PaneDef::act`).
 pub fn act(app: &mut App, a: Action) {
     let p = app.focus;
     let page = app.focused().page.get().max(1) as isize;
@@ -114,8 +115,8 @@ pub fn act(app: &mut App, a: Action) {
         Action::HalfUp => move_sel(app, -page / 2),
         Action::Top => move_sel(app, isize::MIN / 2),
         Action::Bottom => move_sel(app, isize::MAX / 2),
-        Action::NextPane => app.focus = Pane::ALL[(p.index() + 1) % 4],
-        Action::PrevPane => app.focus = Pane::ALL[(p.index() + 3) % 4],
+        Action::NextPane => app.focus = Pane::ALL[(p.index() + 1) % Pane::COUNT],
+        Action::PrevPane => app.focus = Pane::ALL[(p.index() + Pane::COUNT - 1) % Pane::COUNT],
         Action::Pane1 => app.focus = Pane::Incidents,
         Action::Pane2 => app.focus = Pane::Identities,
         Action::Pane3 => app.focus = Pane::Allowlist,
@@ -179,75 +180,16 @@ pub fn act(app: &mut App, a: Action) {
                 app.set_follow(false);
             }
         }
-        Action::NextHigh | Action::PrevHigh => {
-            let l = app.list_mut(Pane::Incidents);
-            let high = |l: &super::app::ListState, pos: usize| {
-                let r = &l.rows[l.visible[pos]];
-                r.kind == RowKind::Item && r.severity.is_some_and(|s| s >= Severity::High)
-            };
-            let n = l.visible.len();
-            let found = if a == Action::NextHigh {
-                (l.selected + 1..n).find(|&i| high(l, i))
-            } else {
-                (0..l.selected).rev().find(|&i| high(l, i))
-            };
-            if let Some(i) = found {
-                l.selected = i;
-                app.set_follow(false);
+        Action::Jump => super::sorting::jump(app),
+        Action::JumpBack => super::sorting::jump_back(app),
+        Action::Sort => super::sorting::cycle(app),
+        Action::SortReverse => super::sorting::reverse(app),
+        // The pane whose context owns the action runs it.
+        _ => {
+            if let Some(owner) = Pane::ALL.into_iter().find(|p| p.context() == a.context()) {
+                (super::panes::def(owner).act)(app, a);
             }
         }
-        Action::HideAllowed => {
-            app.hide_allowlisted = !app.hide_allowlisted;
-            app.rebuild_pane(Pane::Identities);
-        }
-        Action::Pivot => {
-            app.pivot_ip = !app.pivot_ip;
-            app.rebuild_pane(Pane::Identities);
-        }
-        Action::Edit => {
-            let Some(i) = app
-                .focused()
-                .selected_row()
-                .and_then(|r| allowlist::entry_index(&r.key))
-            else {
-                return;
-            };
-            if let Ok(file) = &app.allowlist {
-                let e = file.allowlist.entries.get(i).cloned();
-                app.mode = Mode::Form(Box::new(Form::entry(
-                    FormKind::EditEntry(i),
-                    e.as_ref(),
-                    (EntryKind::User, String::new(), Vec::new()),
-                )));
-                super::edits::request_preview(app);
-            }
-        }
-        Action::Suppressed => {
-            if let Some(i) = app
-                .focused()
-                .selected_row()
-                .and_then(|r| allowlist::entry_index(&r.key))
-            {
-                super::edits::request_suppressed(app, i);
-            }
-        }
-        Action::Delete => {
-            if let Some(i) = app
-                .focused()
-                .selected_row()
-                .and_then(|r| allowlist::entry_index(&r.key))
-            {
-                app.mode = Mode::ConfirmDelete(i);
-            }
-        }
-        Action::Undo => allowlist_edit(
-            app,
-            |f, rules| f.undo(rules),
-            "last allowlist change undone",
-        ),
-        Action::Tick => ticking::tick(app),
-        Action::Note => ticking::note(app),
-        Action::CarryOver => ticking::carry_over(app),
     }
 }
 
@@ -386,67 +328,27 @@ fn show_problems(app: &mut App) {
     };
 }
 
+/// Enter: a heading or notice opens in full; any other row is the
+/// pane's to open (`PaneDef::open`): expand it, show it in full, edit it.
 fn open(app: &mut App) {
     let p = app.focus;
     let Some(row) = app.focused().selected_row().cloned() else {
         return;
     };
-    if p == Pane::Incidents && matches!(row.key, RowId::Event { .. }) {
-        if let Some(e) = incidents::event_for_key(app, &row.key) {
-            let title = format!(
-                "{} — raw event (Esc closes, a allowlists its user agent)",
-                super::text::clean(&e.action())
-            );
-            app.mode = Mode::Detail {
-                title,
-                lines: incidents::pretty_lines(&e.raw),
-                scroll: 0,
-            };
-        }
-        return;
+    let how = if row.kind == RowKind::Info {
+        Open::InFull
+    } else {
+        (super::panes::def(p).open)(app, &row)
+    };
+    match how {
+        Open::Done => {}
+        Open::InFull => super::panes::row_in_full(app, &row),
+        Open::Expand => super::panes::toggle_expanded(app, p, &row),
     }
-    if p == Pane::Allowlist {
-        return act(app, Action::Edit);
-    }
-    if p == Pane::Checklist && checklist::step_of(&row.key).is_some() {
-        return act(app, Action::Tick);
-    }
-    // Rows with nothing to expand (a secret, an exec with its command, a
-    // checklist evidence line) open in full: table cells clip long text.
-    if row.kind == RowKind::Info
-        || (p == Pane::Identities && row.kind == RowKind::Child)
-        || p == Pane::Checklist
-    {
-        let lines: Vec<String> = row
-            .cells
-            .iter()
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
-        if !lines.is_empty() {
-            app.mode = Mode::Detail {
-                title: "row in full (Esc closes)".into(),
-                lines,
-                scroll: 0,
-            };
-        }
-        return;
-    }
-    let l = app.list_mut(p);
-    if !l.expanded.remove(&row.key) {
-        l.expanded.insert(row.key.clone());
-    }
-    if p == Pane::Incidents {
-        if let RowId::Incident(id) = &row.key {
-            app.checklist_incident = Some(id.clone());
-            app.rebuild_pane(Pane::Checklist);
-        }
-    }
-    app.rebuild_pane(p);
 }
 
 fn set_filter(app: &mut App, q: String) {
-    let shown = super::panes::shown_cells(app.focus, app.screen_width);
+    let shown = super::panes::shown_cells(app, app.focus, app.screen_width);
     let l = app.list_mut(app.focus);
     l.filter.query = q;
     l.filter.shown = shown;
@@ -481,79 +383,6 @@ fn filter_key(app: &mut App, k: KeyEvent) {
             set_filter(app, q);
         }
         Edit::Moved => {}
-    }
-}
-
-fn command_key(app: &mut App, k: KeyEvent) {
-    let Mode::Command(ed) = &mut app.mode else {
-        return;
-    };
-    match ed.key(&k) {
-        Edit::Cancel => app.mode = Mode::Normal,
-        Edit::Submit => {
-            let line = std::mem::take(&mut ed.text);
-            app.mode = Mode::Normal;
-            run_command(app, line.trim());
-        }
-        Edit::Changed | Edit::Moved => {}
-    }
-}
-
-/// `:` commands. Unknown ones say so; none can crash the app.
-pub fn run_command(app: &mut App, line: &str) {
-    let (cmd, arg) = line
-        .split_once(' ')
-        .map(|(c, a)| (c, a.trim()))
-        .unwrap_or((line, ""));
-    match cmd {
-        "q" | "quit" => app.quit = true,
-        "export" | "w" => export_report(app, (!arg.is_empty()).then_some(arg)),
-        "follow" => act(app, Action::Follow),
-        "freeze" => act(app, Action::Freeze),
-        "help" => act(app, Action::Help),
-        "allow" => act(app, Action::Allow),
-        "problems" | "malformed" => act(app, Action::Problems),
-        "theme" => match Theme::load(arg, &app.config_dir) {
-            Ok(t) => {
-                app.theme = t;
-                app.rebuild();
-            }
-            Err(e) => app.flash(e.to_string(), true),
-        },
-        "sev" | "severity" => match arg {
-            "" | "all" => {
-                app.min_severity = None;
-                app.rebuild_pane(Pane::Incidents);
-            }
-            s => match s.parse::<Severity>() {
-                Ok(s) => {
-                    app.min_severity = Some(s);
-                    app.rebuild_pane(Pane::Incidents);
-                }
-                Err(e) => app.flash(e, true),
-            },
-        },
-        "rule" => match arg {
-            "" | "all" => {
-                app.rule_filter = None;
-                app.rebuild_pane(Pane::Incidents);
-            }
-            r => match r.parse::<RuleId>() {
-                Ok(r) => {
-                    app.rule_filter = Some(r);
-                    app.rebuild_pane(Pane::Incidents);
-                }
-                Err(e) => app.flash(e, true),
-            },
-        },
-        "" => {}
-        other => app.flash(
-            format!(
-                "unknown command `:{}` (export, theme, sev, rule, follow, freeze, allow, q)",
-                super::text::clean(other)
-            ),
-            true,
-        ),
     }
 }
 

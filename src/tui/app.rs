@@ -38,7 +38,9 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub const ALL: [Pane; 4] = [
+    pub const COUNT: usize = 4;
+
+    pub const ALL: [Pane; Pane::COUNT] = [
         Pane::Incidents,
         Pane::Identities,
         Pane::Allowlist,
@@ -53,21 +55,11 @@ impl Pane {
     }
 
     pub fn title(self) -> &'static str {
-        match self {
-            Pane::Incidents => "Incidents",
-            Pane::Identities => "Identities",
-            Pane::Allowlist => "Allowlist",
-            Pane::Checklist => "Checklist",
-        }
+        panes::def(self).title
     }
 
     pub fn context(self) -> Context {
-        match self {
-            Pane::Incidents => Context::Incidents,
-            Pane::Identities => Context::Identities,
-            Pane::Allowlist => Context::Allowlist,
-            Pane::Checklist => Context::Checklist,
-        }
+        panes::def(self).context
     }
 }
 
@@ -243,7 +235,7 @@ pub struct App {
     pub frozen: Option<Box<Snapshot>>,
     pub focus: Pane,
     pub mode: Mode,
-    pub lists: [ListState; 4],
+    pub lists: [ListState; Pane::COUNT],
     /// The view tracks the newest activity; leaving it records the counts
     /// at that moment so the status bar can say what arrived meanwhile.
     pub follow: bool,
@@ -291,11 +283,27 @@ pub struct App {
     /// defaults, or nothing with `--no-default-allowlist`).
     pub allowlist_fallback: crate::allowlist::Allowlist,
     /// Per pane: its rows predate the shown snapshot ([`App::refresh`]).
-    pub stale: [bool; 4],
+    pub stale: [bool; Pane::COUNT],
     /// The snapshot data and incident the checklist rows were built for.
     checklist_built: Option<(u64, String)>,
     /// Per pane: how long its last row build took and when it ended.
-    built: [(Duration, Instant); 4],
+    built: [(Duration, Instant); Pane::COUNT],
+    /// Per pane: the column sort asked for (`o`, `:sort`).
+    pub sort: [Option<super::sorting::Sort>; Pane::COUNT],
+    /// The row the last `i` jump left (Backspace returns to it).
+    pub jump_back: Option<(Pane, RowId)>,
+    /// `:` lines run, oldest first (↑/↓ in the prompt recall them), and
+    /// the one being recalled.
+    pub history: Vec<String>,
+    pub history_pos: Option<usize>,
+    /// Pane 3 lists every alert the allowlist suppresses (`H`).
+    pub show_suppressed: bool,
+    /// The token of the last suppressed-alerts request.
+    pub suppressed_token: u64,
+    /// High/critical incidents already announced (by id and identities).
+    pub seen_high: HashSet<String>,
+    /// Ring the terminal bell at the next draw.
+    pub bell: bool,
 }
 
 impl App {
@@ -340,9 +348,17 @@ impl App {
             allowlist_path: PathBuf::new(),
             screen_width: 0,
             allowlist_fallback: crate::allowlist::Allowlist::default(),
-            stale: [false; 4],
+            stale: [false; Pane::COUNT],
             checklist_built: None,
-            built: [(Duration::ZERO, Instant::now()); 4],
+            built: [(Duration::ZERO, Instant::now()); Pane::COUNT],
+            sort: [None; Pane::COUNT],
+            jump_back: None,
+            history: Vec::new(),
+            history_pos: None,
+            show_suppressed: false,
+            suppressed_token: 0,
+            seen_high: HashSet::new(),
+            bell: false,
         }
     }
 
@@ -405,11 +421,13 @@ impl App {
             && snap.data_seq == self.live.data_seq
             && snap.generation == self.live.generation;
         self.live = snap;
+        self.announce_high();
+        self.reevaluated();
         if self.frozen.is_none() {
             if same_data {
                 self.stale[Pane::Allowlist.index()] = true;
             } else {
-                self.stale = [true; 4];
+                self.stale = [true; Pane::COUNT];
             }
             let st = &self.live.status;
             let settled = st.done || !st.loading && !st.following;
@@ -436,6 +454,64 @@ impl App {
         }
     }
 
+    /// A flash that promised "re-evaluating" says when it is done, with
+    /// what is in force now (it would otherwise claim work in progress).
+    fn reevaluated(&mut self) {
+        let done = self.live.generation >= self.generation && !self.live.status.reevaluating;
+        let Some(f) = self
+            .flash
+            .as_mut()
+            .filter(|f| done && f.text.contains("re-evaluating"))
+        else {
+            return;
+        };
+        let now = format!(
+            "re-evaluated: {} in {} in force",
+            super::text::count_of(self.live.alerts.len() as u64, "alert", "alerts"),
+            super::text::count_of(self.live.incidents.len() as u64, "incident", "incidents")
+        );
+        f.text = f.text.replace("re-evaluating", &now);
+        f.at = Instant::now();
+        self.dirty = true;
+    }
+
+    /// A high or critical incident not seen before, while the analyst looks
+    /// at another pane or a popup: say so in the status line and ring the
+    /// bell once (k9s/lnav flash). Incidents are known by their primary
+    /// identity and severity, so one that escalates to critical is news.
+    fn announce_high(&mut self) {
+        let mut new: Vec<(Severity, String)> = Vec::new();
+        for inc in self.live.incidents.iter() {
+            if inc.severity < Severity::High {
+                continue;
+            }
+            let key = format!("{}\u{0}{}", inc.severity, inc.primary);
+            if self.seen_high.insert(key) {
+                new.push((inc.severity, inc.primary.clone()));
+            }
+        }
+        let looking_elsewhere = self.focus != Pane::Incidents || !matches!(self.mode, Mode::Normal);
+        if new.is_empty() || !looking_elsewhere {
+            return;
+        }
+        new.sort_by_key(|n| std::cmp::Reverse(n.0));
+        let (sev, who) = &new[0];
+        let more = if new.len() > 1 {
+            format!(" and {} more", new.len() - 1)
+        } else {
+            String::new()
+        };
+        self.flash(
+            format!(
+                "NEW {} incident: {}{more} (1 shows the incidents)",
+                sev.as_str().to_uppercase(),
+                super::text::fit(&super::text::clean(who), 48)
+            ),
+            true,
+        );
+        self.bell = true;
+    }
+
     /// The terminal was resized: columns may appear or go, and the filter
     /// matches only what is shown.
     pub fn set_width(&mut self, w: u16) {
@@ -453,7 +529,7 @@ impl App {
     /// again by its identity. Before anything was selected it is the first
     /// row: the most severe incident.
     pub fn rebuild(&mut self) {
-        self.stale = [true; 4];
+        self.stale = [true; Pane::COUNT];
         self.checklist_built = None;
         self.refresh_panes(true);
     }
@@ -479,7 +555,7 @@ impl App {
                 title.map(|t| (t, key))
             })
             .flatten();
-        let shown = panes::shown_cells(p, self.screen_width);
+        let shown = panes::shown_cells(self, p, self.screen_width);
         match patched {
             Some((title, key)) => {
                 let l = self.list_mut(p);
@@ -492,7 +568,8 @@ impl App {
                 l.clamp();
             }
             None => {
-                let (rows, title) = panes::rows(self, p);
+                let (mut rows, title) = panes::rows(self, p);
+                super::sorting::apply(self, p, &mut rows);
                 let l = self.list_mut(p);
                 l.filter.shown = shown;
                 l.title = title;

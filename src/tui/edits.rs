@@ -4,7 +4,6 @@
 
 use super::app::{App, Mode, Pane};
 use super::export;
-use super::filter::RowId;
 use super::form::{Form, FormKind, FormOutcome};
 use super::worker::Command;
 use crate::allowlist::EntryKind;
@@ -18,63 +17,12 @@ use crossterm::event::{KeyCode, KeyEvent};
 /// typed by the analyst, and the form says how broad it is.
 pub(super) fn prefill(app: &App) -> (EntryKind, String, Vec<String>) {
     let key = app.focused().selected_row().map(|r| &r.key);
-    let user = |id: &str| (EntryKind::User, id.to_string(), identity_rules(app, id));
-    match (app.focus, key) {
-        (Pane::Incidents, Some(RowId::Alert { alert, .. } | RowId::Event { alert, .. })) => {
-            match app.view().alerts.get(*alert) {
-                Some(a) => (
-                    EntryKind::User,
-                    a.identity.clone(),
-                    vec![a.rule.as_str().to_string()],
-                ),
-                None => incident_prefill(app),
-            }
-        }
-        (Pane::Incidents, _) => incident_prefill(app),
-        (
-            Pane::Identities,
-            Some(RowId::Secret {
-                identity, secret, ..
-            }),
-        ) => {
-            let name = secret.name.clone().unwrap_or_default();
-            let value = if secret.namespace.is_empty() {
-                name
-            } else {
-                format!("{}/{name}", secret.namespace)
-            };
-            let mut rules = identity_rules(app, identity);
-            if rules.is_empty() {
-                rules.push(RuleId::SecretRead.as_str().to_string());
-            }
-            (EntryKind::SecretName, value, rules)
-        }
-        (Pane::Identities, Some(RowId::Ip(ip))) => {
-            let cidr = if ip.contains(':') {
-                format!("{ip}/128")
-            } else {
-                format!("{ip}/32")
-            };
-            (EntryKind::SourceCidr, cidr, Vec::new())
-        }
-        (
-            Pane::Identities,
-            Some(
-                RowId::Identity(identity)
-                | RowId::IpIdentity { identity, .. }
-                | RowId::Exec { identity, .. }
-                | RowId::Change { identity, .. },
-            ),
-        ) => user(identity),
-        _ => match app.current_incident() {
-            Some(inc) => user(&inc.primary),
-            None => user(""),
-        },
-    }
+    key.and_then(|k| (super::panes::def(app.focus).prefill)(app, k))
+        .unwrap_or_else(|| incident_prefill(app))
 }
 
 /// The rules that alerted on this identity, in rule order.
-fn identity_rules(app: &App, identity: &str) -> Vec<String> {
+pub(crate) fn identity_rules(app: &App, identity: &str) -> Vec<String> {
     let mut rules: Vec<RuleId> = (app.view().alerts.iter())
         .filter(|a| a.identity == identity)
         .map(|a| a.rule)
@@ -119,7 +67,7 @@ fn candidate_allowlist(app: &App, form: &Form) -> Option<crate::allowlist::Allow
 
 /// Ask the worker what the entry being typed would hide, once per
 /// distinct candidate.
-pub(super) fn request_preview(app: &mut App) {
+pub(crate) fn request_preview(app: &mut App) {
     let Mode::Form(form) = &app.mode else {
         return;
     };
@@ -154,7 +102,7 @@ pub fn form_impact<'a>(app: &'a App, form: &Form) -> Option<&'a super::impact::I
 }
 
 /// Ask what entry `i` suppresses: the allowlist without it, compared.
-pub(super) fn request_suppressed(app: &mut App, i: usize) {
+pub(crate) fn request_suppressed(app: &mut App, i: usize) {
     let Ok(file) = app.allowlist.as_ref() else {
         return;
     };
@@ -173,7 +121,7 @@ pub(super) fn request_suppressed(app: &mut App, i: usize) {
 }
 
 /// Apply an edit to the allowlist file, then ask the worker to re-evaluate.
-pub(super) fn allowlist_edit(
+pub(crate) fn allowlist_edit(
     app: &mut App,
     f: impl FnOnce(
         &mut crate::allowlist::AllowlistFile,
@@ -217,6 +165,9 @@ fn reevaluate(app: &mut App) {
     };
     app.send(cmd);
     app.allowlist_changed_told = false;
+    if app.show_suppressed {
+        super::suppressed::request(app);
+    }
     app.rebuild_pane(Pane::Allowlist);
 }
 

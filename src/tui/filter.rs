@@ -71,6 +71,11 @@ pub enum RowId {
     Entry(usize),
     /// The allowlist could not be loaded.
     AllowlistError,
+    /// An alert the allowlist suppresses (pane 3's `H` list).
+    SuppressedAlert {
+        identity: String,
+        n: usize,
+    },
     /// A checklist section heading or notice.
     Heading(String),
     /// A checklist step of an incident.

@@ -194,8 +194,11 @@ impl Impact {
             v.push((
                 a.severity,
                 format!(
-                    "hides {n} event(s) of {} {} {}",
-                    a.severity, a.rule, a.identity
+                    "hides {} of {} {} {}",
+                    plural(*n as usize, "event", "events"),
+                    a.severity,
+                    a.rule,
+                    a.identity
                 ),
             ));
         }
@@ -203,8 +206,11 @@ impl Impact {
             v.push((
                 a.severity,
                 format!(
-                    "{n} more event(s) in {} {} {}",
-                    a.severity, a.rule, a.identity
+                    "{} more in {} {} {}",
+                    plural(*n as usize, "event", "events"),
+                    a.severity,
+                    a.rule,
+                    a.identity
                 ),
             ));
         }

@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use thiserror::Error;
 
+mod commands;
+pub use commands::{COMMANDS, Cmd, CommandDef, arguments, command, command_summary, complete};
+
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Context {
@@ -24,6 +27,15 @@ pub enum Context {
 }
 
 impl Context {
+    /// In the order the help lists them.
+    pub const ALL: [Context; 5] = [
+        Context::Global,
+        Context::Incidents,
+        Context::Identities,
+        Context::Allowlist,
+        Context::Checklist,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
             Context::Global => "Everywhere",
@@ -36,7 +48,7 @@ impl Context {
 }
 
 macro_rules! actions {
-    ($($v:ident = $name:literal, $ctx:ident, $desc:literal;)*) => {
+    ($($v:ident = $name:literal, $ctx:ident, $hint:literal, $desc:literal;)*) => {
         /// Everything a key can do.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Action { $($v),* }
@@ -46,55 +58,62 @@ macro_rules! actions {
             pub fn name(self) -> &'static str { match self { $(Action::$v => $name),* } }
             pub fn context(self) -> Context { match self { $(Action::$v => Context::$ctx),* } }
             pub fn describe(self) -> &'static str { match self { $(Action::$v => $desc),* } }
+            /// The word the footer shows for it ("" keeps it out of the footer).
+            pub fn hint(self) -> &'static str { match self { $(Action::$v => $hint),* } }
         }
     };
 }
 
 actions! {
-    Quit = "quit", Global, "quit now";
-    Back = "back", Global, "close popup / clear filter / pane 1; never quits";
-    Leave = "leave", Global, "back; quit at the top level (asks if work is unsaved)";
-    Help = "help", Global, "this help";
-    Filter = "filter", Global, "live filter of the focused pane (substring; ~ fuzzy; ! inverts)";
-    Command = "command", Global, "command prompt (:export, :theme, :follow, :freeze, :q)";
-    Down = "down", Global, "move down";
-    Up = "up", Global, "move up";
-    Top = "top", Global, "first row";
-    Bottom = "bottom", Global, "last row";
-    PageDown = "page-down", Global, "page down";
-    PageUp = "page-up", Global, "page up";
-    HalfDown = "half-down", Global, "half page down";
-    HalfUp = "half-up", Global, "half page up";
-    NextPane = "next-pane", Global, "next pane";
-    PrevPane = "prev-pane", Global, "previous pane";
-    Pane1 = "pane-incidents", Global, "Incidents pane";
-    Pane2 = "pane-identities", Global, "Identities pane";
-    Pane3 = "pane-allowlist", Global, "Allowlist pane";
-    Pane4 = "pane-checklist", Global, "Checklist pane";
-    Follow = "follow", Global, "toggle follow (the view tracks new activity)";
-    Freeze = "freeze", Global, "freeze the view; detection keeps running";
-    Open = "open", Global, "open / expand the selected row";
-    Severity = "severity-filter", Global, "quick filter: cycle minimum severity";
-    Rule = "rule-filter", Global, "quick filter: cycle rule";
-    Allow = "allow", Global, "add allowlist entry from the selection";
-    Export = "export", Global, "write the incident report (Markdown)";
-    Mouse = "mouse", Global, "release / capture the mouse (select text)";
-    Reload = "reload", Global, "reload the allowlist file from disk";
-    Problems = "problems", Global, "malformed lines (file:line: why) and warnings";
-    Copy = "copy", Global, "copy the selected value to the clipboard (OSC 52)";
-    NextMatch = "next-match", Global, "next row matching the filter";
-    PrevMatch = "prev-match", Global, "previous row matching the filter";
-    NextHigh = "next-high", Incidents, "next high/critical incident";
-    PrevHigh = "prev-high", Incidents, "previous high/critical incident";
-    HideAllowed = "hide-allowlisted", Identities, "hide / show allowlisted identities";
-    Pivot = "pivot-ip", Identities, "pivot: by identity / by source IP";
-    Edit = "edit", Allowlist, "edit the selected entry";
-    Delete = "delete", Allowlist, "delete the selected entry";
-    Undo = "undo", Allowlist, "undo the last allowlist change";
-    Suppressed = "suppressed", Allowlist, "what the selected entry suppresses (alerts it hides)";
-    Tick = "tick", Checklist, "tick / untick the item";
-    Note = "note", Checklist, "annotate the item";
-    CarryOver = "carry-over", Checklist, "carry over a similar incident's stored checklist";
+    Quit = "quit", Global, "", "quit now";
+    Back = "back", Global, "", "close popup / clear filter / pane 1; never quits";
+    Leave = "leave", Global, "quit", "back; quit at the top level (asks if work is unsaved)";
+    Help = "help", Global, "help", "this help";
+    Filter = "filter", Global, "filter", "live filter of the focused pane (substring; ~ fuzzy; ! inverts)";
+    Command = "command", Global, "", "command prompt (commands listed below; Tab completes, ↑/↓ history)";
+    Down = "down", Global, "", "move down";
+    Up = "up", Global, "", "move up";
+    Top = "top", Global, "", "first row";
+    Bottom = "bottom", Global, "", "last row";
+    PageDown = "page-down", Global, "", "page down";
+    PageUp = "page-up", Global, "", "page up";
+    HalfDown = "half-down", Global, "", "half page down";
+    HalfUp = "half-up", Global, "", "half page up";
+    NextPane = "next-pane", Global, "pane", "next pane";
+    PrevPane = "prev-pane", Global, "", "previous pane";
+    Pane1 = "pane-incidents", Global, "", "Incidents pane";
+    Pane2 = "pane-identities", Global, "", "Identities pane";
+    Pane3 = "pane-allowlist", Global, "", "Allowlist pane";
+    Pane4 = "pane-checklist", Global, "", "Checklist pane";
+    Follow = "follow", Global, "follow", "toggle follow (the view tracks new activity)";
+    Freeze = "freeze", Global, "freeze", "freeze the view; detection keeps running";
+    Open = "open", Global, "open", "open / expand the selected row";
+    Severity = "severity-filter", Global, "sev", "quick filter: cycle minimum severity";
+    Rule = "rule-filter", Global, "", "quick filter: cycle rule";
+    Allow = "allow", Global, "allow", "add allowlist entry from the selection";
+    Export = "export", Global, "export", "write the incident report (Markdown)";
+    Mouse = "mouse", Global, "", "release / capture the mouse (select text)";
+    Reload = "reload", Global, "", "reload the allowlist file from disk";
+    Problems = "problems", Global, "", "malformed lines (file:line: why) and warnings";
+    Copy = "copy", Global, "", "copy the selected value to the clipboard (OSC 52)";
+    NextMatch = "next-match", Global, "", "next row matching the filter";
+    PrevMatch = "prev-match", Global, "", "previous row matching the filter";
+    Jump = "jump", Global, "", "identity/secret → its incident; incident → its identity";
+    JumpBack = "jump-back", Global, "", "back to the row the last jump left";
+    Sort = "sort", Global, "", "sort by the next column (panes 1-3; the checklist keeps its order)";
+    SortReverse = "sort-reverse", Global, "", "reverse the sort order";
+    NextHigh = "next-high", Incidents, "", "next high/critical incident";
+    PrevHigh = "prev-high", Incidents, "", "previous high/critical incident";
+    HideAllowed = "hide-allowlisted", Identities, "hide", "hide / show allowlisted identities";
+    Pivot = "pivot-ip", Identities, "by IP", "pivot: by identity / by source IP";
+    Edit = "edit", Allowlist, "edit", "edit the selected entry";
+    Delete = "delete", Allowlist, "del", "delete the selected entry";
+    Undo = "undo", Allowlist, "undo", "undo the last allowlist change";
+    Suppressed = "suppressed", Allowlist, "hides", "what the selected entry suppresses (alerts it hides)";
+    ShowSuppressed = "show-suppressed", Allowlist, "suppressed", "toggle: every alert the allowlist suppresses, with the entry that matched";
+    Tick = "tick", Checklist, "tick", "tick / untick the item";
+    Note = "note", Checklist, "note", "annotate the item";
+    CarryOver = "carry-over", Checklist, "", "carry over a similar incident's stored checklist";
 }
 
 /// A key as written in the table: code plus ctrl/alt (shift is part of the
@@ -249,6 +268,10 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("y", "copy"),
     ("n", "next-match"),
     ("N", "prev-match"),
+    ("i", "jump"),
+    ("backspace", "jump-back"),
+    ("o", "sort"),
+    ("O", "sort-reverse"),
     ("e", "next-high"),
     ("E", "prev-high"),
     ("h", "hide-allowlisted"),
@@ -257,6 +280,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("d", "delete"),
     ("u", "undo"),
     ("S", "suppressed"),
+    ("H", "show-suppressed"),
     ("space", "tick"),
     ("n", "note"),
     ("C", "carry-over"),
@@ -361,13 +385,7 @@ impl Keymap {
     /// (keys, description) rows for the help overlay, grouped by context.
     pub fn help_rows(&self) -> Vec<(Context, String, &'static str)> {
         let mut rows = Vec::new();
-        for ctx in [
-            Context::Global,
-            Context::Incidents,
-            Context::Identities,
-            Context::Allowlist,
-            Context::Checklist,
-        ] {
+        for ctx in Context::ALL {
             for a in Action::ALL.iter().filter(|a| a.context() == ctx) {
                 let keys = self.keys_for(*a);
                 if !keys.is_empty() {
@@ -378,29 +396,9 @@ impl Keymap {
         rows
     }
 
-    /// Short footer hints for a pane: its own actions, then the essentials.
+    /// Short footer hints for a pane: its own actions, then the essentials
+    /// (each action's hint word comes from the table).
     pub fn hints(&self, ctx: Context) -> Vec<(String, &'static str)> {
-        let short = |a: Action| match a {
-            Action::Help => "help",
-            Action::Filter => "filter",
-            Action::Open => "open",
-            Action::Follow => "follow",
-            Action::Freeze => "freeze",
-            Action::Allow => "allow",
-            Action::Export => "export",
-            Action::Leave => "quit",
-            Action::Edit => "edit",
-            Action::Delete => "del",
-            Action::Undo => "undo",
-            Action::Suppressed => "hides",
-            Action::Tick => "tick",
-            Action::Note => "note",
-            Action::HideAllowed => "hide",
-            Action::Pivot => "by IP",
-            Action::Severity => "sev",
-            Action::NextPane => "pane",
-            _ => "",
-        };
         let mut wanted: Vec<Action> = Action::ALL
             .iter()
             .copied()
@@ -418,14 +416,14 @@ impl Keymap {
         ]);
         wanted
             .into_iter()
-            .filter(|a| !short(*a).is_empty())
+            .filter(|a| !a.hint().is_empty())
             .filter_map(|a| {
                 let first = self
                     .bindings
                     .iter()
                     .find(|(_, b)| *b == a)
                     .map(|(k, _)| k.label())?;
-                Some((first, short(a)))
+                Some((first, a.hint()))
             })
             .collect()
     }
@@ -488,6 +486,45 @@ mod tests {
         assert!(Key::parse("ctrl-").is_err());
         assert!(Key::parse("hyper-x").is_err());
         assert_eq!(Key::parse("f2").unwrap().code, KeyCode::F(2));
+    }
+
+    #[test]
+    fn commands_resolve_and_complete_from_one_table() {
+        assert_eq!(command("w").map(|d| d.cmd), Some(Cmd::Export));
+        assert_eq!(command("quit").map(|d| d.cmd), Some(Cmd::Run(Action::Quit)));
+        assert!(command("explode").is_none());
+        assert_eq!(complete("fo"), vec!["follow"]);
+        assert_eq!(complete("f"), vec!["follow", "freeze"]);
+        let sum = command_summary();
+        for d in COMMANDS {
+            assert!(
+                sum.contains(d.names[0]),
+                "{} missing from the hint",
+                d.names[0]
+            );
+        }
+        // No name means two commands.
+        let mut names: Vec<&str> = COMMANDS
+            .iter()
+            .flat_map(|d| d.names.iter().copied())
+            .collect();
+        let n = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), n);
+    }
+
+    #[test]
+    fn footer_hints_come_from_the_table() {
+        let k = Keymap::default();
+        let h = k.hints(Context::Allowlist);
+        assert!(h.iter().any(|(k, w)| k == "e" && *w == Action::Edit.hint()));
+        assert!(h.iter().any(|(k, w)| k == "H" && *w == "suppressed"));
+        assert!(
+            !k.hints(Context::Incidents)
+                .iter()
+                .any(|(_, w)| *w == "tick")
+        );
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub mod keymap;
 pub mod panes;
 pub mod prompt;
 pub mod snapshot;
+pub mod sorting;
+pub mod suppressed;
 pub mod tail;
 pub mod testing;
 pub mod text;
@@ -356,6 +358,12 @@ fn event_loop(
             } else {
                 execute!(std::io::stdout(), DisableMouseCapture)?;
             }
+        }
+        if std::mem::take(&mut app.bell) {
+            use std::io::Write as _;
+            let mut out = std::io::stdout();
+            out.write_all(b"\x07")?;
+            out.flush()?;
         }
         if let Some(text) = app.clipboard.take() {
             use std::io::Write as _;

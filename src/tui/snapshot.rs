@@ -136,6 +136,8 @@ pub struct Status {
     pub preview: Option<super::impact::Impact>,
     /// Rule checks each allowlist entry silenced, by entry index.
     pub allow_hits: Vec<u64>,
+    /// The newest answer to `Command::Suppressed` (pane 3's `H`).
+    pub suppressed: Option<Arc<super::suppressed::SuppressedList>>,
 }
 
 /// One published picture of the engine.

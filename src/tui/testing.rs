@@ -58,6 +58,28 @@ pub fn snapshot_of(
     SnapshotCache::default().build(&ingest.engine, 1, 0, status)
 }
 
+/// What the worker answers to `Command::Suppressed` for `log`: the
+/// engine under the file's allowlist compared with one under none.
+pub fn suppressed_of(
+    opts: &TuiOptions,
+    log: &str,
+    token: u64,
+) -> super::suppressed::SuppressedList {
+    let judge = |allow: crate::allowlist::Allowlist| {
+        let mut e = Engine::new(opts.config.clone(), allow);
+        for l in log.lines() {
+            if let Ok(ev) = crate::audit::input::parse_event(l) {
+                e.process(&ev, l);
+            }
+        }
+        e
+    };
+    let (_, allowlist) = build_app(opts, "test");
+    let now = judge(allowlist);
+    let open = judge(crate::allowlist::Allowlist::empty());
+    super::suppressed::compute(&now, &open, token, now.stats.events, false)
+}
+
 /// Draw the whole screen at `w`×`h` and return it as lines of text.
 pub fn render(app: &App, w: u16, h: u16) -> Vec<String> {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");

@@ -172,8 +172,10 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App) {
             format!(" loading{pct} {}{total} ", human_bytes(st.bytes_read)),
             th.get("follow_off"),
         ));
+    } else if st.following && st.events == 0 {
+        s.push(Span::styled(" waiting for events ", th.get("follow_off")));
     } else if st.following {
-        s.push(Span::styled(" tailing ", th.get("follow_on")));
+        s.push(Span::styled(" loaded · tailing ", th.get("follow_on")));
     }
     if let Some(n) = &st.follow_note {
         s.push(Span::styled(format!(" {} ", clean(n)), th.dim()));
@@ -237,10 +239,30 @@ fn draw_hints(f: &mut Frame, area: Rect, app: &App) {
         Mode::Command(ed) => {
             let mut v = vec![Span::styled(":", th.get("status_key"))];
             v.extend(ed.spans(th.text(), th.selected()));
-            v.push(Span::styled(
-                "   export [PATH] · theme NAME · sev LEVEL · rule ID · follow · freeze · q",
-                th.dim(),
-            ));
+            // Names that complete what is typed, else every command.
+            let word = ed.text.split(' ').next().unwrap_or("");
+            let hint = if !word.is_empty() && !ed.text.contains(' ') {
+                let m = super::keymap::complete(word);
+                if m.is_empty() {
+                    "no such command · Tab completes".to_string()
+                } else {
+                    format!("Tab: {}", m.join(" · "))
+                }
+            } else if let Some(d) = super::keymap::command(word) {
+                let arg = ed.text.split_once(' ').map_or("", |(_, a)| a.trim_start());
+                let fits: Vec<String> = super::actions::argument_candidates(app, word)
+                    .into_iter()
+                    .filter(|c| c.starts_with(arg))
+                    .collect();
+                if fits.is_empty() {
+                    format!("{} {} — {}", d.names[0], d.arg, d.desc)
+                } else {
+                    format!("Tab: {} — {}", fits.join(" · "), d.desc)
+                }
+            } else {
+                format!("{} · ↑/↓ history", super::keymap::command_summary())
+            };
+            v.push(Span::styled(format!("   {hint}"), th.dim()));
             Line::from(v)
         }
         _ => {
@@ -313,7 +335,23 @@ fn draw_help(f: &mut Frame, app: &App, scroll: u16) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "Filter: / types a fuzzy filter of the focused pane (!text inverts); Enter keeps it, Esc clears it.",
+        "Commands (: then Tab completes, ↑/↓ recall earlier ones)",
+        app.theme.header(),
+    ));
+    for d in super::keymap::COMMANDS {
+        let mut name = format!(":{}", d.names.join(", :"));
+        if !d.arg.is_empty() {
+            name.push(' ');
+            name.push_str(d.arg);
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {name:<26}"), app.theme.get("status_key")),
+            Span::raw(d.desc),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Filter: / matches the text shown in the focused pane (substring; ~ fuzzy; !text inverts); Enter keeps it, Esc clears it.",
         app.theme.dim(),
     ));
     lines.push(Line::styled(
@@ -489,8 +527,8 @@ fn draw_suppressed(f: &mut Frame, app: &App, entry: usize, token: u64) {
         }
         Some(i) => {
             let mut head = format!(
-                "suppresses {} alert(s) and events of {} more",
-                i.revealed.len(),
+                "suppresses {} and events of {} more",
+                super::text::count_of(i.revealed.len() as u64, "alert", "alerts"),
                 i.grown.len()
             );
             if !i.rotate_added.is_empty() {

@@ -102,6 +102,9 @@ pub enum Command {
     /// engine and publish what would change (`Status::preview`); the engine
     /// in force is untouched.
     Preview { allowlist: Allowlist, token: u64 },
+    /// Judge the retained lines with no allowlist and publish every alert
+    /// the allowlist in force suppresses (`Status::suppressed`).
+    Suppressed { token: u64 },
 }
 
 struct Worker {
@@ -406,33 +409,38 @@ impl Pub {
     }
 
     fn handle_commands(&mut self, ingest: &mut Ingest) {
+        // Take every waiting command, then run the newest of each kind
+        // (an allowlist change first: previews are judged against it). A
+        // kind never swallows another's request.
+        let mut newest: [Option<Command>; 3] = [None, None, None];
         loop {
             match self.rx.try_recv() {
-                Ok(cmd) => self.command(ingest, cmd),
-                Err(TryRecvError::Empty) => return,
+                Ok(cmd) => {
+                    let slot = match cmd {
+                        Command::Reevaluate { .. } => 0,
+                        Command::Preview { .. } => 1,
+                        Command::Suppressed { .. } => 2,
+                    };
+                    newest[slot] = Some(cmd);
+                }
+                Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => {
                     self.disconnected = true;
-                    return;
+                    break;
                 }
             }
+        }
+        for cmd in newest.into_iter().flatten() {
+            self.command(ingest, cmd);
         }
     }
 
     fn command(&mut self, ingest: &mut Ingest, cmd: Command) {
         match cmd {
             Command::Reevaluate {
-                mut allowlist,
-                mut generation,
+                allowlist,
+                generation,
             } => {
-                // Only the newest allowlist matters.
-                while let Ok(Command::Reevaluate {
-                    allowlist: a,
-                    generation: g,
-                }) = self.rx.try_recv()
-                {
-                    allowlist = a;
-                    generation = g;
-                }
                 self.status.reevaluating = true;
                 self.publish(ingest);
                 ingest.rebuild(Engine::new(self.cfg.clone(), allowlist));
@@ -441,27 +449,8 @@ impl Pub {
                 self.status.reevaluating = false;
                 self.publish(ingest);
             }
-            Command::Preview {
-                mut allowlist,
-                mut token,
-            } => {
-                while let Ok(Command::Preview {
-                    allowlist: a,
-                    token: t,
-                }) = self.rx.try_recv()
-                {
-                    allowlist = a;
-                    token = t;
-                }
-                let replay = |allowlist: Allowlist| {
-                    let mut e = Engine::new(self.cfg.clone(), allowlist);
-                    for text in ingest.retained().into_iter().flat_map(|r| r.iter()) {
-                        if let Ok(ev) = crate::audit::input::parse_event(text) {
-                            e.process(&ev, text);
-                        }
-                    }
-                    e
-                };
+            Command::Preview { allowlist, token } => {
+                let replay = |allowlist: Allowlist| replay(&self.cfg, ingest, allowlist);
                 let candidate = replay(allowlist);
                 let partial = ingest.retained().is_some_and(|r| r.dropped > 0);
                 // Past the retention budget the engine in force saw more
@@ -473,6 +462,21 @@ impl Pub {
                     token,
                     partial,
                 ));
+                self.publish(ingest);
+            }
+            Command::Suppressed { token } => {
+                let replay = |allowlist: Allowlist| replay(&self.cfg, ingest, allowlist);
+                let open = replay(Allowlist::empty());
+                let partial = ingest.retained().is_some_and(|r| r.dropped > 0);
+                let baseline = partial.then(|| replay(ingest.engine.allowlist.clone()));
+                let list = super::suppressed::compute(
+                    baseline.as_ref().unwrap_or(&ingest.engine),
+                    &open,
+                    token,
+                    ingest.engine.stats.events,
+                    partial,
+                );
+                self.status.suppressed = Some(Arc::new(list));
                 self.publish(ingest);
             }
         }
@@ -649,6 +653,18 @@ fn input_status(st: &mut Status, ingest: &Ingest) {
             st.error = Some(format!("NOT JUDGED: {e}"));
         }
     }
+}
+
+/// The retained lines judged again in a second engine under `allowlist`
+/// (nothing in force changes): the impact preview and the suppressed list.
+fn replay(cfg: &Config, ingest: &Ingest, allowlist: Allowlist) -> Engine {
+    let mut e = Engine::new(cfg.clone(), allowlist);
+    for text in ingest.retained().into_iter().flat_map(|r| r.iter()) {
+        if let Ok(ev) = crate::audit::input::parse_event(text) {
+            e.process(&ev, text);
+        }
+    }
+    e
 }
 
 fn is_gzip_file(p: &std::path::Path) -> bool {

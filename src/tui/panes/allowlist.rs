@@ -4,9 +4,13 @@
 //! entry suppresses; HITS counts the rule checks each entry silenced. Edits go through
 //! `AllowlistFile`, which keeps comments and writes atomically.
 
-use super::{Col, block, col, draw_table};
-use crate::tui::app::{App, Pane};
+use super::{Col, PaneDef, block, col, draw_table};
+use crate::allowlist::EntryKind;
+use crate::tui::app::{App, Mode, Pane};
+use crate::tui::edits::{allowlist_edit, request_preview, request_suppressed};
 use crate::tui::filter::{Row, RowId, RowKind};
+use crate::tui::form::{Form, FormKind};
+use crate::tui::keymap::{Action, Context};
 use crate::tui::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -20,6 +24,79 @@ pub(super) const COLS: &[Col] = &[
     col("EXPIRES", Constraint::Length(11), 0),
     col("HITS", Constraint::Length(7), 0),
 ];
+
+pub const PANE: PaneDef = PaneDef {
+    title: "Allowlist",
+    context: Context::Allowlist,
+    cols: |app| {
+        if app.show_suppressed {
+            crate::tui::suppressed::COLS
+        } else {
+            COLS
+        }
+    },
+    rows: |app| {
+        if app.show_suppressed {
+            (crate::tui::suppressed::rows(app), String::new())
+        } else {
+            (rows(app), String::new())
+        }
+    },
+    draw,
+    act,
+    prefill: |_, _| None,
+    empty: |_| "the allowlist is empty",
+    // An entry opens its edit form; a suppressed alert opens in full.
+    open: |app, _| {
+        if app.show_suppressed {
+            super::Open::InFull
+        } else {
+            act(app, Action::Edit);
+            super::Open::Done
+        }
+    },
+};
+
+/// Its keys: `e` edits, `d` deletes (after y/n), `u` undoes, `S` shows
+/// what the selected entry suppresses.
+fn act(app: &mut App, a: Action) -> bool {
+    let entry = app
+        .focused()
+        .selected_row()
+        .and_then(|r| entry_index(&r.key));
+    match a {
+        Action::Edit => {
+            let (Some(i), Ok(file)) = (entry, &app.allowlist) else {
+                return true;
+            };
+            let e = file.allowlist.entries.get(i).cloned();
+            app.mode = Mode::Form(Box::new(Form::entry(
+                FormKind::EditEntry(i),
+                e.as_ref(),
+                (EntryKind::User, String::new(), Vec::new()),
+            )));
+            request_preview(app);
+        }
+        Action::Suppressed => {
+            if let Some(i) = entry {
+                request_suppressed(app, i);
+            }
+        }
+        Action::Delete => {
+            if let Some(i) = entry {
+                app.mode = Mode::ConfirmDelete(i);
+            }
+        }
+        Action::ShowSuppressed => crate::tui::suppressed::toggle(app),
+        Action::Undo => allowlist_edit(
+            app,
+            |f, rules| f.undo(rules),
+            "last allowlist change undone",
+        ),
+        _ => return false,
+    }
+    true
+}
 
 pub fn rows(app: &App) -> Vec<Row> {
     let file = match &app.allowlist {
@@ -133,6 +210,11 @@ pub fn rows(app: &App) -> Vec<Row> {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
+    if app.show_suppressed {
+        let b = block(app, Pane::Allowlist, &crate::tui::suppressed::title(app));
+        let cols = crate::tui::suppressed::COLS;
+        return draw_table(f, area, app, Pane::Allowlist, cols, b);
+    }
     let extra = match &app.allowlist {
         Ok(file) if file.path.exists() => clean(&file.path.display().to_string()),
         Ok(file) => format!(

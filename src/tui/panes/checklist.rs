@@ -2,12 +2,14 @@
 //! with Enter/`c`… or selected in pane 1). Space ticks, `n` annotates, `x`
 //! exports. Evidence lines under each step are filled in from the log.
 
-use super::{Col, block, col, draw_table};
+use super::{Col, PaneDef, block, col, draw_table};
 use crate::time::format_micros;
 use crate::tui::app::{App, Pane};
 use crate::tui::checklist::{Lookup, items, plain, subject};
 use crate::tui::filter::{Row, RowId, RowKind};
+use crate::tui::keymap::{Action, Context};
 use crate::tui::text::clean;
+use crate::tui::ticking;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
@@ -16,6 +18,46 @@ pub(super) const COLS: &[Col] = &[
     col("STEP / EVIDENCE", Constraint::Fill(5), 0),
     col("NOTE", Constraint::Fill(1), 0),
 ];
+
+pub const PANE: PaneDef = PaneDef {
+    title: "Checklist",
+    context: Context::Checklist,
+    cols: |_| COLS,
+    rows,
+    draw,
+    act,
+    prefill: |_, _| None,
+    empty: |_| "select an incident (pane 1) to see its evidence checklist",
+    open,
+};
+
+/// Enter: a step in full, like a row of pane 2 (Space ticks it); an
+/// evidence line in full.
+fn open(app: &mut App, row: &Row) -> super::Open {
+    match step_in_full(app, &row.key) {
+        Some(lines) => {
+            app.mode = crate::tui::app::Mode::Detail {
+                title: "step in full (Esc closes, Space in the pane ticks)".into(),
+                lines,
+                scroll: 0,
+            };
+            super::Open::Done
+        }
+        None => super::Open::InFull,
+    }
+}
+
+/// Its keys: Space ticks, `n` annotates, `C` carries over a similar
+/// incident's stored state.
+fn act(app: &mut App, a: Action) -> bool {
+    match a {
+        Action::Tick => ticking::tick(app),
+        Action::Note => ticking::note(app),
+        Action::CarryOver => ticking::carry_over(app),
+        _ => return false,
+    }
+    true
+}
 
 /// What the stored state says about this incident beyond the ticks:
 /// carried over from incidents that merged, or found for another incident
@@ -200,4 +242,31 @@ pub fn step_of(key: &RowId) -> Option<(&str, &str)> {
         RowId::Step { incident, item } => Some((incident, item)),
         _ => None,
     }
+}
+
+/// A step in full (Enter; Space ticks): its whole text, state, note and
+/// every evidence line, which the table clips to its width.
+pub fn step_in_full(app: &App, key: &RowId) -> Option<Vec<String>> {
+    let (_, item) = step_of(key)?;
+    let inc = app.current_incident()?;
+    let it = items(app.view(), inc).into_iter().find(|i| i.key == item)?;
+    let look = app.checklist.lookup(&subject(app.view(), inc));
+    let st = look.get(&it.key);
+    let mut lines = vec![
+        format!(
+            "{} {}",
+            if st.done { "[x]" } else { "[ ]" },
+            plain(&it.title)
+        ),
+        format!("section: {}", it.section.heading()),
+    ];
+    if !st.note.is_empty() {
+        lines.push(format!("note: {}", clean(&st.note)));
+    }
+    if !it.evidence.is_empty() {
+        lines.push(String::new());
+        lines.push("evidence:".into());
+        lines.extend(it.evidence.iter().map(|e| format!("  {}", plain(e))));
+    }
+    Some(lines)
 }

@@ -7,10 +7,14 @@
 //! across identities to its execs, pod creations, role changes and broad
 //! lists): each IP row expands into what every identity did from it.
 
-use super::{Col, block, col, draw_table, short_time};
+use super::{Col, PaneDef, Prefill, block, col, draw_table, short_time};
+use crate::allowlist::EntryKind;
+use crate::detect::RuleId;
 use crate::detect::activity::IdentityActivity;
 use crate::tui::app::{App, Pane};
+use crate::tui::edits::identity_rules;
 use crate::tui::filter::{Row, RowId, RowKind};
+use crate::tui::keymap::{Action, Context};
 use crate::tui::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -27,6 +31,83 @@ pub(super) const COLS: &[Col] = &[
     col("SOURCE IPS", Constraint::Fill(2), 120),
     col("LAST", Constraint::Length(14), 0),
 ];
+
+pub const PANE: PaneDef = PaneDef {
+    title: "Identities",
+    context: Context::Identities,
+    cols: |_| COLS,
+    rows: |app| (rows(app), String::new()),
+    draw,
+    act,
+    prefill,
+    // An identity or IP expands; a secret, exec or change (nothing under
+    // it) opens in full.
+    open: |_, row| {
+        if row.kind == RowKind::Child {
+            super::Open::InFull
+        } else {
+            super::Open::Expand
+        }
+    },
+    empty: |app| {
+        if app.live.status.events == 0 && !app.live.status.done {
+            "waiting for events: none read yet"
+        } else {
+            "no security-relevant activity yet"
+        }
+    },
+};
+
+/// Its keys: `h` hides fully allowlisted identities, `p` pivots by IP.
+fn act(app: &mut App, a: Action) -> bool {
+    match a {
+        Action::HideAllowed => app.hide_allowlisted = !app.hide_allowlisted,
+        Action::Pivot => app.pivot_ip = !app.pivot_ip,
+        _ => return false,
+    }
+    app.rebuild_pane(Pane::Identities);
+    true
+}
+
+/// A secret keeps its namespace (`NAMESPACE/NAME`) and the identity's
+/// alerting rules; an IP is that one address; anything else of an
+/// identity is that user.
+fn prefill(app: &App, key: &RowId) -> Option<Prefill> {
+    Some(match key {
+        RowId::Secret {
+            identity, secret, ..
+        } => {
+            let name = secret.name.clone().unwrap_or_default();
+            let value = if secret.namespace.is_empty() {
+                name
+            } else {
+                format!("{}/{name}", secret.namespace)
+            };
+            let mut rules = identity_rules(app, identity);
+            if rules.is_empty() {
+                rules.push(RuleId::SecretRead.as_str().to_string());
+            }
+            (EntryKind::SecretName, value, rules)
+        }
+        RowId::Ip(ip) => {
+            let cidr = if ip.contains(':') {
+                format!("{ip}/128")
+            } else {
+                format!("{ip}/32")
+            };
+            (EntryKind::SourceCidr, cidr, Vec::new())
+        }
+        RowId::Identity(identity)
+        | RowId::IpIdentity { identity, .. }
+        | RowId::Exec { identity, .. }
+        | RowId::Change { identity, .. } => (
+            EntryKind::User,
+            identity.clone(),
+            identity_rules(app, identity),
+        ),
+        _ => return None,
+    })
+}
 
 fn join<'a>(it: impl Iterator<Item = &'a String>) -> String {
     clean(&it.map(String::as_str).collect::<Vec<_>>().join(","))
@@ -60,10 +141,13 @@ fn children(app: &App, a: &IdentityActivity, ip: Option<&str>, out: &mut Vec<Row
                         join(st.verbs.iter())
                     ),
                     st.count().to_string(),
+                    // The API's answer (served / refused), not the
+                    // allowlist: "allowed" next to "flagged" read as
+                    // "allowlisted".
                     match (st.allowed, st.denied) {
-                        (a, 0) => format!("{a} allowed"),
-                        (0, d) => format!("{d} denied"),
-                        (a, d) => format!("{a} ok {d} den"),
+                        (a, 0) => format!("{a} served"),
+                        (0, d) => format!("{d} refused"),
+                        (a, d) => format!("{a} srv {d} ref"),
                     },
                     String::new(),
                     if st.other > 0 {

@@ -3,9 +3,12 @@
 //! expands an incident into its alerts, an alert into its newest events,
 //! and opens an event's raw JSON.
 
-use super::{Col, block, col, draw_table, short_time};
+use super::{Col, PaneDef, Prefill, block, col, draw_table, short_time};
+use crate::allowlist::EntryKind;
+use crate::detect::Severity;
 use crate::tui::app::{App, Pane};
 use crate::tui::filter::{Row, RowId, RowKind};
+use crate::tui::keymap::{Action, Context};
 use crate::tui::text::clean;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -24,6 +27,94 @@ pub(super) const COLS: &[Col] = &[
     col("LAST", Constraint::Length(14), 0),
     col("SOURCE IPS", Constraint::Fill(2), 90),
 ];
+
+pub const PANE: PaneDef = PaneDef {
+    title: "Incidents",
+    context: Context::Incidents,
+    cols: |_| COLS,
+    rows: |app| (rows(app), String::new()),
+    draw,
+    act,
+    prefill,
+    empty,
+    open,
+};
+
+/// Enter: an event's raw JSON; an incident or alert expands (an incident
+/// also becomes the checklist's).
+fn open(app: &mut App, row: &Row) -> super::Open {
+    if let Some(e) = event_for_key(app, &row.key) {
+        let title = format!(
+            "{} — raw event (Esc closes, a allowlists its user agent)",
+            clean(&e.action())
+        );
+        app.mode = crate::tui::app::Mode::Detail {
+            title,
+            lines: pretty_lines(&e.raw),
+            scroll: 0,
+        };
+        return super::Open::Done;
+    }
+    if let RowId::Incident(id) = &row.key {
+        app.checklist_incident = Some(id.clone());
+        app.rebuild_pane(Pane::Checklist);
+    }
+    super::Open::Expand
+}
+
+fn empty(app: &App) -> &'static str {
+    let st = &app.live.status;
+    if st.loading {
+        "loading… incidents appear here as they are found"
+    } else if st.events == 0 && !st.done {
+        // Nothing read yet is not "nothing found".
+        "waiting for events: none read yet; incidents appear here as they are found"
+    } else if st.events == 0 {
+        "no events read: nothing was judged (M shows why)"
+    } else {
+        "no incidents: nothing in this log matched a rule outside the allowlist"
+    }
+}
+
+/// Its keys: `e`/`E` step to the next/previous high or critical incident.
+fn act(app: &mut App, a: Action) -> bool {
+    let forward = match a {
+        Action::NextHigh => true,
+        Action::PrevHigh => false,
+        _ => return false,
+    };
+    let l = app.list_mut(Pane::Incidents);
+    let high = |l: &crate::tui::app::ListState, pos: usize| {
+        let r = &l.rows[l.visible[pos]];
+        r.kind == RowKind::Item && r.severity.is_some_and(|s| s >= Severity::High)
+    };
+    let n = l.visible.len();
+    let found = if forward {
+        (l.selected + 1..n).find(|&i| high(l, i))
+    } else {
+        (0..l.selected).rev().find(|&i| high(l, i))
+    };
+    if let Some(i) = found {
+        l.selected = i;
+        app.set_follow(false);
+    }
+    true
+}
+
+/// An alert (or one of its events): that identity, that rule.
+fn prefill(app: &App, key: &RowId) -> Option<Prefill> {
+    match key {
+        RowId::Alert { alert, .. } | RowId::Event { alert, .. } => {
+            let a = app.view().alerts.get(*alert)?;
+            Some((
+                EntryKind::User,
+                a.identity.clone(),
+                vec![a.rule.as_str().to_string()],
+            ))
+        }
+        _ => None,
+    }
+}
 
 pub fn rows(app: &App) -> Vec<Row> {
     let snap = app.view();
@@ -164,6 +255,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App) {
 /// The selected incident at a glance: what fired, what to rotate.
 fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
     let th = &app.theme;
+    let width = area.width.saturating_sub(2) as usize;
     let mut lines: Vec<Line> = Vec::new();
     if let Some(inc) = app.current_incident() {
         lines.push(Line::from(vec![
@@ -171,7 +263,15 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
                 format!("{} ", inc.severity.as_str().to_uppercase()),
                 th.severity(inc.severity),
             ),
-            Span::styled(clean(&inc.identities.join(", ")), th.title()),
+            // Clipped: a 5,000-character identity must not fill the box
+            // (the full text is a row in pane 2, `y` copies it).
+            Span::styled(
+                crate::tui::text::fit(
+                    &clean(&inc.identities.join(", ")),
+                    width.saturating_sub(40).max(10),
+                ),
+                th.title(),
+            ),
             Span::styled(
                 format!(
                     "  {} → {}",
@@ -196,13 +296,12 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
                 ]));
             }
         }
-        // The box shows at most its area's cells: a 1M-secret list is cut
-        // there, not joined, made inert and wrapped whole every frame.
-        let room = area.width as usize * area.height as usize;
+        // At most two lines of names: a 1M-secret list is cut there, not
+        // joined, made inert and wrapped whole every frame.
         let rotate = if inc.secrets_to_rotate.is_empty() {
             "nothing served".to_string()
         } else {
-            labels_within(&inc.secrets_to_rotate, room)
+            clipped_list(&inc.secrets_to_rotate, width)
         };
         lines.push(Line::from(vec![
             Span::styled("Rotate: ", th.header()),
@@ -211,7 +310,7 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
         if !inc.denied_secrets.is_empty() {
             lines.push(Line::from(vec![
                 Span::styled("Refused: ", th.header()),
-                Span::raw(labels_within(&inc.denied_secrets, room)),
+                Span::raw(clipped_list(&inc.denied_secrets, width)),
             ]));
         }
         lines.push(Line::styled(
@@ -229,21 +328,25 @@ fn draw_preview(f: &mut Frame, area: Rect, app: &App) {
     );
 }
 
-/// `a, b, c` of the items' labels (inert), stopping once the text is
-/// longer than `room` chars: more could not be on screen.
-fn labels_within(items: &[crate::detect::RotateItem], room: usize) -> String {
+/// Names for the preview: each clipped to the box, and no more than two
+/// lines of them; the rest counted (the checklist lists them all). Labels
+/// are made only for the names shown (a 1M-secret list costs two lines).
+fn clipped_list(items: &[crate::detect::RotateItem], width: usize) -> String {
     let mut out = String::new();
-    let mut chars = 0;
+    let budget = width.saturating_mul(2).saturating_sub(30);
     for (i, it) in items.iter().enumerate() {
-        if chars > room {
-            break;
+        let n = crate::tui::text::fit(
+            &clean(&crate::view::rotate_label(it)),
+            width.saturating_sub(12).max(8),
+        );
+        if i > 0 && crate::tui::text::width(&out) + crate::tui::text::width(&n) + 2 > budget {
+            out.push_str(&format!(", +{} more (4 lists all)", items.len() - i));
+            return out;
         }
         if i > 0 {
             out.push_str(", ");
         }
-        let l = clean(&crate::view::rotate_label(it));
-        chars += l.chars().count() + 2;
-        out.push_str(&l);
+        out.push_str(&n);
     }
     out
 }

@@ -1,6 +1,15 @@
 //! The four panes. Each turns the shown snapshot into [`Row`]s (`rows`)
 //! and draws them with the shared table below (`draw_table`), which only
 //! computes highlight indices for the rows that are on screen.
+//!
+//! Each pane module owns what is its own (gitui's components own `event()`
+//! and `commands()`): a [`PaneDef`] with its title, key context, columns,
+//! rows, drawing, the actions bound in its context (`act`), what `a`
+//! prefills from its rows and what an empty pane says. The key table
+//! (`keymap.rs`) names the actions, their keys, footer hints and help; a
+//! pane's `act` runs the ones of its context. Adding a pane is a module,
+//! its `Pane` and `Context` variants (`Pane::COUNT` + 1) and one line in
+//! [`PANES`]; keys, footer, help, Enter, `a` and the empty text follow.
 
 pub mod allowlist;
 pub mod checklist;
@@ -8,46 +17,111 @@ pub mod identities;
 pub mod incidents;
 
 use super::app::{App, Pane};
-use super::filter::Row;
+use super::filter::{Row, RowId};
+use super::keymap::{Action, Context};
 use super::text::highlight;
+use crate::allowlist::EntryKind;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Cell, Row as TRow, Table};
 
-/// A pane's rows, and what its title says about them beyond the counts
-/// (built together, once per snapshot, never per frame).
-pub fn rows(app: &App, p: Pane) -> (Vec<Row>, String) {
-    match p {
-        Pane::Incidents => (incidents::rows(app), String::new()),
-        Pane::Identities => (identities::rows(app), String::new()),
-        Pane::Allowlist => (allowlist::rows(app), String::new()),
-        Pane::Checklist => checklist::rows(app),
+/// What `a` proposes for an allowlist entry: kind, value, rules.
+pub type Prefill = (EntryKind, String, Vec<String>);
+
+/// One pane, as its module defines it.
+pub struct PaneDef {
+    pub title: &'static str,
+    /// Where its own keys are bound in the key table.
+    pub context: Context,
+    /// Its columns (the filter matches only those shown at a width).
+    pub cols: fn(&App) -> &'static [Col],
+    /// Its rows, and what its title says about them beyond the counts
+    /// (built together, once per snapshot, never per frame).
+    pub rows: fn(&App) -> (Vec<Row>, String),
+    pub draw: fn(&mut Frame, Rect, &App),
+    /// Run an action of the pane's context; false if it is not one.
+    pub act: fn(&mut App, Action) -> bool,
+    /// The narrowest allowlist entry for one of its rows (`None`: the
+    /// selected incident's identity).
+    pub prefill: fn(&App, &RowId) -> Option<Prefill>,
+    /// What it says when it has no rows.
+    pub empty: fn(&App) -> &'static str,
+    /// Enter on one of its rows (headings open in full before this).
+    pub open: fn(&mut App, &Row) -> Open,
+}
+
+/// What Enter does with a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    /// The pane did it (a popup, a form).
+    Done,
+    /// Show every cell in full (table cells clip long text).
+    InFull,
+    /// Expand or collapse it.
+    Expand,
+}
+
+/// A row's cells in a scrollable popup.
+pub fn row_in_full(app: &mut App, row: &Row) {
+    let lines: Vec<String> = row
+        .cells
+        .iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if !lines.is_empty() {
+        app.mode = super::app::Mode::Detail {
+            title: "row in full (Esc closes)".into(),
+            lines,
+            scroll: 0,
+        };
     }
+}
+
+pub fn toggle_expanded(app: &mut App, p: Pane, row: &Row) {
+    let l = app.list_mut(p);
+    if !l.expanded.remove(&row.key) {
+        l.expanded.insert(row.key.clone());
+    }
+    app.rebuild_pane(p);
+}
+
+/// The panes, in `Pane::ALL` order (tabs, 1–4, Tab).
+pub const PANES: [&PaneDef; Pane::COUNT] = [
+    &incidents::PANE,
+    &identities::PANE,
+    &allowlist::PANE,
+    &checklist::PANE,
+];
+
+pub fn def(p: Pane) -> &'static PaneDef {
+    PANES[p.index()]
+}
+
+/// Actions no pane context owns.
+pub fn no_act(_: &mut App, _: Action) -> bool {
+    false
+}
+
+pub fn rows(app: &App, p: Pane) -> (Vec<Row>, String) {
+    (def(p).rows)(app)
 }
 
 /// Which cells of a pane's rows are drawn at screen width `w` (0: unknown,
 /// all), as `draw_table` decides.
-pub fn shown_cells(p: Pane, w: u16) -> Vec<bool> {
-    let cols = match p {
-        Pane::Incidents => incidents::COLS,
-        Pane::Identities => identities::COLS,
-        Pane::Allowlist => allowlist::COLS,
-        Pane::Checklist => checklist::COLS,
-    };
+pub fn shown_cells(app: &App, p: Pane, w: u16) -> Vec<bool> {
     if w == 0 {
         return Vec::new();
     }
-    cols.iter().map(|c| w >= c.min_screen).collect()
+    (def(p).cols)(app)
+        .iter()
+        .map(|c| w >= c.min_screen)
+        .collect()
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
-    match app.focus {
-        Pane::Incidents => incidents::draw(f, area, app),
-        Pane::Identities => identities::draw(f, area, app),
-        Pane::Allowlist => allowlist::draw(f, area, app),
-        Pane::Checklist => checklist::draw(f, area, app),
-    }
+    (def(app.focus).draw)(f, area, app)
 }
 
 /// A column: header, width, and the smallest screen width that shows it
@@ -83,6 +157,9 @@ pub fn block<'a>(app: &'a App, pane: Pane, extra: &str) -> Block<'a> {
         // Rows from an earlier snapshot (rebuilding them is throttled
         // while a big incident streams in): never shown as current.
         title.push(Span::styled(" (catching up)", app.theme.get("warning")));
+    }
+    if let Some(t) = super::sorting::title(app, pane) {
+        title.push(Span::styled(format!(" {t}"), app.theme.header()));
     }
     if l.filter.is_active() {
         title.push(Span::styled(
@@ -187,14 +264,7 @@ pub fn draw_table(
 }
 
 fn empty_text(pane: Pane, app: &App) -> &'static str {
-    let loading = app.live.status.loading;
-    match pane {
-        Pane::Incidents if loading => "loading… incidents appear here as they are found",
-        Pane::Incidents => "no incidents: nothing in this log matched a rule outside the allowlist",
-        Pane::Identities => "no security-relevant activity yet",
-        Pane::Allowlist => "the allowlist is empty",
-        Pane::Checklist => "select an incident (pane 1) to see its evidence checklist",
-    }
+    (def(pane).empty)(app)
 }
 
 /// `07-01 14:00:03`: short enough for an 80-column table.
