@@ -360,6 +360,10 @@ impl Follower {
             let (n, eof) = cur.read(&mut self.buf, left, on_line, &mut lines, &mut self.gaps)?;
             self.bytes_read += n;
             left = left.saturating_sub(n);
+            if std::mem::take(&mut cur.rewritten_under_read) {
+                trace!("{} rewritten during a read at {}", cur.source, cur.offset);
+                continue; // to `rewritten`: the truncation is handled there
+            }
             if !eof {
                 return Ok((lines, true));
             }

@@ -33,10 +33,20 @@ impl Follower {
                         g.written_after_successor = true;
                         self.not_reopened += 1;
                     }
-                    if !eof {
+                    if std::mem::take(&mut g.rewritten_under_read) {
+                        // A rotated file truncated under us: no copy to
+                        // look for; what it held past our offset is lost.
+                        self.gaps.push(Gap {
+                            source: g.source.clone(),
+                            offset: g.offset - g.splitter.pending() as u64,
+                            kind: GapKind::Truncated { copy: None },
+                        });
+                        g.unreadable = true;
+                    } else if !eof {
                         return true;
+                    } else {
+                        g.drained = true;
                     }
-                    g.drained = true;
                 }
                 Err(e) => {
                     // NFS: deleted on the server. Not worth failing the
@@ -90,6 +100,8 @@ impl Follower {
                 .seek(SeekFrom::Start(cur.offset))
                 .and_then(|_| cur.read(&mut self.buf, u64::MAX, on_line, lines, &mut self.gaps));
             cur.file = own;
+            // The copy changed under the read: the gap below says the rest.
+            cur.rewritten_under_read = false;
             trace!(
                 "truncated {} at {}: copy {} read {:?}",
                 cur.source,
