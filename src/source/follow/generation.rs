@@ -419,6 +419,9 @@ mod tests {
             .unwrap();
         assert_eq!((n, eof, g.rewritten_under_read), (0, true, true));
         assert_eq!(got, ["00000001"]);
-        assert!(g.rewritten().unwrap(), "the caller then sees the truncation");
+        assert!(
+            g.rewritten().unwrap(),
+            "the caller then sees the truncation"
+        );
     }
 }
