@@ -856,6 +856,28 @@ fn inotify_racing_copytruncate_every_number_once() {
     racing_copytruncate(FollowOptions::default());
 }
 
+/// Rename rotations before the first read of the first file (a poll
+/// interval can hold several): the files found are rotations, read whole,
+/// not copytruncate copies with a possible gap each.
+#[test]
+fn rename_rotations_before_the_first_read_report_no_gap() {
+    for opts in [FollowOptions::default(), poll_opts()] {
+        let (dir, path) = setup();
+        File::create(&path).unwrap();
+        let mut f = Follower::open(&path, opts).unwrap();
+        let mut n = Numbered::new();
+        for k in 1..=3 {
+            n.write(&mut appender(&path), 5);
+            fs::rename(&path, dir.path().join(format!("audit-{k}.log"))).unwrap();
+        }
+        n.write(&mut appender(&path), 5);
+        let mut out = Got::new();
+        collect(&mut f, &mut out, 20);
+        assert_each_once(&out, 20, None);
+        assert_eq!(f.take_gaps(), []);
+    }
+}
+
 /// A file read before (here: there when following started) that one
 /// listing does not show (a listing racing a rename chain can miss names;
 /// here it is moved out of the rotated names for one rotation) is still

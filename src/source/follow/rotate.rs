@@ -153,6 +153,14 @@ impl Follower {
         if !cur.fresh {
             return Ok(false);
         }
+        // Renamed away (a poll interval can hold several rename rotations):
+        // the files found are rename rotations, listed when the successor
+        // is opened, not copies with a gap.
+        match std::fs::metadata(&self.path) {
+            Ok(m) if file_id(&m) == cur.id => {}
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => return Ok(false),
+        }
         // Until a whole first line is read there is no fingerprint that
         // tells our generation from the others: look again at each end of
         // file.
