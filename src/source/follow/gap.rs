@@ -35,6 +35,11 @@ pub enum GapKind {
     /// A rotated file could not be opened or read any more: what it held
     /// past `offset` was not read.
     Unreadable { path: PathBuf, error: String },
+    /// A copytruncate copy starts like the generation we were reading but
+    /// does not hold what we read of it, so whether its lines were already
+    /// read cannot be told: it is read whole, and its lines may repeat ones
+    /// read before.
+    Overlap { path: PathBuf },
 }
 
 impl GapKind {
@@ -44,6 +49,7 @@ impl GapKind {
             GapKind::Truncated { .. } => "truncated",
             GapKind::NulRun { .. } => "NUL run skipped",
             GapKind::Unreadable { .. } => "unreadable",
+            GapKind::Overlap { .. } => "possible repeat",
         }
     }
 }
@@ -64,6 +70,11 @@ impl fmt::Display for Gap {
             GapKind::NulRun { bytes } => write!(
                 f,
                 "gap at {src}:{at}: {bytes} NUL bytes skipped (writer without O_APPEND after a truncation)"
+            ),
+            GapKind::Overlap { path } => write!(
+                f,
+                "possible overlap at {src}:{at}: rotated file {} starts like the file read before but does not hold what was read of it; read whole, its lines may repeat ones already read",
+                path.display()
             ),
             GapKind::Unreadable { path, error } => write!(
                 f,

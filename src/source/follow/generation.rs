@@ -112,6 +112,9 @@ pub(super) struct Generation {
     pub unreadable: bool,
     /// Where it is now, if found by inode after it was renamed.
     pub now_at: Option<PathBuf>,
+    /// The last read stopped at a block that did not follow what was read
+    /// before (truncated and regrown during the read): it was not used.
+    pub rewritten_under_read: bool,
 }
 
 impl Generation {
@@ -132,6 +135,7 @@ impl Generation {
             fresh: false,
             unreadable: false,
             now_at: None,
+            rewritten_under_read: false,
         }
     }
 
@@ -184,6 +188,15 @@ impl Generation {
         same_content(file, size, self.offset, &self.head, &self.tail)
     }
 
+    /// Does the file still start with our head and hold our tail before
+    /// `start`? Leaves the position after the `n` bytes just read there.
+    fn still_ours(&mut self, start: u64, n: usize) -> io::Result<bool> {
+        let end = start + n as u64;
+        let same = same_content(&mut self.file, start, start, &self.head, &self.tail)?;
+        self.file.seek(SeekFrom::Start(end))?;
+        Ok(same)
+    }
+
     /// Was the file truncated (and maybe rewritten) under us? Shrinking below
     /// the offset is the common sign; if it already regrew past it, its first
     /// bytes or those before the offset are no longer the ones we read.
@@ -224,6 +237,15 @@ impl Generation {
     }
 
     /// Read up to EOF or about `budget` bytes; returns (bytes, reached EOF).
+    ///
+    /// A truncate-and-regrow can fall between two reads of one loop (or
+    /// between `rewritten` and the read): the block read at our offset then
+    /// holds the middle of the new generation, and a fingerprint learnt from
+    /// both would match neither file. So each block read past 0 is used only
+    /// if, *after* it was read, the file still starts with our head and holds
+    /// our tail before it; otherwise it is dropped, the read stops as at EOF
+    /// with `rewritten_under_read` set, and the caller treats the truncation.
+    /// (One pread of up to 1 KiB per block; blocks are up to 1 MiB.)
     pub fn read(
         &mut self,
         buf: &mut [u8],
@@ -240,8 +262,13 @@ impl Generation {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             };
-            total += n as u64;
             let start = self.offset;
+            if start > 0 && !self.head.is_empty() && !self.still_ours(start, n)? {
+                self.file.seek(SeekFrom::Start(start))?;
+                self.rewritten_under_read = true;
+                return Ok((total, true));
+            }
+            total += n as u64;
             self.offset += n as u64;
             self.last_growth = Instant::now();
             self.remember(start, &buf[..n]);
@@ -346,5 +373,55 @@ fn nul_gap(source: &Arc<str>, offset: u64, bytes: u64) -> Gap {
         source: source.clone(),
         offset,
         kind: GapKind::NulRun { bytes },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn line(n: u64) -> String {
+        format!("{{\"auditID\":\"{n:08}\",\"pad\":\"same-tail-same-tail\"}}\n")
+    }
+
+    /// A truncate-and-regrow between two reads of one `read` loop (here:
+    /// between two calls with a one-line buffer): the block at our offset
+    /// belongs to the new generation and must not be delivered as ours.
+    #[test]
+    fn a_block_read_after_a_regrow_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.log");
+        let mut w = File::create(&path).unwrap();
+        w.write_all((1..=3).map(line).collect::<String>().as_bytes())
+            .unwrap();
+        let file = File::open(&path).unwrap();
+        let meta = file.metadata().unwrap();
+        let mut g = Generation::new(file, file_id(&meta), Arc::from("audit.log"));
+        let mut buf = vec![0u8; line(1).len()];
+        let (mut got, mut lines, mut gaps) = (Vec::new(), 0, Gaps::default());
+        let mut on_line = |_: &Arc<str>, _: u64, l: Line<'_>| {
+            if let Line::Text(t) = l {
+                got.push(String::from_utf8_lossy(&t[12..20]).into_owned());
+            }
+        };
+        let (_, eof) = g
+            .read(&mut buf, 1, &mut on_line, &mut lines, &mut gaps)
+            .unwrap();
+        assert!(!eof);
+        // Truncated and regrown with lines of the same length.
+        w.set_len(0).unwrap();
+        let mut w = File::options().append(true).open(&path).unwrap();
+        w.write_all((51..=53).map(line).collect::<String>().as_bytes())
+            .unwrap();
+        let (n, eof) = g
+            .read(&mut buf, u64::MAX, &mut on_line, &mut lines, &mut gaps)
+            .unwrap();
+        assert_eq!((n, eof, g.rewritten_under_read), (0, true, true));
+        assert_eq!(got, ["00000001"]);
+        assert!(
+            g.rewritten().unwrap(),
+            "the caller then sees the truncation"
+        );
     }
 }

@@ -35,6 +35,21 @@
 //! then `path (after rotation K)`: a reported line is line L of the rotated
 //! file (`path.1`, or copytruncate's copy).
 
+/// `KTRIAGE_FOLLOW_TRACE=1`: every rotation decision on stderr (to debug
+/// a race after the fact; off by default, one cached env lookup).
+macro_rules! trace {
+    ($($arg:tt)*) => {
+        if $crate::source::follow::tracing() {
+            eprintln!("follow: {}", format_args!($($arg)*));
+        }
+    };
+}
+
+pub(crate) fn tracing() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("KTRIAGE_FOLLOW_TRACE").is_some_and(|v| v != "0"))
+}
+
 mod gap;
 mod generation;
 mod rotate;
@@ -139,6 +154,9 @@ pub struct Follower {
     dir: Dir,
     /// List the directory for missed rotations at the next open.
     need_scan: bool,
+    /// That listing is after a truncation (a listing then raced): files
+    /// that may be copies of what we read are told apart as there.
+    scan_after_truncation: bool,
     watch: Option<Watch>,
     /// `RECHECK` with a watch, the poll interval without.
     recheck: Duration,
@@ -177,6 +195,7 @@ impl Follower {
             known,
             dir,
             need_scan: false,
+            scan_after_truncation: false,
             watch,
             recheck,
             next_check: Instant::now() + recheck,
@@ -320,7 +339,8 @@ impl Follower {
         let mut left = budget;
         loop {
             if self.need_scan && self.current.is_some() {
-                self.scan_missed(self.current.as_ref().map(|g| g.id), None);
+                let truncated = self.scan_after_truncation.then_some(true);
+                self.scan_missed(self.current.as_ref().map(|g| g.id), truncated);
             }
             if self.read_retired(&mut left, on_line, &mut lines) {
                 return Ok((lines, true));
@@ -340,6 +360,10 @@ impl Follower {
             let (n, eof) = cur.read(&mut self.buf, left, on_line, &mut lines, &mut self.gaps)?;
             self.bytes_read += n;
             left = left.saturating_sub(n);
+            if std::mem::take(&mut cur.rewritten_under_read) {
+                trace!("{} rewritten during a read at {}", cur.source, cur.offset);
+                continue; // to `rewritten`: the truncation is handled there
+            }
             if !eof {
                 return Ok((lines, true));
             }
@@ -357,10 +381,12 @@ impl Follower {
             // on later reads until quiet; rotations in between are looked
             // for at the next open.
             let mut cur = self.current.take().expect("read above");
+            trace!("retired {} at {}", cur.source, cur.offset);
             cur.last_growth = Instant::now(); // the quiet period starts now
             cur.drained = true;
             self.retired.push(cur);
             self.need_scan = true;
+            self.scan_after_truncation = false;
         }
     }
 

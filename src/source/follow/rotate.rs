@@ -3,8 +3,8 @@
 //! (reading copytruncate's copy, reporting the gap, starting over).
 
 use super::gap::{Gap, GapKind};
-use super::generation::{FileId, Generation, Head, file_id, read_head};
-use super::scan_dir::{self, Known};
+use super::generation::{FileId, Generation, HEAD, file_id};
+use super::scan_dir::{self, Known, Live};
 use super::{Follower, MAX_RETIRED, OnLine, RETIRE_QUIET, SCAN_TRIES, source_name};
 use std::fs::{File, Metadata};
 use std::io::{self, Seek, SeekFrom};
@@ -33,10 +33,20 @@ impl Follower {
                         g.written_after_successor = true;
                         self.not_reopened += 1;
                     }
-                    if !eof {
+                    if std::mem::take(&mut g.rewritten_under_read) {
+                        // A rotated file truncated under us: no copy to
+                        // look for; what it held past our offset is lost.
+                        self.gaps.push(Gap {
+                            source: g.source.clone(),
+                            offset: g.offset - g.splitter.pending() as u64,
+                            kind: GapKind::Truncated { copy: None },
+                        });
+                        g.unreadable = true;
+                    } else if !eof {
                         return true;
+                    } else {
+                        g.drained = true;
                     }
-                    g.drained = true;
                 }
                 Err(e) => {
                     // NFS: deleted on the server. Not worth failing the
@@ -90,6 +100,15 @@ impl Follower {
                 .seek(SeekFrom::Start(cur.offset))
                 .and_then(|_| cur.read(&mut self.buf, u64::MAX, on_line, lines, &mut self.gaps));
             cur.file = own;
+            // The copy changed under the read: the gap below says the rest.
+            cur.rewritten_under_read = false;
+            trace!(
+                "truncated {} at {}: copy {} read {:?}",
+                cur.source,
+                cur.offset,
+                path.display(),
+                read.as_ref().map(|r| r.0).map_err(|e| e.to_string())
+            );
             if let Ok((n, _)) = read {
                 self.bytes_read += n;
                 let k = Known {
@@ -100,16 +119,20 @@ impl Follower {
                 copy_path = Some(path);
             }
         }
+        let found_copy = copy_path.is_some();
         self.gaps.push(Gap {
             source: cur.source.clone(),
             offset: cur.offset - cur.splitter.pending() as u64,
             kind: GapKind::Truncated { copy: copy_path },
         });
+        trace!(
+            "truncated {} at {}: copy found {}",
+            cur.source, cur.offset, found_copy
+        );
         // Several copytruncates since the last look: the generations in
         // between are only in their copies, read before the live file.
-        let live_head = read_head(&mut cur.file)?;
         let id = cur.id;
-        self.scan_missed(Some(id), Some(&live_head));
+        self.scan_missed(Some(id), Some(false));
         self.rotations += 1;
         let source = source_name(&self.path, self.rotations, 0);
         let cur = self.current.as_mut().expect("checked above");
@@ -130,13 +153,29 @@ impl Follower {
         if !cur.fresh {
             return Ok(false);
         }
-        // Until something is read there is no fingerprint: look again at
-        // each end of file.
-        cur.fresh = cur.offset == 0;
-        let head = read_head(&mut cur.file)?;
-        cur.file.seek(SeekFrom::Start(cur.offset))?;
+        // Renamed away (a poll interval can hold several rename rotations):
+        // the files found are rename rotations, listed when the successor
+        // is opened, not copies with a gap.
+        match std::fs::metadata(&self.path) {
+            Ok(m) if file_id(&m) == cur.id => {}
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => return Ok(false),
+        }
+        // Until a whole first line is read there is no fingerprint that
+        // tells our generation from the others: look again at each end of
+        // file.
+        cur.fresh = cur.head.bytes.len() < HEAD && !cur.head.bytes.contains(&b'\n');
+        trace!(
+            "first eof of {} at {}: head len {} {:?}",
+            cur.source,
+            cur.offset,
+            cur.head.bytes.len(),
+            String::from_utf8_lossy(&cur.head.bytes[..cur.head.bytes.len().min(24)])
+        );
         let (id, before) = (cur.id, self.retired.len());
-        self.scan_missed(Some(id), Some(&head));
+        self.scan_missed(Some(id), Some(true));
+        let cur = self.current.as_mut().expect("checked above");
+        cur.file.seek(SeekFrom::Start(cur.offset))?;
         Ok(self.retired.len() > before)
     }
 
@@ -177,11 +216,11 @@ impl Follower {
 
     /// Queue the rotated files not read yet (oldest first) behind the
     /// retired ones; `at_path`: the file just opened at the path.
-    /// `truncated`: after a truncation, with the live file's first bytes;
-    /// each file found is then a missed copytruncate copy, and what was
-    /// written between that copy and its truncation is a possible gap.
-    pub(super) fn scan_missed(&mut self, at_path: Option<FileId>, truncated: Option<&Head>) {
-        let no_head = Head::default();
+    /// `truncated`: after a truncation (`Some(ours_live)`, see
+    /// [`Live::ours_live`]); each file found is then a missed copytruncate
+    /// copy, and what was written between that copy and its truncation is
+    /// a possible gap.
+    pub(super) fn scan_missed(&mut self, at_path: Option<FileId>, truncated: Option<bool>) {
         let mut held: Vec<FileId> = self.retired.iter().map(|g| g.id).collect();
         held.extend(at_path);
         // Rotations during the listing: list again (found files are held by
@@ -190,9 +229,15 @@ impl Follower {
         let (mut renamed, mut failed) = (Vec::new(), Vec::new());
         let mut raced = true;
         for _ in 0..SCAN_TRIES {
-            let mut m = self
-                .dir
-                .missed(&held, &mut self.known, truncated.unwrap_or(&no_head));
+            let live = match (truncated, self.current.as_mut()) {
+                (Some(ours_live), Some(cur)) => Some(Live {
+                    file: &mut cur.file,
+                    ours: &cur.head,
+                    ours_live,
+                }),
+                _ => None,
+            };
+            let mut m = self.dir.missed(&held, &mut self.known, live);
             held.extend(m.found.iter().map(|f| f.id));
             found.append(&mut m.found);
             renamed.append(&mut m.renamed);
@@ -203,6 +248,7 @@ impl Follower {
             }
         }
         self.need_scan = raced;
+        self.scan_after_truncation = raced && truncated.is_some();
         scan_dir::sort_older_first(&mut found);
         for (id, to) in renamed {
             if let Some(g) = self.retired.iter_mut().find(|g| g.id == id) {
@@ -225,12 +271,29 @@ impl Follower {
             if g.start_at(f.start).is_err() {
                 continue;
             }
+            trace!(
+                "missed {} from {} size {} as {} (after truncation: {})",
+                f.path.display(),
+                f.start,
+                f.size,
+                g.source,
+                truncated.is_some()
+            );
             if truncated.is_some() {
                 self.gaps.push(Gap {
                     source: g.source.clone(),
                     offset: f.size,
                     kind: GapKind::Truncated {
                         copy: Some(f.path.clone()),
+                    },
+                });
+            }
+            if f.overlap {
+                self.gaps.push(Gap {
+                    source: g.source.clone(),
+                    offset: 0,
+                    kind: GapKind::Overlap {
+                        path: f.path.clone(),
                     },
                 });
             }
