@@ -360,11 +360,7 @@ fn allowlist_cmd(cmd: &AllowlistCmd) -> Result<()> {
             if joinable > 0 {
                 println!(
                     "warning: {} broad enough for an attacker to join (see below)",
-                    if joinable == 1 {
-                        "1 entry is".to_string()
-                    } else {
-                        format!("{joinable} entries are")
-                    }
+                    ktriage::words::count_of(joinable, "entry is", "entries are")
                 );
             }
             for e in &f.allowlist.entries {
