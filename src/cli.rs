@@ -347,7 +347,10 @@ fn allowlist_cmd(cmd: &AllowlistCmd) -> Result<()> {
             } else {
                 "built-in defaults (no file)".into()
             };
-            println!("{} entries from {origin}", f.allowlist.entries.len());
+            println!(
+                "{} from {origin}",
+                ktriage::words::count_of(f.allowlist.entries.len(), "entry", "entries")
+            );
             let joinable = f
                 .allowlist
                 .entries
@@ -356,7 +359,8 @@ fn allowlist_cmd(cmd: &AllowlistCmd) -> Result<()> {
                 .count();
             if joinable > 0 {
                 println!(
-                    "warning: {joinable} entries are broad enough for an attacker to join (see below)"
+                    "warning: {} broad enough for an attacker to join (see below)",
+                    ktriage::words::count_of(joinable, "entry is", "entries are")
                 );
             }
             for e in &f.allowlist.entries {
@@ -426,27 +430,31 @@ pub(crate) fn summary(
     }
     if s.large > 0 {
         extra.push_str(&format!(
-            "; {} large line(s) over 1 MiB judged (big values skipped, long strings cut)",
-            s.large
+            "; {} over 1 MiB judged (big values skipped, long strings cut)",
+            ktriage::words::count_of(s.large, "large line", "large lines")
         ));
     }
     if s.late > 0 {
         extra.push_str(&format!(
-            "; {} late event(s) (more than 60 s out of order, judged where they arrived)",
-            s.late
+            "; {} (more than 60 s out of order, judged where they arrived)",
+            ktriage::words::count_of(s.late, "late event", "late events")
         ));
     }
     eprintln!(
-        "ktriage: {} events read from {} input(s) ({:.1} MB); {} security-relevant requests; {} malformed line(s) skipped; {} untimed event(s) ({} skipped by windowed rules){extra}; {} alert(s) in {} incident(s)",
-        e.events,
-        s.inputs.len(),
+        "ktriage: {} read from {} ({:.1} MB); {}; {} skipped; {} ({} skipped by windowed rules){extra}; {} in {}",
+        ktriage::words::count_of(e.events, "event", "events"),
+        ktriage::words::count_of(s.inputs.len(), "input", "inputs"),
         s.bytes as f64 / 1e6,
-        e.requests,
-        s.malformed,
-        e.untimed,
+        ktriage::words::count_of(
+            e.requests,
+            "security-relevant request",
+            "security-relevant requests"
+        ),
+        ktriage::words::count_of(s.malformed, "malformed line", "malformed lines"),
+        ktriage::words::count_of(e.untimed, "untimed event", "untimed events"),
         e.untimed_skipped,
-        ingest.engine.alerts().len(),
-        incidents
+        ktriage::words::count_of(ingest.engine.alerts().len(), "alert", "alerts"),
+        ktriage::words::count_of(incidents, "incident", "incidents")
     );
     for i in &s.inputs {
         let large = if i.large > 0 {
@@ -455,10 +463,10 @@ pub(crate) fn summary(
             String::new()
         };
         eprintln!(
-            "  {}: {} record(s), {} event(s){large}: {}",
+            "  {}: {}, {}{large}: {}",
             report::inert(&i.name),
-            i.records,
-            i.events,
+            ktriage::words::count_of(i.records, "record", "records"),
+            ktriage::words::count_of(i.events, "event", "events"),
             report::inert(&i.format_names())
         );
     }
@@ -690,8 +698,8 @@ fn export_sigma(output: Option<&std::path::Path>, cased: bool, common: &Common) 
             )
             .with_context(|| format!("cannot write {}/NOT-EXPORTED.txt", dir.display()))?;
             eprintln!(
-                "ktriage: wrote {} Sigma rules to {} ({} not exportable, listed in NOT-EXPORTED.txt)",
-                e.rules.len(),
+                "ktriage: wrote {} to {} ({} not exportable, listed in NOT-EXPORTED.txt)",
+                ktriage::words::count_of(e.rules.len(), "Sigma rule", "Sigma rules"),
                 dir.display(),
                 e.not_exported.len()
             );

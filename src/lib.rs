@@ -23,3 +23,4 @@ pub mod source;
 pub mod time;
 pub mod tui;
 pub mod view;
+pub mod words;

@@ -127,7 +127,7 @@ pub fn run(args: &ReportArgs) -> Result<i32> {
                     .unwrap_or_default();
                 serde_json::to_writer(
                     &mut text,
-                    &report::incident_json::incident(&v, i, &reviews),
+                    &report::incident_json::incident(&v, i, &reviews)?,
                 )?;
                 text.push(b'\n');
             }
@@ -154,8 +154,8 @@ pub fn run(args: &ReportArgs) -> Result<i32> {
             }
         }
         eprintln!(
-            "ktriage: wrote {} suggested role file(s) to {}",
-            written.len(),
+            "ktriage: wrote {} to {}",
+            ktriage::words::count_of(written.len(), "suggested role file", "suggested role files"),
             dir.display()
         );
     }

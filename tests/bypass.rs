@@ -199,8 +199,8 @@ fn pod_reads_without_any_recorded_spec_are_said_once() {
         "{w:?}"
     );
     assert!(
-        w.iter()
-            .any(|w| w.contains("pod-mounts-secret-then-read") && w.contains("2 exec or log")),
+        w.iter().any(|w| w.contains("pod-mounts-secret-then-read")
+            && w.contains("the pods of 2 execs or log reads mount")),
         "{w:?}"
     );
     // The jsonl summary record says it too.

@@ -51,8 +51,8 @@ fn report(events: &[serde_json::Value]) -> String {
         .find(|i| i.primary == "mallory")
         .unwrap_or_else(|| panic!("no incident for mallory: {:?}", s.rules()));
     let facts = ktriage::view::Facts::of_engine(&s.ingest.engine, &s.incidents);
-    let view = ktriage::view::incident(&facts, inc);
-    ktriage::report::markdown::incident_section(&view, &ktriage::report::markdown::no_ticks)
+    let view = ktriage::view::build(&facts, ktriage::view::Meta::new(0, vec![]), Some(&inc.id));
+    ktriage::report::markdown::render(&view, &ktriage::report::markdown::no_ticks).unwrap()
 }
 
 #[test]

@@ -451,7 +451,7 @@ fn scan_stdin_in_text_prints_alert_blocks_before_the_pipe_closes() {
         rest.push('\n');
     }
     assert!(
-        rest.contains("Final report") && rest.contains("1 incident(s)"),
+        rest.contains("Final report") && rest.contains("1 incident, "),
         "{rest}"
     );
     assert_eq!(run.exit_code(), Some(0));

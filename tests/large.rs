@@ -308,7 +308,7 @@ fn a_dropped_oversized_body_is_a_stated_warning() {
     let s = summary(&scan);
     let warnings = s["inputs"][0]["warnings"].to_string();
     assert!(
-        warnings.contains("1 request/response object(s) over 2 MiB"),
+        warnings.contains("1 request/response object over 2 MiB in large lines was not read"),
         "{s}"
     );
     assert!(warnings.contains("could not judge"), "{s}");

@@ -303,7 +303,7 @@ fn response_steps_seed_001_implies() {
     assert!(tok.contains("an exec session read it"), "{tok}");
     // Evidence lines cite their auditIDs.
     assert!(doc.contains(
-        "`prod/aws-credentials` `get`: 1 allowed, 0 denied, 0 other, first 2026-07-01T14:04:36.882402Z, last 2026-07-01T14:04:36.882402Z — audit ID `9d2c8b99-bdf4-44b8-acd9-879de48e7fe3`"
+        "`prod/aws-credentials` `get`: 1 served, first 2026-07-01T14:04:36.882402Z, last 2026-07-01T14:04:36.882402Z — audit ID `9d2c8b99-bdf4-44b8-acd9-879de48e7fe3`"
     ), "{doc}");
 }
 
@@ -346,7 +346,7 @@ fn the_tui_export_states_what_could_not_be_judged_as_scan_does() {
         &hostile_log(),
         Status {
             problems: vec![
-                "ERROR: export.json: no audit events in 3 record(s)".into(),
+                "ERROR: export.json: no audit events in 3 records".into(),
                 "warning: a.jsonl: kube-audit-admin leaves out get and list requests".into(),
             ],
             ..Status::default()
@@ -354,9 +354,9 @@ fn the_tui_export_states_what_could_not_be_judged_as_scan_does() {
     );
     let out = dir.path().join("r.md");
     let md = tui_export(&mut app, &out);
-    assert!(md.contains("NOT JUDGED: 1 input problem(s)"), "{md}");
+    assert!(md.contains("NOT JUDGED: 1 input problem;"), "{md}");
     assert!(
-        md.contains("`export.json: no audit events in 3 record(s)`"),
+        md.contains("`export.json: no audit events in 3 records`"),
         "{md}"
     );
     assert!(md.contains("What the inputs cannot show:"), "{md}");

@@ -61,7 +61,7 @@ fn golden_reports_of_the_seed_sample_with_a_snapshot() {
             .iter()
             .map(|id| ktriage::rbac::review(&snap, &s.ingest.engine, id))
             .collect();
-        let obj = ktriage::report::incident_json::incident(&v, i, &reviews);
+        let obj = ktriage::report::incident_json::incident(&v, i, &reviews).unwrap();
         json.push_str(&serde_json::to_string_pretty(&obj).unwrap());
         json.push('\n');
     }

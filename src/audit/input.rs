@@ -216,11 +216,11 @@ pub fn walk_document(text: &str, item: &mut dyn FnMut(&str, u64)) -> Result<(), 
             Err(e) if e.is_eof() && e.line() > 0 && is_only_ws_left(text, &e) => return Ok(()),
             Err(e) => {
                 return Err(format!(
-                    "{} at line {} column {} ({} events read before it)",
+                    "{} at line {} column {} ({} read before it)",
                     classify(&e),
                     e.line(),
                     e.column(),
-                    count
+                    crate::words::count_of(count, "event", "events")
                 ));
             }
         }

@@ -115,13 +115,13 @@ impl Printer {
                 Some(style) if s.revision == 1 => report::text::write_alert(out, a, style)?,
                 Some(_) => writeln!(
                     out,
-                    "  updated {} {} {}: {} request(s), {} secret(s) (+{} ID(s) since the last line)",
+                    "  updated {} {} {}: {}, {} (+{} since the last line)",
                     a.id,
                     a.rule,
                     report::inert_name(&a.identity),
-                    a.event_count,
-                    a.secrets.len(),
-                    s.joined.len()
+                    ktriage::words::count_of(a.event_count, "request", "requests"),
+                    ktriage::words::count_of(a.secrets.len(), "secret", "secrets"),
+                    ktriage::words::count_of(s.joined.len(), "audit ID", "audit IDs")
                 )?,
                 None => report::jsonl::write_line(
                     out,
@@ -477,8 +477,8 @@ fn run(
         if !errors.is_empty() {
             writeln!(
                 out,
-                "NOT JUDGED: {} input problem(s); what follows covers only what could be read:",
-                errors.len()
+                "NOT JUDGED: {}; what follows covers only what could be read:",
+                ktriage::words::count_of(errors.len(), "input problem", "input problems")
             )?;
             for e in &errors {
                 writeln!(out, "  {}", report::inert(e))?;

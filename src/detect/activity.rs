@@ -21,13 +21,21 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 const MAX_LIST: usize = 500;
 const MAX_SET: usize = 64;
 
+/// Requests by one identity for one secret, counted by what the API
+/// answered (one counter per [`Outcome`], so no two answers share a count).
 #[derive(Debug, Clone, Default)]
 pub struct AccessStat {
     pub verbs: SmallSet<String>,
+    /// Served (2xx).
     pub allowed: u32,
+    /// Refused (401, 403, an authorizer's `forbid`).
     pub denied: u32,
-    /// Not found, failed, or outcome unknown.
-    pub other: u32,
+    /// 404: no such secret.
+    pub not_found: u32,
+    /// Any other error code.
+    pub failed: u32,
+    /// No response recorded: it may have been served.
+    pub unknown: u32,
     pub first: Option<i64>,
     pub last: Option<i64>,
     pub source_ips: SmallSet<String>,
@@ -40,7 +48,15 @@ pub const AUDIT_IDS_KEPT: usize = 5;
 
 impl AccessStat {
     pub fn count(&self) -> u32 {
-        self.allowed + self.denied + self.other
+        self.allowed + self.denied + self.other()
+    }
+    /// Neither served nor refused: not found, failed or unknown.
+    pub fn other(&self) -> u32 {
+        self.not_found + self.failed + self.unknown
+    }
+    /// The content may have been served: served, or its answer is unknown.
+    pub fn exposed(&self) -> bool {
+        self.allowed + self.unknown > 0
     }
 }
 
@@ -110,7 +126,9 @@ fn count(stat: &mut AccessStat, o: Outcome, delta: i32) {
     let slot = match o {
         Outcome::Allowed => &mut stat.allowed,
         Outcome::Denied => &mut stat.denied,
-        _ => &mut stat.other,
+        Outcome::NotFound => &mut stat.not_found,
+        Outcome::Failed => &mut stat.failed,
+        Outcome::Unknown => &mut stat.unknown,
     };
     *slot = (*slot as i64 + delta as i64).max(0) as u32;
 }

@@ -8,6 +8,7 @@ use super::csr::Csrs;
 use super::mounted::Mounted;
 use super::pods::PodSecrets;
 use super::registry::RuleId;
+use crate::words::count_of;
 
 /// Something a rule cannot see in this log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,9 +25,9 @@ pub fn spots(cfg: &Config, pods: &PodSecrets, mounted: &Mounted, csrs: &Csrs) ->
             rule: RuleId::PodMountsSecretThenRead,
             text: format!(
                 "pod specs not recorded: rule pod-mounts-secret-then-read cannot see which secrets the pods of {} \
-                 exec or log read(s) mount, nor who created them (no pod or workload create logged with its \
+                 mount, nor who created them (no pod or workload create logged with its \
                  requestObject: log pods and workloads at level Request)",
-                mounted.unjudged
+                count_of(mounted.unjudged, "exec or log read", "execs or log reads")
             ),
         });
     }
@@ -34,9 +35,13 @@ pub fn spots(cfg: &Config, pods: &PodSecrets, mounted: &Mounted, csrs: &Csrs) ->
         out.push(BlindSpot {
             rule: RuleId::CsrPrivilegedGroup,
             text: format!(
-                "CSR bodies not recorded: rule csr-privileged-group cannot see the groups {} certificate signing \
-                 request create(s) asked for (log certificatesigningrequests at level Request)",
-                csrs.bodiless
+                "CSR bodies not recorded: rule csr-privileged-group cannot see the groups {} asked for \
+                 (log certificatesigningrequests at level Request)",
+                count_of(
+                    csrs.bodiless,
+                    "certificate signing request create",
+                    "certificate signing request creates"
+                )
             ),
         });
     }
@@ -44,9 +49,14 @@ pub fn spots(cfg: &Config, pods: &PodSecrets, mounted: &Mounted, csrs: &Csrs) ->
         out.push(BlindSpot {
             rule: RuleId::CsrPrivilegedGroup,
             text: format!(
-                "{} certificate signing request(s) could not be decoded (spec.request is not a PEM \
-                 CERTIFICATE REQUEST): rule csr-privileged-group cannot judge them",
-                csrs.undecodable
+                "{} could not be decoded (spec.request is not a PEM \
+                 CERTIFICATE REQUEST): rule csr-privileged-group cannot judge {}",
+                count_of(
+                    csrs.undecodable,
+                    "certificate signing request",
+                    "certificate signing requests"
+                ),
+                if csrs.undecodable == 1 { "it" } else { "them" }
             ),
         });
     }

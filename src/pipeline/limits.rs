@@ -6,44 +6,61 @@
 use crate::detect::Evicted;
 use crate::detect::alert::TRIMMED_AUDIT_IDS;
 
-fn n(x: u64) -> String {
-    let s = x.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
+use crate::words::count_of;
+
+/// A count written with thousands separators (`12,345`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Grouped(u64);
+
+impl From<u8> for Grouped {
+    fn from(x: u8) -> Self {
+        Grouped(x.into())
     }
-    out
+}
+
+impl std::fmt::Display for Grouped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0.to_string();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
+                f.write_str(",")?;
+            }
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}
+
+fn n(x: u64, one: &str, many: &str) -> String {
+    count_of(Grouped(x), one, many)
 }
 
 /// One line per kind of detail evicted; empty when the limit was never hit.
 pub fn eviction_notes(e: &Evicted) -> Vec<String> {
     let limit = format!(
-        "limit {} identities (max_identities, --max-identities)",
-        n(e.limit as u64)
+        "limit {} (max_identities, --max-identities)",
+        n(e.limit as u64, "identity", "identities")
     );
     let mut out = Vec::new();
     if e.trimmed_alerts > 0 {
         out.push(format!(
-            "evidence of {} alerts trimmed to counts: {limit}; every request counted, \
+            "evidence of {} trimmed to counts: {limit}; every request counted, \
              every secret listed, the first {TRIMMED_AUDIT_IDS} audit IDs of each kept, \
              no raw lines or per-request evidence",
-            n(e.trimmed_alerts)
+            n(e.trimmed_alerts, "alert", "alerts")
         ));
     }
     if e.identities > 0 {
         out.push(format!(
-            "activity history of {} identities with no alert evicted: {limit}",
-            n(e.identities)
+            "activity history of {} with no alert evicted: {limit}",
+            n(e.identities, "identity", "identities")
         ));
     }
     if e.unrecorded_requests > 0 {
         out.push(format!(
-            "activity of {} requests by identities over the limit not recorded \
+            "activity of {} by identities over the limit not recorded \
              (identities pane, checklist): {limit}",
-            n(e.unrecorded_requests)
+            n(e.unrecorded_requests, "request", "requests")
         ));
     }
     out
@@ -73,5 +90,23 @@ mod tests {
             notes[0]
         );
         assert!(notes[1].contains("7 identities with no alert evicted"));
+        let one = Evicted {
+            limit: 1,
+            trimmed_alerts: 1,
+            identities: 1,
+            unrecorded_requests: 1_000,
+        };
+        let notes = eviction_notes(&one);
+        assert!(
+            notes[0].starts_with("evidence of 1 alert trimmed to counts: limit 1 identity "),
+            "{}",
+            notes[0]
+        );
+        assert!(
+            notes[1].contains("of 1 identity with no alert"),
+            "{}",
+            notes[1]
+        );
+        assert!(notes[2].contains("of 1,000 requests by"), "{}", notes[2]);
     }
 }

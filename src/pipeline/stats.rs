@@ -3,6 +3,7 @@
 //! turns it into exit code 2, the TUI into a visible error.
 
 use crate::audit::adapt::{Dialect, SUPPORTED};
+use crate::words::count_of;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -71,8 +72,8 @@ impl InputStats {
             .join(", ");
         if self.prefiltered > 0 {
             s.push_str(&format!(
-                " + {} event line(s) skipped unparsed (no rule reads their resource)",
-                self.prefiltered
+                " + {} skipped unparsed (no rule reads their resource)",
+                count_of(self.prefiltered, "event line", "event lines")
             ));
         }
         s
@@ -86,8 +87,10 @@ impl InputStats {
                 format!("{}: {d}; no event could be read before it", self.name)
             } else {
                 format!(
-                    "{}: {d}; the {} event(s) before it were judged, nothing after",
-                    self.name, self.events
+                    "{}: {d}; the {} before it {} judged, nothing after",
+                    self.name,
+                    count_of(self.events, "event", "events"),
+                    if self.events == 1 { "was" } else { "were" }
                 )
             }));
         }
@@ -98,14 +101,21 @@ impl InputStats {
                 (_, 0) if self.ignored == 0 => "it is empty".to_string(),
                 (Some(shape), _) => format!("it looked like {shape}"),
                 (None, _) if self.ignored > 0 => format!(
-                    "its {} record(s) carry no audit event (control messages, other services)",
-                    self.ignored
+                    "its {} {} no audit event (control messages, other services)",
+                    count_of(self.ignored, "record", "records"),
+                    if self.ignored == 1 {
+                        "carries"
+                    } else {
+                        "carry"
+                    }
                 ),
                 (None, _) => "no line parsed as JSON".to_string(),
             };
             out.push(Health::Error(format!(
-                "{}: no audit events in {} record(s) ({} malformed); {looked}. Formats read: {SUPPORTED}",
-                self.name, self.records, self.malformed
+                "{}: no audit events in {} ({} malformed); {looked}. Formats read: {SUPPORTED}",
+                self.name,
+                count_of(self.records, "record", "records"),
+                self.malformed
             )));
         } else if self.malformed * 2 > self.records {
             out.push(Health::Warning(format!(
@@ -115,10 +125,15 @@ impl InputStats {
         }
         if self.large_dropped > 0 {
             out.push(Health::Warning(format!(
-                "{}: {} request/response object(s) over {} MiB in large lines were not read (the RBAC and pod-spec rules could not judge those requests)",
+                "{}: {} over {} MiB in large lines {} not read (the RBAC and pod-spec rules could not judge those requests)",
                 self.name,
-                self.large_dropped,
-                crate::audit::large::OBJ_BUDGET >> 20
+                count_of(
+                    self.large_dropped,
+                    "request/response object",
+                    "request/response objects"
+                ),
+                crate::audit::large::OBJ_BUDGET >> 20,
+                if self.large_dropped == 1 { "was" } else { "were" }
             )));
         }
         for d in self.dialects.keys() {

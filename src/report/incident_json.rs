@@ -7,7 +7,7 @@
 
 use crate::rbac::{Grant, IdentityReview, Scope};
 use crate::time::format_micros;
-use crate::view::{IncidentView, Line, Seg, View};
+use crate::view::{IncidentView, Line, NoChecklist, Seg, View};
 use serde_json::{Value, json};
 
 /// A view line as plain text (times in RFC 3339 UTC); not escaped for a
@@ -64,9 +64,16 @@ fn review(r: &IdentityReview) -> Value {
     })
 }
 
-/// One incident object. `reviews` is empty without a snapshot.
-pub fn incident(v: &View, i: &IncidentView, reviews: &[IdentityReview]) -> Value {
-    json!({
+/// One incident object (`i` one of `v`'s). `reviews` is empty without a
+/// snapshot. A view without its checklist ([`crate::view::records`]) is an
+/// error, not an object whose `checklist` is empty.
+pub fn incident(
+    v: &View,
+    i: &IncidentView,
+    reviews: &[IdentityReview],
+) -> Result<Value, NoChecklist> {
+    let v = v.with_checklist()?;
+    Ok(json!({
         "kind": "incident_report",
         "ktriage_version": v.meta.version,
         "generated_at": format_micros(v.meta.generated_at),
@@ -103,5 +110,5 @@ pub fn incident(v: &View, i: &IncidentView, reviews: &[IdentityReview]) -> Value
             "cluster_wide_access_before": s.suggestion.cluster_wide,
             "granted_now": if s.snapshot { json!(s.now) } else { Value::Null },
         })).collect::<Vec<_>>(),
-    })
+    }))
 }

@@ -11,7 +11,8 @@
 use super::md::{cell_code, code, text};
 use crate::detect::{Engine, Incident, RotateItem, RotateKind, info};
 use crate::time::format_micros;
-use crate::view::{self, AlertItem, Facts, IncidentView, Line, Meta, Seg, View};
+use crate::view::{self, AlertItem, Facts, IncidentView, Line, Meta, NoChecklist, Seg, View};
+use crate::words::count_of;
 use std::fmt::Write;
 
 /// What the analyst recorded for one checklist step.
@@ -117,16 +118,9 @@ fn alert_evidence(s: &mut String, a: &AlertItem) {
     for n in &a.notes {
         let _ = writeln!(s, "- Note: {}", code(n));
     }
-    if a.event_count > a.stored || a.audit_ids_omitted > 0 {
-        let _ = writeln!(
-            s,
-            "- **Not stored:** evidence kept for the first {} of {}; {} more counted \
-             but not stored ({} not listed); every secret is kept for the rotation list",
-            a.stored,
-            plural(a.event_count, "request", "requests"),
-            a.event_count.saturating_sub(a.stored),
-            plural(a.audit_ids_omitted, "audit ID", "audit IDs")
-        );
+    // The text report's sentence, word for word.
+    if let Some(cap) = super::text::omitted_evidence(a) {
+        let _ = writeln!(s, "- **Not stored:** {}", text(&cap));
     }
     let _ = writeln!(s, "\n{}\n", text(r.why));
     if a.events.is_empty() {
@@ -170,13 +164,15 @@ fn alert_evidence(s: &mut String, a: &AlertItem) {
         let _ = writeln!(
             s,
             "The first {listed} of {} are listed.\n",
-            plural(a.event_count, "request", "requests")
+            count_of(a.event_count, "request", "requests")
         );
     }
 }
 
 /// One incident as a self-contained Markdown section (level-2 heading).
-pub fn incident_section(inc: &IncidentView, ticks: Ticks<'_>) -> String {
+/// Only reached through [`render`], which refuses a view without its
+/// checklist: an `IncidentView` of [`view::records`] has no steps.
+fn incident_section(inc: &IncidentView, ticks: Ticks<'_>) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -300,8 +296,11 @@ fn suggested(s: &mut String, items: &[view::SuggestedRbac]) {
     }
 }
 
-/// The document: metadata, then every incident of the view.
-pub fn render(v: &View, ticks: Ticks<'_>) -> String {
+/// The document: metadata, then every incident of the view. A view made
+/// without its checklist ([`view::records`]) is an error, not a report
+/// whose checklist is empty.
+pub fn render(v: &View, ticks: Ticks<'_>) -> Result<String, NoChecklist> {
+    let v = v.with_checklist()?;
     let mut s = String::new();
     let _ = writeln!(s, "# ktriage incident report\n");
     let _ = writeln!(s, "- ktriage version: {}", code(&v.meta.version));
@@ -318,8 +317,8 @@ pub fn render(v: &View, ticks: Ticks<'_>) -> String {
     if !v.meta.not_judged.is_empty() {
         let _ = writeln!(
             s,
-            "NOT JUDGED: {} input problem(s); this report covers only what could be read.\n",
-            v.meta.not_judged.len()
+            "NOT JUDGED: {}; this report covers only what could be read.\n",
+            count_of(v.meta.not_judged.len(), "input problem", "input problems")
         );
         for e in &v.meta.not_judged {
             let _ = writeln!(s, "- {}", code(e));
@@ -347,7 +346,7 @@ pub fn render(v: &View, ticks: Ticks<'_>) -> String {
     for i in &v.incidents {
         s.push_str(&incident_section(i, ticks));
     }
-    s
+    Ok(s)
 }
 
 /// No ticks or notes (the headless report).
@@ -377,10 +376,6 @@ pub fn write_with(
 ) -> std::io::Result<()> {
     let facts = Facts::of_engine(engine, incidents).with_rbac(rbac);
     let v = view::build(&facts, meta, only);
-    out.write_all(render(&v, &no_ticks).as_bytes())
-}
-
-/// `1 request`, `2 requests`.
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    let text = render(&v, &no_ticks).map_err(std::io::Error::other)?;
+    out.write_all(text.as_bytes())
 }

@@ -30,8 +30,8 @@ impl Problems {
         let mut s = String::new();
         if !self.errors.is_empty() {
             s.push_str(&format!(
-                "NOT JUDGED: {} input problem(s); what follows covers only what could be read:\n",
-                self.errors.len()
+                "NOT JUDGED: {}; what follows covers only what could be read:\n",
+                crate::words::count_of(self.errors.len(), "input problem", "input problems")
             ));
             for e in &self.errors {
                 s.push_str(&format!(

@@ -6,6 +6,7 @@ use super::inert::{inert, inert_name};
 use crate::detect::{Alert, Incident, RuleId, Severity, info};
 use crate::time::format_short;
 use crate::view::{self, AlertItem, IncidentView, View};
+use crate::words::count_of;
 use std::io::{self, Write};
 
 /// Evidence lines shown per alert before "… N more".
@@ -118,9 +119,11 @@ pub fn omitted_evidence(a: &AlertItem) -> Option<String> {
         return None;
     }
     Some(format!(
-        "evidence kept for the first {} of {} requests; {} more counted but not stored \
-         ({} audit IDs not listed); every secret is kept for the rotation list",
-        a.stored, a.event_count, events, a.audit_ids_omitted
+        "evidence kept for the first {} of {}; {events} more counted but not stored \
+         ({} not listed); every secret is kept for the rotation list",
+        a.stored,
+        count_of(a.event_count, "request", "requests"),
+        count_of(a.audit_ids_omitted, "audit ID", "audit IDs")
     ))
 }
 
@@ -210,7 +213,10 @@ pub fn render_alert(out: &mut dyn Write, a: &AlertItem, st: &Style) -> io::Resul
         writeln!(
             out,
             "    {}",
-            st.dim(&format!("… {} more requests", a.event_count - shown))
+            st.dim(&format!(
+                "… {}",
+                count_of(a.event_count - shown, "more request", "more requests")
+            ))
         )?;
     }
     if let Some(cap) = omitted_evidence(a) {
@@ -333,9 +339,9 @@ pub fn render(out: &mut dyn Write, v: &View, st: &Style) -> io::Result<()> {
     let n_alerts: usize = v.incidents.iter().map(|i| i.alerts.len()).sum();
     writeln!(
         out,
-        "{} incident(s), {} alert(s)\n",
-        v.incidents.len(),
-        n_alerts
+        "{}, {}\n",
+        count_of(v.incidents.len(), "incident", "incidents"),
+        count_of(n_alerts, "alert", "alerts")
     )?;
     for i in &v.incidents {
         render_incident(out, i, st)?;

@@ -243,7 +243,10 @@ pub(super) fn export_report(app: &mut App, path: Option<&str>) {
             meta.cannot_show.push(w.to_string());
         }
     }
-    let text = export::incident_markdown(app.view(), inc, &app.checklist, meta);
+    let text = match export::incident_markdown(app.view(), inc, &app.checklist, meta) {
+        Ok(t) => t,
+        Err(e) => return app.flash(format!("report not written: {e}"), true),
+    };
     match export::write_report(&path, &text) {
         Ok(()) => app.flash(format!("report written to {}", path.display()), false),
         Err(e) => app.flash(format!("cannot write {}: {e}", path.display()), true),

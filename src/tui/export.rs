@@ -11,13 +11,14 @@ use crate::view::{self, Meta};
 use std::path::{Path, PathBuf};
 
 /// The report of `inc`. `meta` comes from the caller (the clock is read
-/// there, not here).
+/// there, not here). Built with its checklist, so the error cannot happen
+/// here; it is passed on rather than hidden.
 pub fn incident_markdown(
     snap: &Snapshot,
     inc: &Incident,
     store: &ChecklistStore,
     meta: Meta,
-) -> String {
+) -> Result<String, view::NoChecklist> {
     let v = view::build(&facts(snap), meta, Some(&inc.id));
     let look = store.lookup(&subject(snap, inc));
     render(&v, &|_incident, key| {

@@ -11,6 +11,7 @@
 //! retained lines per request (as a re-evaluation); requests are coalesced.
 
 use crate::detect::{Engine, RotateItem, RuleId, Severity};
+use crate::words::count_of;
 use std::collections::{HashMap, HashSet};
 
 /// One alert as the comparison names it.
@@ -120,10 +121,6 @@ pub fn compare(now: &Engine, candidate: &Engine, token: u64, partial: bool) -> I
     out
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 impl Impact {
     /// The headline: "hides 3 alerts in 1 incident; removes prod/x from
     /// its rotation list", or "hides nothing in the events held".
@@ -131,17 +128,17 @@ impl Impact {
         let mut parts = Vec::new();
         if !self.hidden.is_empty() || !self.reduced.is_empty() {
             let mut s = match (self.hidden.len(), self.reduced.len()) {
-                (h, 0) => format!("hides {}", plural(h, "alert", "alerts")),
-                (0, r) => format!("hides events of {}", plural(r, "alert", "alerts")),
+                (h, 0) => format!("hides {}", count_of(h, "alert", "alerts")),
+                (0, r) => format!("hides events of {}", count_of(r, "alert", "alerts")),
                 (h, r) => format!(
                     "hides {} and events of {}",
-                    plural(h, "alert", "alerts"),
-                    plural(r, "other alert", "other alerts")
+                    count_of(h, "alert", "alerts"),
+                    count_of(r, "other alert", "other alerts")
                 ),
             };
             s.push_str(&format!(
                 " in {}",
-                plural(self.incidents, "incident", "incidents")
+                count_of(self.incidents, "incident", "incidents")
             ));
             parts.push(s);
         }
@@ -157,13 +154,13 @@ impl Impact {
         if !self.revealed.is_empty() {
             parts.push(format!(
                 "shows {}",
-                plural(self.revealed.len(), "alert", "alerts")
+                count_of(self.revealed.len(), "alert", "alerts")
             ));
         }
         if !self.grown.is_empty() {
             parts.push(format!(
                 "adds events to {}",
-                plural(self.grown.len(), "alert", "alerts")
+                count_of(self.grown.len(), "alert", "alerts")
             ));
         }
         if !self.rotate_added.is_empty() {
@@ -195,7 +192,7 @@ impl Impact {
                 a.severity,
                 format!(
                     "hides {} of {} {} {}",
-                    plural(*n as usize, "event", "events"),
+                    count_of(*n as usize, "event", "events"),
                     a.severity,
                     a.rule,
                     a.identity
@@ -207,7 +204,7 @@ impl Impact {
                 a.severity,
                 format!(
                     "{} more in {} {} {}",
-                    plural(*n as usize, "event", "events"),
+                    count_of(*n as usize, "event", "events"),
                     a.severity,
                     a.rule,
                     a.identity

@@ -77,10 +77,9 @@ impl Live {
             extra.push_str(", polling");
         }
         if let Some(g) = &self.last_gap {
-            let n = f.gaps_total();
-            let s = if n == 1 { "" } else { "s" };
             extra.push_str(&format!(
-                ", {n} possible gap{s} (last {}:{} {})",
+                ", {} (last {}:{} {})",
+                crate::words::count_of(f.gaps_total(), "possible gap", "possible gaps"),
                 g.source,
                 g.offset,
                 g.kind.label()

@@ -13,11 +13,7 @@ use ratatui::text::Span;
 /// The one escaping rule shared with the headless reports.
 pub use crate::report::inert;
 
-/// `1 request`, `2 requests`: a count with its noun.
-pub fn count_of(n: impl Into<u64>, one: &str, many: &str) -> String {
-    let n = n.into();
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub use crate::words::count_of;
 
 /// Owned inert copy, for building rows.
 pub fn clean(s: &str) -> String {

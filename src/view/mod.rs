@@ -363,7 +363,26 @@ pub fn records(alerts: &[crate::detect::Alert], incidents: &[Incident]) -> View 
     }
 }
 
+/// A view made by [`records`] was handed to a front-end that prints the
+/// checklist: it would print an empty one, which reads as "nothing to do".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "this view of the incidents was built without its response checklist (view::records, for text \
+     and jsonl); a report with a checklist needs view::build, or it would print the checklist empty"
+)]
+pub struct NoChecklist;
+
 impl View {
+    /// `Ok` when the checklist was built ([`build`]); a front-end that
+    /// prints it asks first, so an empty checklist is never printed.
+    pub fn with_checklist(&self) -> Result<&View, NoChecklist> {
+        if self.checklist {
+            Ok(self)
+        } else {
+            Err(NoChecklist)
+        }
+    }
+
     /// Every alert of the view's incidents, in creation order.
     pub fn alerts(&self) -> Vec<&AlertItem> {
         let mut v: Vec<&AlertItem> = self.incidents.iter().flat_map(|i| &i.alerts).collect();

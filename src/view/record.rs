@@ -224,10 +224,9 @@ pub fn fates_line(secrets: &[SecretRow]) -> Option<String> {
     .filter(|(n, _)| *n > 0)
     .map(|(n, w)| format!("{n} {w}"))
     .collect();
-    let n = secrets.len();
     Some(format!(
-        "{n} secret{}: {}",
-        if n == 1 { "" } else { "s" },
+        "{}: {}",
+        crate::words::count_of(secrets.len(), "secret", "secrets"),
         parts.join(", ")
     ))
 }

@@ -12,6 +12,7 @@
 
 use super::Line;
 use super::facts::Facts;
+use crate::detect::activity::AccessStat;
 use crate::detect::evidence::{ExecEvidence, ExecLink, exec_sessions};
 use crate::detect::{Incident, RotateItem, RotateKind};
 
@@ -88,6 +89,25 @@ pub(super) fn exec_line(e: &ExecEvidence<'_>) -> Line {
     l.audit(x.audit_id.iter().cloned())
 }
 
+/// What the API answered an identity's requests for one secret, in the
+/// words of the identities pane: `2 served, 1 refused, 1 not found`. A
+/// zero is left out, except served: "0 served" must be read, not guessed
+/// from a missing word. "allowed" would read like an allowlist verdict.
+pub(super) fn answers(st: &AccessStat) -> String {
+    let mut parts = vec![format!("{} served", st.allowed)];
+    for (n, w) in [
+        (st.denied, "refused"),
+        (st.not_found, "not found"),
+        (st.failed, "failed"),
+        (st.unknown, "outcome unknown"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {w}"));
+        }
+    }
+    parts.join(", ")
+}
+
 fn rotate_title(r: &RotateItem) -> Line {
     match r.kind {
         RotateKind::Named => Line::new()
@@ -128,10 +148,7 @@ pub fn steps(facts: &Facts<'_>, inc: &Incident) -> Vec<Step> {
                     .data(s.to_string())
                     .text(" ")
                     .data(verbs.join("/"))
-                    .text(format!(
-                        ": {} allowed, {} denied, {} other, first ",
-                        st.allowed, st.denied, st.other
-                    ))
+                    .text(format!(": {}, first ", answers(st)))
                     .time(st.first)
                     .text(", last ")
                     .time(st.last)
@@ -237,8 +254,13 @@ pub fn steps(facts: &Facts<'_>, inc: &Incident) -> Vec<Step> {
         )
     } else {
         Line::new().text(format!(
-            "{} pod spec(s) in this log link pods to the secrets they use",
-            facts.pod_specs_seen
+            "{} in this log {} pods to the secrets they use",
+            crate::words::count_of(facts.pod_specs_seen, "pod spec", "pod specs"),
+            if facts.pod_specs_seen == 1 {
+                "links"
+            } else {
+                "link"
+            }
         ))
     }];
     ev.extend(execs.iter().map(exec_line));
@@ -260,7 +282,7 @@ pub fn steps(facts: &Facts<'_>, inc: &Incident) -> Vec<Step> {
     let mut served: std::collections::HashMap<RotateItem, Vec<Line>> = Default::default();
     for a in &acts {
         for (s, st) in &a.secrets {
-            if st.allowed + st.other > 0 {
+            if st.exposed() {
                 served.entry(RotateItem::of(s)).or_default().push(
                     Line::new()
                         .text("read by ")

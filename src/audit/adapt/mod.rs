@@ -329,7 +329,10 @@ pub fn shape(v: &Value) -> String {
                 format!("JSON object with keys {}", keys.join(", "))
             }
         }
-        Value::Array(a) => format!("JSON array of {} item(s)", a.len()),
+        Value::Array(a) => format!(
+            "JSON array of {}",
+            crate::words::count_of(a.len(), "item", "items")
+        ),
         Value::String(_) => "a JSON string".into(),
         Value::Number(_) => "a JSON number".into(),
         Value::Bool(_) => "a JSON boolean".into(),

@@ -150,8 +150,8 @@ fn children(app: &App, a: &IdentityActivity, ip: Option<&str>, out: &mut Vec<Row
                         (a, d) => format!("{a} srv {d} ref"),
                     },
                     String::new(),
-                    if st.other > 0 {
-                        format!("other {}", st.other)
+                    if st.other() > 0 {
+                        format!("other {}", st.other())
                     } else {
                         String::new()
                     },
