@@ -46,6 +46,22 @@ pub fn eviction_notes(e: &Evicted) -> Vec<String> {
             n(e.unrecorded_requests)
         ));
     }
+    let w = e.windows;
+    if w.rapid_get > 0 {
+        out.push(format!(
+            "rate windows of {} identities (per source IP and user agent) evicted: \
+             secret-rapid-get may miss bursts of those identities spread across the \
+             eviction: {limit}",
+            n(w.rapid_get)
+        ));
+    }
+    if w.denied > 0 {
+        out.push(format!(
+            "rate windows of {} identities evicted: secret-access-denied may miss \
+             bursts of those identities spread across the eviction: {limit}",
+            n(w.denied)
+        ));
+    }
     out
 }
 
@@ -61,6 +77,7 @@ mod tests {
             trimmed_alerts: 12_345,
             identities: 7,
             unrecorded_requests: 0,
+            windows: Default::default(),
         };
         let notes = eviction_notes(&e);
         assert_eq!(notes.len(), 2);
@@ -73,5 +90,19 @@ mod tests {
             notes[0]
         );
         assert!(notes[1].contains("7 identities with no alert evicted"));
+        let w = Evicted {
+            limit: 10,
+            windows: crate::detect::windows::WindowsEvicted {
+                rapid_get: 1_200,
+                denied: 3,
+            },
+            ..Evicted::default()
+        };
+        assert!(w.any());
+        let notes = eviction_notes(&w);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].starts_with("rate windows of 1,200 identities"));
+        assert!(notes[0].contains("secret-rapid-get may miss bursts"));
+        assert!(notes[1].starts_with("rate windows of 3 identities evicted: secret-access-denied"));
     }
 }
