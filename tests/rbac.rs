@@ -8,7 +8,7 @@ mod common;
 
 use common::{root, sample, scan_path};
 use ktriage::detect::Config;
-use ktriage::rbac::{Capability, Scope, Snapshot, Who, grants, review};
+use ktriage::rbac::{Capability, GroupsGap, Scope, Snapshot, Who, grants, review};
 
 fn snap() -> Snapshot {
     Snapshot::load(&[root().join("tests/fixtures/rbac/cluster.json")]).unwrap()
@@ -222,4 +222,70 @@ fn yaml_and_split_files_read_the_same_and_bad_snapshots_say_why() {
     std::fs::write(&bad, "{\"kind\": \"List\", \"items\": [").unwrap();
     let e = Snapshot::load(&[bad]).unwrap_err();
     assert!(e.to_string().contains("does not parse"), "{e}");
+}
+
+/// Five alerting identities, then alice (Group `sre`, which reads secrets
+/// cluster-wide through an aggregated ClusterRole) reads one secret.
+fn alice_after_five() -> String {
+    let mut evs: Vec<_> = (0..5)
+        .map(|i| common::get_secret(&format!("user-{i}"), "prod", "db", i, 200))
+        .collect();
+    let mut a = common::get_secret("alice", "prod", "db", 10, 200);
+    a["user"]["groups"] = serde_json::json!(["sre"]);
+    evs.push(a);
+    common::lines(&evs)
+}
+
+#[test]
+fn an_identity_over_the_limit_is_reviewed_as_groups_not_recorded_not_as_no_access() {
+    let s = snap();
+    let within = common::scan_text_with(&alice_after_five(), Config::default());
+    let r = review(&s, &within.ingest.engine, "alice");
+    assert_eq!(r.groups_gap, None);
+    assert!(
+        r.grants
+            .iter()
+            .any(|g| g.capability == Capability::ReadSecrets)
+    );
+    // Near miss: over the limit, alice has no record, so no groups; the
+    // review must not read as "no binding grants her anything".
+    let cfg = Config {
+        max_identities: 5,
+        ..Config::default()
+    };
+    let over = common::scan_text_with(&alice_after_five(), cfg);
+    let r = review(&s, &over.ingest.engine, "alice");
+    assert_eq!(r.groups_gap, Some(GroupsGap::NotRecorded));
+    assert!(r.reads.is_empty());
+    assert!(
+        !r.grants
+            .iter()
+            .any(|g| g.capability == Capability::ReadSecrets),
+        "{:?}",
+        r.grants.iter().map(|g| g.path()).collect::<Vec<_>>()
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.jsonl");
+    std::fs::write(&log, alice_after_five()).unwrap();
+    let (log, rbac) = (
+        log.to_str().unwrap(),
+        root().join("tests/fixtures/rbac/cluster.json"),
+    );
+    let rbac = rbac.to_str().unwrap();
+    let md = |extra: &[&str]| {
+        let mut args = vec!["scan", "--format", "markdown", "--rbac", rbac];
+        args.extend_from_slice(extra);
+        args.push(log);
+        String::from_utf8_lossy(&common::ktriage(&args, None).stdout).to_string()
+    };
+    let over = md(&["--max-identities", "5"]);
+    assert!(
+        over.contains("groups not recorded: over the identity limit"),
+        "{over}"
+    );
+    assert!(over.contains("not a verdict"), "{over}");
+    let within = md(&[]);
+    assert!(!within.contains("groups not recorded"), "{within}");
+    assert!(!within.contains("not a verdict"), "{within}");
 }

@@ -36,11 +36,19 @@ pub struct Evicted {
     pub identities: u64,
     /// Requests whose activity was not recorded (identity over the limit).
     pub unrecorded_requests: u64,
+    /// Rate windows evicted: their rules may miss bursts of those keys
+    /// spread across the eviction.
+    pub windows: super::windows::WindowsEvicted,
 }
 
 impl Evicted {
     pub fn any(&self) -> bool {
-        self.trimmed_alerts + self.identities + self.unrecorded_requests > 0
+        self.trimmed_alerts
+            + self.identities
+            + self.unrecorded_requests
+            + self.windows.rapid_get
+            + self.windows.denied
+            > 0
     }
 }
 
@@ -181,6 +189,7 @@ impl Engine {
     /// `RAW_KEPT`; `scan` keeps none: no output of it shows them).
     pub fn set_raw_per_alert(&mut self, n: usize) {
         self.raw_per_alert = n;
+        self.windows.set_raw_kept(n);
     }
 
     /// What the identity limit evicted (see [`Evicted`]).
@@ -190,6 +199,7 @@ impl Engine {
             trimmed_alerts: self.trimmed_alerts,
             identities: self.activity.evicted,
             unrecorded_requests: self.activity.unrecorded,
+            windows: self.windows.evicted(),
         }
     }
 
@@ -346,7 +356,7 @@ impl Engine {
     /// Alerts, activity, RBAC records and blind spots stay as they are.
     pub fn end_input(&mut self) {
         self.flush();
-        self.windows = WindowState::default();
+        self.windows.clear();
         self.baseline = BaselineState::default();
         self.requests = RequestTracker::new(0);
         self.held = HashMap::new();

@@ -20,6 +20,7 @@ pub mod incident;
 pub mod minted;
 pub mod mounted;
 pub mod nodes_proxy;
+pub mod packed;
 pub mod pods;
 pub mod rbac;
 pub mod registry;

@@ -63,6 +63,22 @@ pub fn eviction_notes(e: &Evicted) -> Vec<String> {
             n(e.unrecorded_requests, "request", "requests")
         ));
     }
+    let w = e.windows;
+    if w.rapid_get > 0 {
+        out.push(format!(
+            "rate windows of {} (per source IP and user agent) evicted: \
+             secret-rapid-get may miss bursts of those identities spread across the \
+             eviction: {limit}",
+            n(w.rapid_get, "identity", "identities")
+        ));
+    }
+    if w.denied > 0 {
+        out.push(format!(
+            "rate windows of {} evicted: secret-access-denied may miss \
+             bursts of those identities spread across the eviction: {limit}",
+            n(w.denied, "identity", "identities")
+        ));
+    }
     out
 }
 
@@ -78,6 +94,7 @@ mod tests {
             trimmed_alerts: 12_345,
             identities: 7,
             unrecorded_requests: 0,
+            windows: Default::default(),
         };
         let notes = eviction_notes(&e);
         assert_eq!(notes.len(), 2);
@@ -95,6 +112,7 @@ mod tests {
             trimmed_alerts: 1,
             identities: 1,
             unrecorded_requests: 1_000,
+            ..Evicted::default()
         };
         let notes = eviction_notes(&one);
         assert!(
@@ -108,5 +126,19 @@ mod tests {
             notes[1]
         );
         assert!(notes[2].contains("of 1,000 requests by"), "{}", notes[2]);
+        let w = Evicted {
+            limit: 10,
+            windows: crate::detect::windows::WindowsEvicted {
+                rapid_get: 1_200,
+                denied: 3,
+            },
+            ..Evicted::default()
+        };
+        assert!(w.any());
+        let notes = eviction_notes(&w);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].starts_with("rate windows of 1,200 identities"));
+        assert!(notes[0].contains("secret-rapid-get may miss bursts"));
+        assert!(notes[1].starts_with("rate windows of 3 identities evicted: secret-access-denied"));
     }
 }

@@ -39,11 +39,26 @@ impl ReadCheck {
     }
 }
 
+/// Why the groups a review used may not be all the identity's groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupsGap {
+    /// No activity record: the identity was over the identity limit
+    /// (`max_identities`) when it appeared, so none of its groups (nor its
+    /// secret reads) were recorded. Grants through groups are not known.
+    NotRecorded,
+    /// Its record was made after records were evicted under the identity
+    /// limit: groups its earlier requests carried may be missing.
+    EarlierEvicted,
+}
+
 /// The review of one identity.
 #[derive(Debug, Clone)]
 pub struct IdentityReview {
     pub identity: String,
     pub groups: Vec<String>,
+    /// `Some`: `groups` may be incomplete, so `grants` and `reads` may
+    /// under-report the identity's access.
+    pub groups_gap: Option<GroupsGap>,
     pub grants: Vec<Grant>,
     pub reads: Vec<ReadCheck>,
     /// Kinds the snapshot lacked: grants through them are unknown.
@@ -103,6 +118,11 @@ pub fn review_of(
     IdentityReview {
         identity: identity.to_string(),
         groups: who.groups.clone(),
+        groups_gap: match act {
+            None => Some(GroupsGap::NotRecorded),
+            Some(a) if a.evicted_before => Some(GroupsGap::EarlierEvicted),
+            Some(_) => None,
+        },
         grants: grants::grants(snap, log, &who, last),
         reads,
         unknown_kinds: snap

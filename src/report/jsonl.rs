@@ -218,8 +218,13 @@ pub fn render_incidents(out: &mut dyn Write, v: &View) -> io::Result<()> {
 }
 
 /// [`render`] of the engine's alerts and incidents.
+/// Written record by record ([`view::each_record`]): the view of every
+/// incident is never held at once.
 pub fn write(out: &mut dyn Write, alerts: &[Alert], incidents: &[Incident]) -> io::Result<()> {
-    render(out, &view::records(alerts, incidents))
+    view::each_record(alerts, incidents, true, |r| match r {
+        view::Record::Alert(a) => write_line(out, &item_line(a, 1, None)?),
+        view::Record::Incident(i) => write_line(out, &incident_line(i)),
+    })
 }
 
 /// [`render_incidents`] of the engine's alerts and incidents.
@@ -228,7 +233,10 @@ pub fn write_incidents(
     alerts: &[Alert],
     incidents: &[Incident],
 ) -> io::Result<()> {
-    render_incidents(out, &view::records(alerts, incidents))
+    view::each_record(alerts, incidents, false, |r| match r {
+        view::Record::Alert(_) => Ok(()),
+        view::Record::Incident(i) => write_line(out, &incident_line(i)),
+    })
 }
 
 /// One record as one line, with terminal-dangerous characters escaped.

@@ -4,7 +4,7 @@
 //! answers come from `crate::rbac`.
 
 use super::{Facts, Line};
-use crate::rbac::{Snapshot, review_of};
+use crate::rbac::{GroupsGap, Snapshot, review_of};
 
 pub(super) fn review_lines(facts: &Facts<'_>, snap: &Snapshot, identities: &[String]) -> Vec<Line> {
     let mut out = vec![
@@ -24,7 +24,26 @@ pub(super) fn review_lines(facts: &Facts<'_>, snap: &Snapshot, identities: &[Str
     }
     for id in identities {
         let r = review_of(snap, facts.bindings, facts.identity(id), id);
-        if r.grants.is_empty() {
+        match r.groups_gap {
+            Some(GroupsGap::NotRecorded) => out.push(Line::new().data(id.clone()).text(
+                ": groups not recorded: over the identity limit (max_identities, \
+                 --max-identities), so grants through its groups are not known and its \
+                 secret reads are not checked here; this review may under-report its access",
+            )),
+            Some(GroupsGap::EarlierEvicted) => out.push(Line::new().data(id.clone()).text(
+                ": groups recorded only since its record was re-created under the identity \
+                 limit (max_identities): groups of its earlier requests may be missing, and so may \
+                 grants through them",
+            )),
+            None => {}
+        }
+        if r.grants.is_empty() && r.groups_gap.is_some() {
+            out.push(Line::new().data(id.clone()).text(
+                ": no binding grants secrets, exec, impersonation, bind, escalate or token \
+                 creation to the groups recorded or the user itself; not a verdict (groups \
+                 not all recorded)",
+            ));
+        } else if r.grants.is_empty() {
             out.push(
                 Line::new()
                     .data(id.clone())
