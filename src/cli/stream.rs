@@ -519,7 +519,7 @@ fn run(
             format!(" (last at {})", report::inert(&p.display().to_string()))
         });
         eprintln!(
-            "ktriage: NOTE: the writer did not reopen {} after {not_reopened} rotation(s): it kept appending to the renamed file{at}, read to its end",
+            "ktriage: NOTE: the writer did not reopen {} after rotation: {not_reopened} renamed file(s) kept growing after a new file appeared{at}; each was read to its end",
             report::inert(&name)
         );
     }
