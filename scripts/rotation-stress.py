@@ -206,8 +206,11 @@ def main():
     if summaries:
         print("summary gaps:", len(gaps or []), json.dumps((gaps or [])[:5]))
         if a.mode == "noreopen":
-            said = "reopen" in json.dumps(summaries[-1])
-            print("summary says the writer did not reopen:", "yes" if said else "NO")
+            said = summaries[-1].get("not_reopened", 0)
+            print("summary says the writer did not reopen:",
+                  f"yes (not_reopened {said})" if said else "NO")
+            if not said or "did not reopen" not in err:
+                return 1
     else:
         print("no summary record on stdout (this build): gap reporting not checked here")
     if err.strip():

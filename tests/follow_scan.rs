@@ -521,3 +521,101 @@ fn a_truncation_seen_while_following_is_a_gap_in_the_summary() {
     );
     assert_eq!(summary["complete"], false);
 }
+
+/// A writer that keeps appending to the renamed file (it never reopened
+/// the path): its lines are read, and the summary record and stderr say
+/// the writer did not reopen (the TUI status bar already did).
+#[test]
+fn a_writer_that_did_not_reopen_is_named_in_the_summary_and_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    std::fs::write(
+        &log,
+        lines(&[get_secret("mallory", "prod", "db-0", 0, 200)]),
+    )
+    .unwrap();
+    let mut run = spawn_with(
+        &["scan", "--follow", log.to_str().unwrap()],
+        Stdio::null(),
+        Stdio::piped(),
+    );
+    run.until(10, |v| v["kind"] == "alert" && v["identity"] == "mallory");
+    // Rotated the logrotate `create` way, but the writer keeps its old
+    // descriptor: the new file only gets what another writer adds.
+    let rotated = dir.path().join("audit.log.1");
+    std::fs::rename(&log, &rotated).unwrap();
+    std::fs::write(&log, lines(&[get_secret("bob", "prod", "db-1", 1, 200)])).unwrap();
+    run.until(10, |v| v["kind"] == "alert" && v["identity"] == "bob");
+    append(&rotated, &[get_secret("trudy", "prod", "db-2", 2, 200)]);
+    run.until(10, |v| v["kind"] == "alert" && v["identity"] == "trudy");
+    run.signal("TERM");
+    let rest = run.rest();
+    run.exit_code();
+    let summary = rest.last().unwrap();
+    assert_eq!(summary["kind"], "summary", "{rest:?}");
+    assert_eq!(summary["not_reopened"], 1, "{summary}");
+    assert_eq!(summary["events"], 3, "every line read: {summary}");
+    assert_eq!(
+        summary["complete"], true,
+        "drained, nothing lost: {summary}"
+    );
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut run.child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(err.contains("did not reopen"), "{err}");
+}
+
+/// `scan --follow audit.log > audit.log.1`: our own output, even under a
+/// rotated name in the log's directory, is never read as the log (before,
+/// a rotation made the follower list the directory and read it whole).
+#[test]
+fn our_own_output_beside_the_log_is_never_read_as_a_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    std::fs::write(
+        &log,
+        lines(&[get_secret("mallory", "prod", "db-0", 0, 200)]),
+    )
+    .unwrap();
+    let out_path = dir.path().join("audit.log.1");
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ktriage"))
+        .args([
+            "scan",
+            "--follow",
+            "--poll",
+            "--format",
+            "jsonl",
+            log.to_str().unwrap(),
+        ])
+        .env("XDG_CONFIG_HOME", home.path())
+        .env("XDG_STATE_HOME", home.path())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let wait_for = |who: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !std::fs::read_to_string(&out_path).unwrap().contains(who) {
+            assert!(Instant::now() < deadline, "no alert for {who}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    wait_for("\"mallory\"");
+    // A rename rotation: the follower lists the directory for missed files.
+    std::fs::rename(&log, dir.path().join("audit.log.2")).unwrap();
+    std::fs::write(&log, lines(&[get_secret("bob", "prod", "db-1", 1, 200)])).unwrap();
+    wait_for("\"bob\"");
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    child.wait().unwrap();
+    let out = std::fs::read_to_string(&out_path).unwrap();
+    let summary: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["kind"], "summary", "{out}");
+    assert_eq!(summary["events"], 2, "{summary}");
+    assert_eq!(summary["malformed"], 0, "{summary}");
+    assert_eq!(summary["gaps"], serde_json::json!([]), "{summary}");
+}

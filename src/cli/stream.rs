@@ -436,11 +436,16 @@ fn run(
     let mut last_data = Instant::now();
     let mut flushed = true;
     let mut wait = None;
+    // Where the last rotated file the writer kept appending to was seen.
+    let mut not_reopened_at = None;
     let ended_by = loop {
         if let Some((name, _)) = flags.iter().find(|(_, f)| f.load(Ordering::Relaxed)) {
             break *name;
         }
         let step = feed.step(ingest, wait)?;
+        if let Feed::File(f) = &feed {
+            not_reopened_at = f.not_reopened().or(not_reopened_at);
+        }
         if step.taken > 0 {
             last_data = Instant::now();
             flushed = false;
@@ -466,6 +471,10 @@ fn run(
     };
     ingest.finish();
     printer.collect(&mut ingest.engine);
+    let not_reopened = match &feed {
+        Feed::File(f) => f.not_reopened_total(),
+        Feed::Stdin(_) => 0,
+    };
     // The stream is over: free the rules' running state first.
     ingest.engine.end_input();
     let incidents = ingest.engine.incidents();
@@ -497,11 +506,24 @@ fn run(
         report::jsonl::write_incidents(&mut out, ingest.engine.alerts(), &incidents)?;
         let mut s = report::summary::summary_line(ingest, incidents.len());
         s.ended_by = Some(ended_by);
+        s.not_reopened = not_reopened;
         report::jsonl::write_line(&mut out, &s)?;
     }
     out.flush()?;
     drop(out);
-    if summary(ingest, set, incidents.len(), args.verbose) {
+    let gone = summary(ingest, set, incidents.len(), args.verbose);
+    if not_reopened > 0 {
+        // Not a loss (each such file was drained), but the writer is not
+        // doing what its rotation expects: next to the gaps, said.
+        let at = not_reopened_at.map_or_else(String::new, |p| {
+            format!(" (last at {})", report::inert(&p.display().to_string()))
+        });
+        eprintln!(
+            "ktriage: NOTE: the writer did not reopen {} after rotation: {not_reopened} renamed file(s) kept growing after a new file appeared{at}; each was read to its end",
+            report::inert(&name)
+        );
+    }
+    if gone {
         return Ok(2);
     }
     Ok(fail_code(&ingest.engine, args.fail_on))

@@ -47,6 +47,11 @@ pub struct SummaryLine {
     /// that stopped `scan --follow`. Absent in a batch scan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_by: Option<&'static str>,
+    /// `scan --follow`: rotated files the writer kept appending to after
+    /// their successor appeared (it did not reopen the path). Each was read
+    /// to its end, so nothing is lost; absent when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_reopened: u64,
     /// What a rule could not see because the audit policy did not record
     /// it ("pod specs not recorded: rule … cannot see …").
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -103,6 +108,7 @@ pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
         alerts: ingest.engine.alerts().len(),
         incidents,
         ended_by: None,
+        not_reopened: 0,
         blind_spots: ingest
             .engine
             .blind_spots()
@@ -112,4 +118,8 @@ pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
         evidence_complete: evicted.is_empty(),
         evicted,
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

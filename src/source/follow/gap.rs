@@ -40,6 +40,11 @@ pub enum GapKind {
     /// read cannot be told: it is read whole, and its lines may repeat ones
     /// read before.
     Overlap { path: PathBuf },
+    /// A file appeared beside the log named like it (its stem first) but
+    /// not like a rotation of it (`audit.log.out`): not read, since it is
+    /// not known to be the log; if the log was renamed to it, its lines are
+    /// missing.
+    NotRotation { path: PathBuf },
 }
 
 impl GapKind {
@@ -50,6 +55,7 @@ impl GapKind {
             GapKind::NulRun { .. } => "NUL run skipped",
             GapKind::Unreadable { .. } => "unreadable",
             GapKind::Overlap { .. } => "possible repeat",
+            GapKind::NotRotation { .. } => "not read",
         }
     }
 }
@@ -74,6 +80,11 @@ impl fmt::Display for Gap {
             GapKind::Overlap { path } => write!(
                 f,
                 "possible overlap at {src}:{at}: rotated file {} starts like the file read before but does not hold what was read of it; read whole, its lines may repeat ones already read",
+                path.display()
+            ),
+            GapKind::NotRotation { path } => write!(
+                f,
+                "possible gap: {} appeared beside {src}, named like it but not like a rotation of it: not read; if the log was renamed to that name, its lines are missing",
                 path.display()
             ),
             GapKind::Unreadable { path, error } => write!(

@@ -226,7 +226,7 @@ impl Follower {
         // Rotations during the listing: list again (found files are held by
         // then); still racing after a few tries, again at the next read.
         let mut found = Vec::new();
-        let (mut renamed, mut failed) = (Vec::new(), Vec::new());
+        let (mut renamed, mut failed, mut unlike) = (Vec::new(), Vec::new(), Vec::new());
         let mut raced = true;
         for _ in 0..SCAN_TRIES {
             let live = match (truncated, self.current.as_mut()) {
@@ -242,6 +242,7 @@ impl Follower {
             found.append(&mut m.found);
             renamed.append(&mut m.renamed);
             failed.append(&mut m.failed);
+            unlike.append(&mut m.unlike);
             raced = m.raced;
             if !raced {
                 break;
@@ -263,6 +264,13 @@ impl Follower {
                     path,
                     error: e.to_string(),
                 },
+            });
+        }
+        for path in unlike {
+            self.gaps.push(Gap {
+                source: Arc::from(self.path.display().to_string()),
+                offset: 0,
+                kind: GapKind::NotRotation { path },
             });
         }
         for f in found {

@@ -4,10 +4,17 @@
 //! rotation every 50 ms and a 250 ms poll, the path names a file three
 //! generations on from the one we hold. The files in between are still in
 //! the directory under rotated names, so at every rotation the directory is
-//! listed and each regular file that looks like a rotation of the path
-//! (name starting with its stem: `audit.log.1`, `audit.log-20240101`,
-//! kube-apiserver's `audit-2024-01-01T00-00-00.000.log`), that we do not
-//! hold and have not read to its end, is read whole, oldest first. Files
+//! listed and each regular file with a rotator's name for the path
+//! (`audit.log.1`, `audit.log-20240101`, kube-apiserver's
+//! `audit-2024-01-01T00-00-00.000.log`: see `Dir::rotated_name`), that we
+//! do not hold and have not read to its end, is read whole, oldest first.
+//! Our own stdout/stderr are never candidates; a file that appears named
+//! like the log (its stem first) but not like a rotation is not read and
+//! is named once in a gap (`Missed::unlike`). (Any name starting with the
+//! stem used to count: `scripts/identity-flood.py`'s `flood-N.follow.out`
+//! beside `flood-N.jsonl`, empty when listed at the start, was read at the
+//! first end of file as a copytruncate copy: its 100,000 lines malformed
+//! "(after rotation 1)", with a false truncation gap.) Files
 //! are told apart by device + inode and, since inodes are reused, by their
 //! first bytes (1 KiB). What was there when following started, and what
 //! we finished reading, is remembered as [`Known`] (offset read to), so it
@@ -71,6 +78,9 @@ pub(super) struct Missed {
     pub renamed: Vec<(FileId, PathBuf)>,
     pub failed: Vec<(PathBuf, io::Error)>,
     pub raced: bool,
+    /// Files that appeared named like the log but not like a rotation of
+    /// it: not read, named in a notice (once each).
+    pub unlike: Vec<PathBuf>,
 }
 
 /// Files remembered as read before the memory is pruned to what a listing
@@ -83,6 +93,8 @@ pub(super) struct Dir {
     pub dir: PathBuf,
     name: OsString,
     stem: String,
+    /// Our own stdout/stderr (files): never read as the log.
+    own: Vec<FileId>,
 }
 
 impl Dir {
@@ -98,17 +110,45 @@ impl Dir {
             dir: dir.unwrap_or(Path::new(".")).to_path_buf(),
             name,
             stem,
+            own: own_outputs(),
         }
     }
 
-    /// Does `n` look like a rotated copy of the followed file?
+    /// Is `n` a rotated name of the followed file? Only the names rotators
+    /// give: the name (or the name without its last extension, the
+    /// extension kept after the tag) followed by `.`, `-` or `_` and a tag
+    /// of digits and date separators: `audit.log.1`, `audit.log-20240101`,
+    /// `audit.1.log`, kube-apiserver's `audit-2024-01-01T00-00-00.000.log`.
+    /// (A bare prefix of the stem also took `audit.log.out`, an output
+    /// written beside the log, as a missed rotation: its lines were read
+    /// as the log's, with a false truncation gap.) Compressed names no.
     fn rotated_name(&self, n: &OsStr) -> bool {
         let s = n.to_string_lossy();
-        n != self.name.as_os_str()
-            && s.starts_with(&self.stem)
-            && !s
-                .rsplit_once('.')
-                .is_some_and(|(_, ext)| COMPRESSED.contains(&ext.to_ascii_lowercase().as_str()))
+        let name = self.name.to_string_lossy();
+        if n == self.name.as_os_str() || compressed(&s) {
+            return false;
+        }
+        let tagged = |rest: &str| {
+            let mut c = rest.chars();
+            matches!(c.next(), Some('.' | '-' | '_')) && rotation_tag(c.as_str())
+        };
+        if s.strip_prefix(&*name).is_some_and(tagged) {
+            return true;
+        }
+        match name.rsplit_once('.') {
+            Some((prefix, ext)) if !prefix.is_empty() => s
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_suffix(ext))
+                .and_then(|r| r.strip_suffix('.'))
+                .is_some_and(tagged),
+            _ => false,
+        }
+    }
+
+    /// Named like the log (its stem first) without a rotated name: not
+    /// read, but named once in a notice if it appears while following.
+    fn like_name(&self, n: &OsStr) -> bool {
+        n != self.name.as_os_str() && n.to_string_lossy().starts_with(&self.stem)
     }
 
     /// `.N` right after the followed name (logrotate's numbering).
@@ -118,26 +158,33 @@ impl Dir {
         rest.strip_prefix('.')?.parse().ok()
     }
 
-    /// Regular files of the directory other than the followed name, with
-    /// their (device, inode). An unreadable directory lists nothing.
-    fn entries(&self, only_rotated: bool) -> Vec<(PathBuf, FileId, u64)> {
+    /// Regular files of the directory other than the followed name and our
+    /// own outputs, with their (device, inode). `only_like`: those named
+    /// like the log (`like_name`). An unreadable directory lists nothing.
+    fn entries(&self, only_like: bool) -> Vec<(PathBuf, FileId, u64)> {
         let Ok(rd) = fs::read_dir(&self.dir) else {
             return Vec::new();
         };
         rd.filter_map(Result::ok)
             .filter(|e| {
                 let n = e.file_name();
-                n != self.name.as_os_str() && (!only_rotated || self.rotated_name(&n))
+                n != self.name.as_os_str() && (!only_like || self.like_name(&n))
             })
             .filter_map(|e| {
                 let m = fs::metadata(e.path()).ok().filter(|m| m.is_file())?;
-                Some((e.path(), file_id(&m), m.len()))
+                let id = file_id(&m);
+                if self.own.contains(&id) {
+                    trace!("{} is our own output: not read", e.path().display());
+                    return None;
+                }
+                Some((e.path(), id, m.len()))
             })
             .collect()
     }
 
-    /// What the directory holds now that looks rotated: remembered so that
-    /// it is not read as a missed generation later.
+    /// What the directory holds now that looks rotated (or is named like
+    /// the log): remembered so that it is not read as a missed generation,
+    /// or named as an unlike one, later.
     pub fn snapshot(&self, known: &mut HashMap<FileId, Known>) {
         for (path, id, size) in self.entries(true) {
             if let Ok(mut f) = File::open(&path) {
@@ -183,6 +230,29 @@ impl Dir {
         // pruned to the listing only past a bound.
         if known.len() > MAX_KNOWN {
             known.retain(|id, _| entries.iter().any(|(_, e, _)| e == id));
+        }
+        let (entries, like): (Vec<_>, Vec<_>) = entries
+            .into_iter()
+            .partition(|(p, _, _)| self.rotated_name(p.file_name().unwrap_or_default()));
+        for (path, id, size) in like {
+            if held.contains(&id) {
+                m.renamed.push((id, path)); // a file we hold, renamed oddly
+                continue;
+            }
+            // Not a rotation by name (an output written beside the log, a
+            // copy under another name): named once, never read.
+            if let std::collections::hash_map::Entry::Vacant(v) = known.entry(id) {
+                trace!(
+                    "{} named like the log, not a rotation: not read",
+                    path.display()
+                );
+                let head = File::open(&path).and_then(|mut f| read_head(&mut f));
+                v.insert(Known {
+                    head: head.unwrap_or_default(),
+                    offset: size,
+                });
+                m.unlike.push(path);
+            }
         }
         for (path, listed, _) in entries {
             if held.contains(&listed) {
@@ -296,6 +366,41 @@ impl Dir {
     }
 }
 
+/// A rotator's tag: digits with date/time separators (`1`, `20240101`,
+/// `2024-01-01T00-00-00.000`, `1733000000.123456-000001`).
+fn rotation_tag(t: &str) -> bool {
+    t.bytes().any(|b| b.is_ascii_digit())
+        && t.bytes().all(|b| {
+            b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.' | b':' | b'T' | b'Z' | b'+')
+        })
+}
+
+fn compressed(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| COMPRESSED.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
+/// This process's stdout and stderr when they are regular files: what we
+/// write is never the followed log, whatever its name.
+fn own_outputs() -> Vec<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        [
+            io::stdout().as_fd().try_clone_to_owned(),
+            io::stderr().as_fd().try_clone_to_owned(),
+        ]
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|fd| File::from(fd).metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| file_id(&m))
+        .collect()
+    }
+    #[cfg(not(unix))]
+    Vec::new()
+}
+
 /// Creation (else modification) time; on a tie (coarse timestamps), a
 /// larger logrotate number is older, else names sort by date.
 fn older_first(a: &Found, b: &Found) -> Ordering {
@@ -310,4 +415,54 @@ fn older_first(a: &Found, b: &Found) -> Ordering {
 
 pub(super) fn sort_older_first(found: &mut [Found]) {
     found.sort_by(older_first);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_rotators_names_are_rotated_names() {
+        let d = Dir::new(Path::new("/var/log/audit.log"));
+        for n in [
+            "audit.log.1",
+            "audit.log.12",
+            "audit.log-20240101",
+            "audit.log-2024010112",
+            "audit.log.2024-01-01",
+            "audit.log_1",
+            "audit.1.log",
+            "audit-2024-01-01T00-00-00.000.log",
+            "audit-1733000000.123456-000001.log",
+        ] {
+            assert!(d.rotated_name(OsStr::new(n)), "{n}");
+        }
+        for n in [
+            "audit.log",
+            "audit.log.1.gz",
+            "audit.log-20240101.zst",
+            "audit.log.out",
+            "audit.log.follow.out",
+            "audit.log.tmp",
+            "audit.log.old",
+            "audit.log.1.out",
+            "audit.out",
+            "audit.log.",
+            "audit..log",
+            "auditor.log.1",
+            "audit-backup.log",
+        ] {
+            assert!(!d.rotated_name(OsStr::new(n)), "{n}");
+        }
+        let d = Dir::new(Path::new("identity-flood-3000.jsonl"));
+        for n in [
+            "identity-flood-3000.out",
+            "identity-flood-3000.follow.out",
+            "identity-flood-3000.follow.out.err",
+            "identity-flood-3000.jsonl.tmp",
+        ] {
+            assert!(!d.rotated_name(OsStr::new(n)), "{n}");
+            assert!(d.like_name(OsStr::new(n)), "{n}: named in a notice if new");
+        }
+    }
 }
