@@ -152,13 +152,14 @@ fn more_text(
     app: &App,
 ) -> String {
     let f = app.list(Pane::Checklist).filter.is_active();
+    // The keys first: an 80-column screen clips the rest.
     format!(
-        "{indent}+{} more {what} ({} of {} shown) — Enter shows {} more; {}x exports all",
+        "{indent}+{} more {what} — Enter: {} more; {}x exports all ({} of {} shown)",
         thousands(rest),
+        WINDOW.min(rest),
+        if f { "" } else { "/ finds any; " },
         thousands(shown),
         thousands(total),
-        WINDOW.min(rest),
-        if f { "" } else { "/ searches all; " },
     )
 }
 
@@ -197,7 +198,6 @@ pub fn rows(app: &App) -> (Vec<Row>, String) {
     let look = app.checklist.lookup(&subject(app.view(), inc));
     let steps = steps_of(app, inc);
     let matcher = app.list(Pane::Checklist).filter.text_matcher();
-    let title = title(app, inc, &look, &steps);
     let mut out = Vec::with_capacity(4 * WINDOW);
     for (n, t) in notices(app, &look).into_iter().enumerate() {
         out.push(Row::new(
@@ -258,6 +258,7 @@ pub fn rows(app: &App) -> (Vec<Row>, String) {
             ));
         }
     }
+    let title = title(inc, &look, &steps, &out);
     (out, title)
 }
 
@@ -274,28 +275,29 @@ fn line_hits(m: &TextMatcher, l: &crate::view::Line) -> bool {
 }
 
 fn rotate_more(app: &App, rest: usize, shown: usize, total: usize) -> String {
-    more_text(
-        "",
-        rest,
-        shown,
-        total,
-        "items to rotate, each tickable",
-        app,
-    )
+    more_text("", rest, shown, total, "to rotate", app)
 }
 
 /// The title: the exact count of steps done, over every step (shown or not).
-fn title(app: &App, inc: &crate::detect::Incident, look: &Lookup, steps: &[Step]) -> String {
+/// The `[n/m]` counts only the steps built into rows: say how many there
+/// are when that is not all of them.
+fn title(inc: &crate::detect::Incident, look: &Lookup, steps: &[Step], rows: &[Row]) -> String {
     let done = (steps.iter())
         .filter(|i| look.items.get(&i.key).is_some_and(|s| s.done))
         .count();
-    let _ = app;
-    format!(
+    let built = (rows.iter())
+        .filter(|r| matches!(r.key, RowId::Step { .. }))
+        .count();
+    let mut t = format!(
         "{} {} — {done}/{} done",
         inc.id,
         clean(&inc.primary),
         thousands(steps.len())
-    )
+    );
+    if built < steps.len() {
+        t.push_str(&format!(", {} steps shown", thousands(built)));
+    }
+    t
 }
 
 /// One step's row, its first evidence lines (and the filter's matches
@@ -416,7 +418,7 @@ pub fn patch(app: &App, rows: &mut [Row]) -> Option<String> {
         }
     }
     // Counted over every step, shown or not (the rows are a window).
-    Some(title(app, inc, &look, &steps_of(app, inc)))
+    Some(title(inc, &look, &steps_of(app, inc), rows))
 }
 
 /// The incident and item of a step row.
