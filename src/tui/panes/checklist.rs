@@ -295,7 +295,7 @@ fn title(inc: &crate::detect::Incident, look: &Lookup, steps: &[Step], rows: &[R
         thousands(steps.len())
     );
     if built < steps.len() {
-        t.push_str(&format!(", {} steps shown", thousands(built)));
+        t.push_str(&format!(", {} shown", thousands(built)));
     }
     t
 }
