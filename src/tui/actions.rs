@@ -349,10 +349,17 @@ fn open(app: &mut App) {
 
 fn set_filter(app: &mut App, q: String) {
     let shown = super::panes::shown_cells(app, app.focus, app.screen_width);
+    let checklist = app.focus == Pane::Checklist;
     let l = app.list_mut(app.focus);
     l.filter.query = q;
     l.filter.shown = shown;
-    l.refilter();
+    if checklist {
+        // The checklist builds rows for a window of a big incident's
+        // lines; the filter searches every line and its matches are built.
+        app.rebuild_checklist();
+    } else {
+        l.refilter();
+    }
     app.dirty = true;
 }
 

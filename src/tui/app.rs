@@ -29,6 +29,9 @@ use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
+/// Steps built for (snapshot data, incident id).
+pub type StepsCache = ((u64, String), std::sync::Arc<Vec<crate::view::Step>>);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Incidents,
@@ -286,6 +289,13 @@ pub struct App {
     pub stale: [bool; Pane::COUNT],
     /// The snapshot data and incident the checklist rows were built for.
     checklist_built: Option<(u64, String)>,
+    /// The checklist steps of that snapshot data and incident, built once
+    /// (a 1M-secret incident's steps cost seconds; the pane builds rows for
+    /// a window of them: [`panes::checklist`]).
+    pub checklist_steps: std::cell::RefCell<Option<StepsCache>>,
+    /// How many lines of a step (by incident and step key, `rotate` for
+    /// the rotate section) the checklist shows beyond the first window.
+    pub checklist_more: std::collections::HashMap<(String, String), usize>,
     /// Per pane: how long its last row build took and when it ended.
     built: [(Duration, Instant); Pane::COUNT],
     /// Per pane: the column sort asked for (`o`, `:sort`).
@@ -350,6 +360,8 @@ impl App {
             allowlist_fallback: crate::allowlist::Allowlist::default(),
             stale: [false; Pane::COUNT],
             checklist_built: None,
+            checklist_steps: Default::default(),
+            checklist_more: Default::default(),
             built: [(Duration::ZERO, Instant::now()); Pane::COUNT],
             sort: [None; Pane::COUNT],
             jump_back: None,
@@ -532,6 +544,13 @@ impl App {
         self.stale = [true; Pane::COUNT];
         self.checklist_built = None;
         self.refresh_panes(true);
+    }
+
+    /// Rebuild the checklist's rows from its steps (not only its ticks):
+    /// its window or its filter changed.
+    pub fn rebuild_checklist(&mut self) {
+        self.checklist_built = None;
+        self.rebuild_pane(Pane::Checklist);
     }
 
     pub fn rebuild_pane(&mut self, p: Pane) {

@@ -88,6 +88,12 @@ pub enum RowId {
         item: String,
         n: usize,
     },
+    /// "+N more — Enter shows more" under a step's evidence (`item` is the
+    /// step key) or under the rotate section (`item` is `rotate`).
+    StepMore {
+        incident: String,
+        item: String,
+    },
 }
 
 /// One table row: a typed id (so the selection survives new snapshots and
@@ -205,6 +211,29 @@ pub enum MatchMode {
     /// Its letters occur in order within one cell (`~` prefix, or the
     /// fallback when no row contains the pattern).
     Fuzzy,
+}
+
+/// See [`Filter::text_matcher`].
+pub struct TextMatcher {
+    pat: String,
+    fuzzy: bool,
+}
+
+impl TextMatcher {
+    pub fn hits(&self, text: &str) -> bool {
+        if !self.fuzzy && text.is_ascii() && self.pat.is_ascii() {
+            // No allocation per line: a million of them per keystroke.
+            let (h, p) = (text.as_bytes(), self.pat.as_bytes());
+            return p.is_empty()
+                || h.len() >= p.len() && h.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p));
+        }
+        let l = lower(text);
+        if self.fuzzy {
+            subsequence(&self.pat, &l.text).is_some()
+        } else {
+            l.text.contains(self.pat.as_str())
+        }
+    }
 }
 
 #[derive(Default)]
@@ -334,6 +363,20 @@ impl Filter {
         }
         let pat = lower(self.pattern()).text;
         self.hits(r, &pat, self.mode().unwrap_or(MatchMode::Substring))
+    }
+
+    /// A matcher for text not built into a row (the checklist's lines
+    /// beyond the first hundreds): substring (or `~` fuzzy), Unicode
+    /// case-insensitive, as for rows; `None` when inactive or inverted (an
+    /// inverted filter shows none of the rows left unbuilt).
+    pub fn text_matcher(&self) -> Option<TextMatcher> {
+        if !self.is_active() || self.inverted() {
+            return None;
+        }
+        Some(TextMatcher {
+            pat: lower(self.pattern()).text,
+            fuzzy: self.forced_fuzzy(),
+        })
     }
 
     /// Does one shown cell match?

@@ -242,7 +242,9 @@ fn target(app: &App, key: &RowId) -> Result<(Pane, RowId), String> {
             let a = app.view().alerts.get(*alert).ok_or("alert gone")?;
             Ok((Pane::Identities, RowId::Identity(a.identity.clone())))
         }
-        RowId::Step { incident, .. } | RowId::StepEvidence { incident, .. } => {
+        RowId::Step { incident, .. }
+        | RowId::StepEvidence { incident, .. }
+        | RowId::StepMore { incident, .. } => {
             Ok((Pane::Incidents, RowId::Incident(incident.clone())))
         }
         _ => Err("nothing to jump to from this row (i: identity or secret ↔ incident)".into()),

@@ -6,12 +6,14 @@ use super::{Col, PaneDef, block, col, draw_table};
 use crate::time::format_micros;
 use crate::tui::app::{App, Pane};
 use crate::tui::checklist::{Lookup, items, plain, subject};
-use crate::tui::filter::{Row, RowId, RowKind};
+use crate::tui::filter::{Row, RowId, RowKind, TextMatcher};
 use crate::tui::keymap::{Action, Context};
 use crate::tui::text::clean;
 use crate::tui::ticking;
+use crate::view::{Section, Seg, Step};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
+use std::sync::Arc;
 
 pub(super) const COLS: &[Col] = &[
     col("", Constraint::Length(5), 0),
@@ -34,6 +36,13 @@ pub const PANE: PaneDef = PaneDef {
 /// Enter: a step in full, like a row of pane 2 (Space ticks it); an
 /// evidence line in full.
 fn open(app: &mut App, row: &Row) -> super::Open {
+    if let RowId::StepMore { incident, item } = &row.key {
+        *app.checklist_more
+            .entry((incident.clone(), item.clone()))
+            .or_default() += WINDOW;
+        app.rebuild_checklist();
+        return super::Open::Done;
+    }
     match step_in_full(app, &row.key) {
         Some(lines) => {
             app.mode = crate::tui::app::Mode::Detail {
@@ -95,25 +104,101 @@ fn notices(app: &App, look: &Lookup) -> Vec<String> {
     out
 }
 
+/// Lines of one step (evidence, or rotate items) built into rows before a
+/// "+N more" row: the pane's cost follows the screen, not the incident (a
+/// 1M-secret incident has 2M lines; building them all froze the UI thread
+/// 12 s). Enter on the "+N more" row shows this many more.
+pub const WINDOW: usize = 200;
+/// Matches of the filter among the lines not built, built at most (per
+/// step, and for the rotate section); the rest are counted.
+pub const MATCHES: usize = 1000;
+
+/// The checklist steps of `inc` for the shown snapshot data, built once
+/// per snapshot data and incident (not per tick, keystroke or page).
+pub fn steps_of(app: &App, inc: &crate::detect::Incident) -> Arc<Vec<Step>> {
+    let key = (app.view().data_seq, inc.id.clone());
+    let mut c = app.checklist_steps.borrow_mut();
+    match &*c {
+        Some((k, s)) if *k == key && key.0 != 0 => s.clone(),
+        _ => {
+            let start = std::time::Instant::now();
+            let s = Arc::new(items(app.view(), inc));
+            crate::tui::timing::record("steps-checklist", start.elapsed());
+            *c = Some((key, s.clone()));
+            s
+        }
+    }
+}
+
+fn more_row(inc: &str, item: &str, text: String, app: &App) -> Row {
+    Row::new(
+        RowId::StepMore {
+            incident: inc.to_string(),
+            item: item.to_string(),
+        },
+        vec![String::new(), text, String::new()],
+        app.theme.get("warning"),
+        RowKind::Child,
+    )
+}
+
+/// The "+N more" text: what is not shown, exactly, and how to get at it.
+fn more_text(
+    indent: &str,
+    rest: usize,
+    shown: usize,
+    total: usize,
+    what: &str,
+    app: &App,
+) -> String {
+    let f = app.list(Pane::Checklist).filter.is_active();
+    // The keys first: an 80-column screen clips the rest.
+    format!(
+        "{indent}+{} more {what} — Enter: {} more; {}x exports all ({} of {} shown)",
+        thousands(rest),
+        WINDOW.min(rest),
+        if f { "" } else { "/ finds any; " },
+        thousands(shown),
+        thousands(total),
+    )
+}
+
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut o = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            o.push(',');
+        }
+        o.push(c);
+    }
+    o
+}
+
+/// How many lines of `item` are shown unfiltered.
+fn window(app: &App, inc: &str, item: &str) -> usize {
+    WINDOW
+        + app
+            .checklist_more
+            .get(&(inc.to_string(), item.to_string()))
+            .copied()
+            .unwrap_or(0)
+}
+
 /// The rows, and the title's `INC-… identity — n/m done` (from the same
 /// steps: building them per frame cost a 100k-secret incident its
-/// keystrokes).
+/// keystrokes). Each step shows its first [`WINDOW`] evidence lines and
+/// the rotate section its first [`WINDOW`] items, then a "+N more" row;
+/// an active filter also builds the lines beyond the window it matches
+/// (up to [`MATCHES`], the rest counted), so `/name` finds any secret.
 pub fn rows(app: &App) -> (Vec<Row>, String) {
     let Some(inc) = app.current_incident() else {
         return (Vec::new(), String::new());
     };
     let look = app.checklist.lookup(&subject(app.view(), inc));
-    let steps = items(app.view(), inc);
-    let done = (steps.iter()).filter(|i| look.get(&i.key).done).count();
-    let title = format!(
-        "{} {} — {done}/{} done",
-        inc.id,
-        clean(&inc.primary),
-        steps.len()
-    );
-    // Sized once: growing a 300k-row Vec copied it a dozen times.
-    let n: usize = steps.iter().map(|s| 2 + s.evidence.len()).sum();
-    let mut out = Vec::with_capacity(n + 4);
+    let steps = steps_of(app, inc);
+    let matcher = app.list(Pane::Checklist).filter.text_matcher();
+    let mut out = Vec::with_capacity(4 * WINDOW);
     for (n, t) in notices(app, &look).into_iter().enumerate() {
         out.push(Row::new(
             RowId::Heading(format!("notice:{n}")),
@@ -122,8 +207,38 @@ pub fn rows(app: &App) -> (Vec<Row>, String) {
             RowKind::Info,
         ));
     }
+    let rotate_total = steps
+        .iter()
+        .filter(|s| s.section == Section::Rotate)
+        .count();
+    let rotate_window = window(app, &inc.id, "rotate");
+    let (mut rotate_seen, mut rotate_built, mut rotate_matched, mut rotate_unbuilt) = (0, 0, 0, 0);
     let mut section = "";
-    for it in steps {
+    for it in steps.iter() {
+        let is_rotate = it.section == Section::Rotate;
+        if is_rotate {
+            rotate_seen += 1;
+            if rotate_seen > rotate_window {
+                let hit = matcher.as_ref().is_some_and(|m| {
+                    rotate_matched < MATCHES
+                        && (line_hits(m, &it.title) || it.evidence.iter().any(|e| line_hits(m, e)))
+                });
+                if !hit {
+                    rotate_unbuilt += 1;
+                    if rotate_seen == rotate_total {
+                        out.push(more_row(
+                            &inc.id,
+                            "rotate",
+                            rotate_more(app, rotate_unbuilt, rotate_built, rotate_total),
+                            app,
+                        ));
+                    }
+                    continue;
+                }
+                rotate_matched += 1;
+            }
+            rotate_built += 1;
+        }
         if it.section.heading() != section {
             section = it.section.heading();
             out.push(Row::new(
@@ -133,38 +248,114 @@ pub fn rows(app: &App) -> (Vec<Row>, String) {
                 RowKind::Info,
             ));
         }
-        let st = look.get(&it.key);
-        out.push(Row::new(
-            RowId::Step {
-                incident: inc.id.clone(),
-                item: it.key.clone(),
-            },
-            vec![
-                if st.done { "[x]" } else { "[ ]" }.into(),
-                plain(&it.title),
-                clean(&st.note),
-            ],
-            if st.done {
-                app.theme.outcome(false)
-            } else {
-                app.theme.text()
-            },
-            RowKind::Item,
-        ));
-        for (n, e) in it.evidence.iter().enumerate() {
-            out.push(Row::new(
-                RowId::StepEvidence {
-                    incident: inc.id.clone(),
-                    item: it.key.clone(),
-                    n,
-                },
-                vec![String::new(), format!("  {}", plain(e)), String::new()],
-                app.theme.dim(),
-                RowKind::Child,
+        step_rows(app, inc, it, &look, &mut out);
+        if is_rotate && rotate_seen == rotate_total && rotate_unbuilt > 0 {
+            out.push(more_row(
+                &inc.id,
+                "rotate",
+                rotate_more(app, rotate_unbuilt, rotate_built, rotate_total),
+                app,
             ));
         }
     }
+    let title = title(inc, &look, &steps, &out);
     (out, title)
+}
+
+/// Does the filter find a line not built into a row? Each text part,
+/// name and audit ID on its own (not formatted times, not across parts):
+/// no line is formatted to be searched, so a keystroke over 2M lines stays
+/// a scan of their names.
+fn line_hits(m: &TextMatcher, l: &crate::view::Line) -> bool {
+    l.segs.iter().any(|s| match s {
+        Seg::Text(t) => m.hits(t),
+        Seg::Data(d) => m.hits(d),
+        Seg::Time(_) => false,
+    }) || l.audit_ids.iter().any(|a| m.hits(a))
+}
+
+fn rotate_more(app: &App, rest: usize, shown: usize, total: usize) -> String {
+    more_text("", rest, shown, total, "to rotate", app)
+}
+
+/// The title: the exact count of steps done, over every step (shown or not).
+/// The `[n/m]` counts only the steps built into rows: say how many there
+/// are when that is not all of them.
+fn title(inc: &crate::detect::Incident, look: &Lookup, steps: &[Step], rows: &[Row]) -> String {
+    let done = (steps.iter())
+        .filter(|i| look.items.get(&i.key).is_some_and(|s| s.done))
+        .count();
+    let built = (rows.iter())
+        .filter(|r| matches!(r.key, RowId::Step { .. }))
+        .count();
+    let mut t = format!(
+        "{} {} — {done}/{} done",
+        inc.id,
+        clean(&inc.primary),
+        thousands(steps.len())
+    );
+    if built < steps.len() {
+        t.push_str(&format!(", {} shown", thousands(built)));
+    }
+    t
+}
+
+/// One step's row, its first evidence lines (and the filter's matches
+/// beyond them), and the "+N more" row.
+fn step_rows(
+    app: &App,
+    inc: &crate::detect::Incident,
+    it: &Step,
+    look: &Lookup,
+    out: &mut Vec<Row>,
+) {
+    let matcher = app.list(Pane::Checklist).filter.text_matcher();
+    let st = look.get(&it.key);
+    out.push(Row::new(
+        RowId::Step {
+            incident: inc.id.clone(),
+            item: it.key.clone(),
+        },
+        vec![
+            if st.done { "[x]" } else { "[ ]" }.into(),
+            plain(&it.title),
+            clean(&st.note),
+        ],
+        if st.done {
+            app.theme.outcome(false)
+        } else {
+            app.theme.text()
+        },
+        RowKind::Item,
+    ));
+    let win = window(app, &inc.id, &it.key);
+    let (mut built, mut matched, mut rest) = (0, 0, 0);
+    for (n, e) in it.evidence.iter().enumerate() {
+        let text = if n < win {
+            plain(e)
+        } else if matched < MATCHES && matcher.as_ref().is_some_and(|m| line_hits(m, e)) {
+            matched += 1;
+            plain(e)
+        } else {
+            rest += 1;
+            continue;
+        };
+        built += 1;
+        out.push(Row::new(
+            RowId::StepEvidence {
+                incident: inc.id.clone(),
+                item: it.key.clone(),
+                n,
+            },
+            vec![String::new(), format!("  {text}"), String::new()],
+            app.theme.dim(),
+            RowKind::Child,
+        ));
+    }
+    if rest > 0 {
+        let t = more_text("  ", rest, built, it.evidence.len(), "evidence lines", app);
+        out.push(more_row(&inc.id, &it.key, t, app));
+    }
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App) {
@@ -208,14 +399,11 @@ pub fn patch(app: &App, rows: &mut [Row]) -> Option<String> {
     if shown != wanted.iter().map(String::as_str).collect::<Vec<_>>() {
         return None;
     }
-    let (mut done, mut steps) = (0, 0);
     for r in rows.iter_mut() {
         let RowId::Step { item, .. } = &r.key else {
             continue;
         };
         let st = look.get(item);
-        steps += 1;
-        done += usize::from(st.done);
         let tick = if st.done { "[x]" } else { "[ ]" };
         let note = clean(&st.note);
         if r.cells[0] != tick || r.cells[2] != note {
@@ -229,11 +417,8 @@ pub fn patch(app: &App, rows: &mut [Row]) -> Option<String> {
             r.touch();
         }
     }
-    Some(format!(
-        "{} {} — {done}/{steps} done",
-        inc.id,
-        clean(&inc.primary)
-    ))
+    // Counted over every step, shown or not (the rows are a window).
+    Some(title(inc, &look, &steps_of(app, inc), rows))
 }
 
 /// The incident and item of a step row.
@@ -249,7 +434,8 @@ pub fn step_of(key: &RowId) -> Option<(&str, &str)> {
 pub fn step_in_full(app: &App, key: &RowId) -> Option<Vec<String>> {
     let (_, item) = step_of(key)?;
     let inc = app.current_incident()?;
-    let it = items(app.view(), inc).into_iter().find(|i| i.key == item)?;
+    let steps = steps_of(app, inc);
+    let it = steps.iter().find(|i| i.key == item)?;
     let look = app.checklist.lookup(&subject(app.view(), inc));
     let st = look.get(&it.key);
     let mut lines = vec![
@@ -266,7 +452,23 @@ pub fn step_in_full(app: &App, key: &RowId) -> Option<Vec<String>> {
     if !it.evidence.is_empty() {
         lines.push(String::new());
         lines.push("evidence:".into());
-        lines.extend(it.evidence.iter().map(|e| format!("  {}", plain(e))));
+        // A popup of 1M lines would freeze as the pane did: the first
+        // ones, the exact count of the rest, and where they all are.
+        let cap = 10 * WINDOW;
+        lines.extend(
+            it.evidence
+                .iter()
+                .take(cap)
+                .map(|e| format!("  {}", plain(e))),
+        );
+        if it.evidence.len() > cap {
+            lines.push(format!(
+                "  +{} more evidence lines ({} of {} shown): / in the pane searches all, x exports all",
+                thousands(it.evidence.len() - cap),
+                thousands(cap),
+                thousands(it.evidence.len())
+            ));
+        }
     }
     Some(lines)
 }
