@@ -95,19 +95,43 @@ def generate(kind, n, path):
     os.replace(tmp, path)
 
 
+# Linux carries a process's peak RSS across fork and exec, so a scan forked
+# from this script would report at least this script's own RSS (76 MiB after
+# it has read a few outputs, the same figure for every case). A small
+# interpreter forks the scan instead and hands its peak back on a pipe.
+_FORKER = """
+import os, sys
+fd = int(sys.argv[1])
+pid = os.fork()
+if pid == 0:
+    os.close(fd)
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+os.write(fd, str(usage.ru_maxrss).encode())
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(binary, path, out_path, env):
     """Wall seconds and peak RSS (MiB) of one scan; its jsonl goes to out_path."""
+    rfd, wfd = os.pipe()
     with open(out_path, "wb") as out, open(out_path + ".err", "wb") as err:
         start = time.perf_counter()
         p = subprocess.Popen(
-            [binary, "scan", "--format", "jsonl", path], stdout=out, stderr=err, env=env
+            [sys.executable, "-c", _FORKER, str(wfd), binary, "scan", "--format", "jsonl", path],
+            stdout=out,
+            stderr=err,
+            env=env,
+            pass_fds=(wfd,),
         )
-        _, status, usage = os.wait4(p.pid, 0)
+        os.close(wfd)
+        code = p.wait()
         secs = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
+    with os.fdopen(rfd, "rb") as r:
+        kib = int(r.read() or b"0")
     if code != 0:
         sys.exit(f"burst-bench: ktriage exited {code} on {path}: see {out_path}.err")
-    return secs, usage.ru_maxrss / 1024
+    return secs, kib / 1024
 
 
 TUI_RUNS = [0]
