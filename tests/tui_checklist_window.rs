@@ -128,7 +128,8 @@ fn a_burst_checklist_shows_a_window_says_what_is_left_and_finds_any_secret() {
         &inc,
         &app.checklist,
         ktriage::view::Meta::new(0, vec!["test".into()]),
-    );
+    )
+    .expect("the TUI's view carries its checklist");
     for i in 0..N {
         assert!(
             md.contains(&format!("prod/secret-{i:05}")),
