@@ -65,6 +65,11 @@ pub struct EngineStats {
     pub untimed: u64,
     /// Untimed events that a windowed rule had to skip.
     pub untimed_skipped: u64,
+    /// Lines whose auditID was seen before for another request (another
+    /// verb, object or user, or a second final answer): judged as requests
+    /// of their own, and said in the summary (a client can set its own
+    /// `Audit-ID`; merging them would hide what they did).
+    pub audit_id_reused: u64,
 }
 
 pub use super::relevance::{engine_wants, is_relevant};
@@ -389,6 +394,14 @@ impl Engine {
     }
 
     fn evaluate(&mut self, ev: &AuditEvent<'_>, raw: &str) {
+        let renamed;
+        let ev = match self.reused(ev) {
+            Some(e) => {
+                renamed = e;
+                &renamed
+            }
+            None => ev,
+        };
         let time = ev.time_micros();
         match time {
             Some(t) => self.log_start = Some(self.log_start.map_or(t, |s| s.min(t))),
@@ -405,7 +418,12 @@ impl Engine {
         let (new_request, old_outcome, outcome, became_denied, rbac_done, req_alerts) =
             match ev.audit_id.as_deref() {
                 Some(id) if !id.is_empty() => {
-                    let (new, st) = self.requests.touch(id);
+                    let what = self.requests.what_of(ev);
+                    let (seen, st) = self.requests.touch(id, what, final_code(ev));
+                    if seen == super::request::Seen::Reused {
+                        self.stats.audit_id_reused += 1;
+                    }
+                    let new = seen != super::request::Seen::Stage;
                     let old = st.outcome;
                     let merged = if this_outcome == Outcome::Unknown {
                         old
@@ -666,6 +684,26 @@ impl Engine {
 
     /// Whether the request `audit_id` is to be added to alert `idx`: not
     /// when it is already counted there and its evidence was not stored.
+    /// A line whose auditID was seen for another request (another verb,
+    /// object or user, or a second final answer): the API server never
+    /// writes that, a client setting its own `Audit-ID` header does, and
+    /// merging it as a stage would hide what it did (a decoy request first,
+    /// then secret reads under its ID, read as one request). It is judged
+    /// as a request of its own, under the ID with a tag of that request
+    /// (its stages still merge), counted in `audit_id_reused`.
+    fn reused<'a>(&mut self, ev: &AuditEvent<'a>) -> Option<AuditEvent<'a>> {
+        let id = ev.audit_id.as_deref().filter(|i| !i.is_empty())?;
+        let what = self.requests.what_of(ev);
+        let tag = self.requests.conflict(id, what, final_code(ev))?;
+        self.stats.audit_id_reused += 1;
+        let mut e = ev.clone();
+        e.audit_id = Some(std::borrow::Cow::Owned(format!(
+            "{id} (reused {:08x})",
+            tag & 0xffff_ffff
+        )));
+        Some(e)
+    }
+
     /// Records it as part of the alert, so its later stages update it.
     /// Also returns the request's outcome merged over its stages so far.
     /// A request the tracker has forgotten (past `dedup_capacity`) counts
@@ -846,4 +884,14 @@ pub fn matching_entries(allow: &Allowlist, ev: &AuditEvent<'_>, cfg: &Config) ->
         })
         .map(|(i, _)| i)
         .collect()
+}
+
+/// The response code of a final stage (ResponseComplete / Panic).
+fn final_code(ev: &AuditEvent<'_>) -> Option<i32> {
+    matches!(
+        ev.stage_kind(),
+        crate::audit::Stage::ResponseComplete | crate::audit::Stage::Panic
+    )
+    .then(|| ev.response_code())
+    .flatten()
 }

@@ -19,6 +19,25 @@ pub struct RequestState {
     pub rbac_done: bool,
     /// The denial of this request has been counted.
     pub denial_counted: bool,
+    /// What the request is (verb, object, user), hashed: a later line with
+    /// this auditID that names another request is not one of its stages.
+    pub what: u64,
+    /// The response code of its final stage (ResponseComplete / Panic).
+    pub final_code: Option<i32>,
+}
+
+/// What [`RequestTracker::touch`] made of a line's auditID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// A request not seen before.
+    New,
+    /// Another stage of a request already seen.
+    Stage,
+    /// The auditID was seen for a different request (another verb, object
+    /// or user, or a second final stage with another answer). The API
+    /// server never writes that; a client can set its own `Audit-ID`
+    /// header, so this line is judged as a request of its own.
+    Reused,
 }
 
 /// Remembers in-flight requests by auditID, bounded by entry count (not by
@@ -51,18 +70,60 @@ impl RequestTracker {
         self.len() == 0
     }
 
-    /// Look up (or start) the request; returns whether it is new and its state.
-    pub fn touch(&mut self, audit_id: &str) -> (bool, &mut RequestState) {
+    /// Look up (or start) the request; returns what the line is to it and
+    /// its state. `what` identifies the request ([`RequestTracker::what_of`]),
+    /// `final_code` is set on a final stage.
+    pub fn touch(
+        &mut self,
+        audit_id: &str,
+        what: u64,
+        final_code: Option<i32>,
+    ) -> (Seen, &mut RequestState) {
         let key = self.hasher.hash_one(audit_id);
         if !self.young.contains_key(&key) {
-            if let Some(st) = self.old.remove(&key) {
-                self.insert(key, st);
-                return (false, self.young.get_mut(&key).expect("just inserted"));
-            }
-            self.insert(key, RequestState::default());
-            return (true, self.young.get_mut(&key).expect("just inserted"));
+            let st = self.old.remove(&key).unwrap_or_default();
+            self.insert(key, st);
         }
-        (false, self.young.get_mut(&key).expect("checked"))
+        let st = self.young.get_mut(&key).expect("just inserted");
+        let fresh =
+            st.what == 0 && st.final_code.is_none() && st.alerts.is_empty() && !st.rbac_done;
+        let seen = if fresh {
+            Seen::New
+        } else if st.what != what
+            || matches!((st.final_code, final_code), (Some(a), Some(b)) if a != b)
+        {
+            Seen::Reused
+        } else {
+            Seen::Stage
+        };
+        if seen == Seen::Reused {
+            *st = RequestState::default();
+        }
+        if seen != Seen::Stage {
+            st.what = what;
+        }
+        if final_code.is_some() {
+            st.final_code = final_code;
+        }
+        (seen, st)
+    }
+
+    /// Whether a line with this auditID names another request than the one
+    /// already seen under it: `Some(tag)` tells the other request apart
+    /// (its `what`, and its answer when only that differs).
+    pub fn conflict(&self, audit_id: &str, what: u64, final_code: Option<i32>) -> Option<u64> {
+        let key = self.hasher.hash_one(audit_id);
+        let st = self.young.get(&key).or_else(|| self.old.get(&key))?;
+        if st.what == 0 {
+            return None;
+        }
+        if st.what != what {
+            return Some(what);
+        }
+        match (st.final_code, final_code) {
+            (Some(a), Some(b)) if a != b => Some(self.hasher.hash_one((what, b))),
+            _ => None,
+        }
     }
 
     /// Look up a request without starting one.
@@ -79,6 +140,24 @@ impl RequestTracker {
             self.old = std::mem::take(&mut self.young);
         }
         self.young.insert(key, st);
+    }
+}
+
+impl RequestTracker {
+    /// What identifies a request across its stages: verb, object and user
+    /// (never 0, so a fresh state is told apart).
+    pub fn what_of(&self, ev: &AuditEvent<'_>) -> u64 {
+        self.hasher
+            .hash_one((
+                ev.verb(),
+                ev.resource(),
+                ev.subresource(),
+                ev.namespace(),
+                ev.name(),
+                ev.authenticated_user(),
+                ev.identity(),
+            ))
+            .max(1)
     }
 }
 

@@ -394,6 +394,17 @@ impl Ingest {
                 .into_iter()
                 .map(|b| Health::Warning(b.text)),
         );
+        // An auditID reused by another request: the API server never does
+        // that, a client setting its own Audit-ID header does.
+        let reused = self.engine.stats.audit_id_reused;
+        if reused > 0 {
+            out.push(Health::Warning(format!(
+                "{} an auditID already seen for a different request (another verb, \
+                 object or user, or a second final answer): a client can set its own \
+                 Audit-ID header; each was judged as a request of its own",
+                crate::words::count_of(reused, "line carries", "lines carry")
+            )));
+        }
         // What the identity limit evicted (detail, never an alert).
         out.extend(
             limits::eviction_notes(&self.engine.evicted())

@@ -52,6 +52,10 @@ pub struct SummaryLine {
     /// to its end, so nothing is lost; absent when 0.
     #[serde(skip_serializing_if = "is_zero")]
     pub not_reopened: u64,
+    /// Lines whose auditID was already seen for another request (forged
+    /// `Audit-ID` headers): each judged as a request of its own.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub audit_id_reused: u64,
     /// What a rule could not see because the audit policy did not record
     /// it ("pod specs not recorded: rule … cannot see …").
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -109,6 +113,7 @@ pub fn summary_line(ingest: &Ingest, incidents: usize) -> SummaryLine {
         incidents,
         ended_by: None,
         not_reopened: 0,
+        audit_id_reused: ingest.engine.stats.audit_id_reused,
         blind_spots: ingest
             .engine
             .blind_spots()
