@@ -419,11 +419,7 @@ impl Engine {
             match ev.audit_id.as_deref() {
                 Some(id) if !id.is_empty() => {
                     let what = self.requests.what_of(ev);
-                    let (seen, st) = self.requests.touch(id, what, final_code(ev));
-                    if seen == super::request::Seen::Reused {
-                        self.stats.audit_id_reused += 1;
-                    }
-                    let new = seen != super::request::Seen::Stage;
+                    let (new, st) = self.requests.touch(id, what, final_code(ev));
                     let old = st.outcome;
                     let merged = if this_outcome == Outcome::Unknown {
                         old
@@ -694,13 +690,20 @@ impl Engine {
     fn reused<'a>(&mut self, ev: &AuditEvent<'a>) -> Option<AuditEvent<'a>> {
         let id = ev.audit_id.as_deref().filter(|i| !i.is_empty())?;
         let what = self.requests.what_of(ev);
-        let tag = self.requests.conflict(id, what, final_code(ev))?;
+        let code = final_code(ev);
+        // A tagged ID may itself have been taken by a request with another
+        // answer: tag again. Each step needs a request already tracked
+        // under a longer ID, so this ends.
+        let mut tagged: Option<String> = None;
+        while let Some(tag) = (self.requests).conflict(tagged.as_deref().unwrap_or(id), what, code)
+        {
+            let base = tagged.as_deref().unwrap_or(id);
+            tagged = Some(format!("{base} (reused {:08x})", tag & 0xffff_ffff));
+        }
+        let tagged = tagged?;
         self.stats.audit_id_reused += 1;
         let mut e = ev.clone();
-        e.audit_id = Some(std::borrow::Cow::Owned(format!(
-            "{id} (reused {:08x})",
-            tag & 0xffff_ffff
-        )));
+        e.audit_id = Some(std::borrow::Cow::Owned(tagged));
         Some(e)
     }
 

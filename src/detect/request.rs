@@ -26,20 +26,6 @@ pub struct RequestState {
     pub final_code: Option<i32>,
 }
 
-/// What [`RequestTracker::touch`] made of a line's auditID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Seen {
-    /// A request not seen before.
-    New,
-    /// Another stage of a request already seen.
-    Stage,
-    /// The auditID was seen for a different request (another verb, object
-    /// or user, or a second final stage with another answer). The API
-    /// server never writes that; a client can set its own `Audit-ID`
-    /// header, so this line is judged as a request of its own.
-    Reused,
-}
-
 /// Remembers in-flight requests by auditID, bounded by entry count (not by
 /// time: a watch runs for minutes, an exec for as long as the shell stays
 /// open). Two generations: when the young one fills up, the old one is
@@ -70,42 +56,32 @@ impl RequestTracker {
         self.len() == 0
     }
 
-    /// Look up (or start) the request; returns what the line is to it and
-    /// its state. `what` identifies the request ([`RequestTracker::what_of`]),
-    /// `final_code` is set on a final stage.
+    /// Look up (or start) the request; returns whether it is new and its
+    /// state, recording `what` the request is ([`RequestTracker::what_of`])
+    /// and the code of its final stage for [`RequestTracker::conflict`],
+    /// which the caller asks first: a line naming another request than the
+    /// one seen under its auditID is not one of its stages.
     pub fn touch(
         &mut self,
         audit_id: &str,
         what: u64,
         final_code: Option<i32>,
-    ) -> (Seen, &mut RequestState) {
+    ) -> (bool, &mut RequestState) {
         let key = self.hasher.hash_one(audit_id);
+        let mut new = false;
         if !self.young.contains_key(&key) {
-            let st = self.old.remove(&key).unwrap_or_default();
+            let st = self.old.remove(&key).unwrap_or_else(|| {
+                new = true;
+                RequestState::default()
+            });
             self.insert(key, st);
         }
         let st = self.young.get_mut(&key).expect("just inserted");
-        let fresh =
-            st.what == 0 && st.final_code.is_none() && st.alerts.is_empty() && !st.rbac_done;
-        let seen = if fresh {
-            Seen::New
-        } else if st.what != what
-            || matches!((st.final_code, final_code), (Some(a), Some(b)) if a != b)
-        {
-            Seen::Reused
-        } else {
-            Seen::Stage
-        };
-        if seen == Seen::Reused {
-            *st = RequestState::default();
-        }
-        if seen != Seen::Stage {
-            st.what = what;
-        }
+        st.what = what;
         if final_code.is_some() {
             st.final_code = final_code;
         }
-        (seen, st)
+        (new, st)
     }
 
     /// Whether a line with this auditID names another request than the one
