@@ -93,3 +93,28 @@ pub fn render(app: &App, w: u16, h: u16) -> Vec<String> {
         })
         .collect()
 }
+
+/// A `get secrets prod/SECRET` by USER, served, as one audit line.
+pub fn secret_get(user: &str, secret: &str, id: &str) -> String {
+    serde_json::json!({
+        "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata", "auditID": id,
+        "stage": "ResponseComplete", "requestURI": format!("/api/v1/namespaces/prod/secrets/{secret}"),
+        "verb": "get", "user": {"username": user, "groups": ["system:authenticated"]},
+        "sourceIPs": ["203.0.113.9"], "userAgent": "curl/8.0",
+        "objectRef": {"resource": "secrets", "namespace": "prod", "name": secret, "apiVersion": "v1"},
+        "responseStatus": {"code": 200},
+        "requestReceivedTimestamp": "2026-07-01T10:00:00.000000Z",
+        "stageTimestamp": "2026-07-01T10:00:00.100000Z"
+    })
+    .to_string()
+}
+
+/// An engine that judged `lines` under `allow`.
+pub fn judged(allow: crate::allowlist::Allowlist, lines: &[String]) -> Engine {
+    let mut e = Engine::new(Config::default(), allow);
+    for l in lines {
+        let ev = crate::audit::input::parse_event(l).unwrap();
+        e.process(&ev, l);
+    }
+    e
+}
